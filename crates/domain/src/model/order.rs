@@ -1,0 +1,192 @@
+//! An order: what the customer buys, and where its payment stands.
+
+use crate::model::email::Email;
+use crate::model::ids::{CheckoutSessionId, OrderId, PaymentIntentId};
+use crate::model::line_item::LineItem;
+use crate::model::money::{Money, MoneyError, STRIPE_MAX_AMOUNT_MINOR};
+use crate::model::order_status::OrderStatus;
+use crate::model::payment_event::PaymentEvent;
+use crate::model::payment_facts::PaymentFacts;
+use crate::model::transition::{transition, Effect};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Most line items one order may hold (Stripe's limit for a Checkout Session).
+pub const MAX_LINE_ITEMS: usize = 100;
+
+/// An order. New orders come from [`Order::new`]; storage adapters rebuild stored ones field by field.
+/// Its `status` and `failure_reason` are always those [`transition`] derives from `facts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// The order's id.
+    pub id: OrderId,
+    /// Who pays.
+    pub email: Email,
+    /// What is bought, in the order given.
+    pub items: Vec<LineItem>,
+    /// The sum of the items: what Stripe must collect.
+    pub amount: Money,
+    /// Where the payment stands.
+    pub status: OrderStatus,
+    /// The Checkout Session opened for the order, once Stripe has answered.
+    pub checkout_session_id: Option<CheckoutSessionId>,
+    /// The PaymentIntent that paid (or tried to pay) the order: the seed's `transactionId`.
+    pub payment_intent_id: Option<PaymentIntentId>,
+    /// Why the order is failed, expired, canceled or held, in words.
+    pub failure_reason: Option<String>,
+    /// What the events so far have established.
+    pub facts: PaymentFacts,
+    /// When the order was created.
+    pub created_at: DateTime<Utc>,
+    /// When anything about the order last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Why an order could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    /// An order needs at least one item.
+    #[error("an order needs at least one item")]
+    NoItems,
+    /// More than [`MAX_LINE_ITEMS`].
+    #[error("an order may hold at most {MAX_LINE_ITEMS} items, got {0}")]
+    TooManyItems(usize),
+    /// Items priced in different currencies.
+    #[error("all items must be priced in one currency")]
+    MixedCurrencies,
+    /// The total is above what one Checkout Session may charge.
+    #[error("the order total {0} is above Stripe's limit of {STRIPE_MAX_AMOUNT_MINOR} minor units")]
+    TotalTooLarge(i64),
+    /// The total does not fit in an i64.
+    #[error("the order total overflows")]
+    Overflow,
+}
+
+impl Order {
+    /// A new pending order for `items`, checked against Stripe's limits.
+    pub fn new(
+        id: OrderId,
+        email: Email,
+        items: Vec<LineItem>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, OrderError> {
+        let first = items.first().ok_or(OrderError::NoItems)?;
+        if items.len() > MAX_LINE_ITEMS {
+            return Err(OrderError::TooManyItems(items.len()));
+        }
+        let mut amount = Money::zero(first.unit_amount().currency());
+        for item in &items {
+            let line = item.total().map_err(|_| OrderError::Overflow)?;
+            amount = amount.checked_add(line).map_err(|e| match e {
+                MoneyError::CurrencyMismatch(..) => OrderError::MixedCurrencies,
+                _ => OrderError::Overflow,
+            })?;
+        }
+        if amount.minor() > STRIPE_MAX_AMOUNT_MINOR {
+            return Err(OrderError::TotalTooLarge(amount.minor()));
+        }
+        Ok(Self {
+            id,
+            email,
+            items,
+            amount,
+            status: OrderStatus::Pending,
+            checkout_session_id: None,
+            payment_intent_id: None,
+            failure_reason: None,
+            facts: PaymentFacts::default(),
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// Applies one payment event through [`transition`] and says what it did. Pure: no I/O.
+    pub fn apply(&mut self, event: &PaymentEvent, now: DateTime<Utc>) -> Effect {
+        let next = transition(self, event);
+        if matches!(next.effect, Effect::Changed { .. } | Effect::Recorded) {
+            self.facts = next.facts;
+            self.status = next.status;
+            self.failure_reason = next.failure_reason;
+            if self.payment_intent_id.is_none() {
+                self.payment_intent_id = next.payment_intent_id;
+            }
+            if self.checkout_session_id.is_none() {
+                self.checkout_session_id = event.refs.session_id.clone();
+            }
+            self.updated_at = now;
+        }
+        next.effect
+    }
+
+    /// Records that Stripe refused to open a Checkout Session, so the order is never shown as payable.
+    pub fn mark_checkout_failed(&mut self, reason: &str, now: DateTime<Utc>) {
+        self.facts.checkout_failed = Some(reason.to_owned());
+        let (status, failure_reason) = crate::model::transition::derive_status(self.amount, &self.facts);
+        self.status = status;
+        self.failure_reason = failure_reason;
+        self.updated_at = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::money::Currency;
+
+    fn item(minor: i64, quantity: u32, currency: &str) -> LineItem {
+        LineItem::new("Thing", Money::new(minor, Currency::parse(currency).unwrap()).unwrap(), quantity, None)
+            .unwrap()
+    }
+
+    fn email() -> Email {
+        Email::parse("ada@example.com").unwrap()
+    }
+
+    #[test]
+    fn a_new_order_is_pending_and_totals_its_items() {
+        let order = Order::new(
+            OrderId::new_v7(),
+            email(),
+            vec![item(1000, 2, "usd"), item(250, 1, "usd")],
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(order.amount.minor(), 2250);
+        assert_eq!(order.status, OrderStatus::Pending);
+        assert!(order.status.is_payable());
+    }
+
+    #[test]
+    fn orders_respect_stripe_limits() {
+        let now = Utc::now();
+        assert_eq!(Order::new(OrderId::new_v7(), email(), vec![], now), Err(OrderError::NoItems));
+        assert_eq!(
+            Order::new(OrderId::new_v7(), email(), vec![item(1, 1, "usd"); 101], now),
+            Err(OrderError::TooManyItems(101))
+        );
+        assert_eq!(
+            Order::new(OrderId::new_v7(), email(), vec![item(1, 1, "usd"), item(1, 1, "eur")], now),
+            Err(OrderError::MixedCurrencies)
+        );
+        assert_eq!(
+            Order::new(
+                OrderId::new_v7(),
+                email(),
+                vec![item(100_000, 999, "usd"), item(100_000, 1, "usd")],
+                now
+            ),
+            Err(OrderError::TotalTooLarge(100_000_000))
+        );
+        assert!(Order::new(OrderId::new_v7(), email(), vec![item(99_999_999, 1, "usd")], now).is_ok());
+    }
+
+    #[test]
+    fn a_failed_checkout_makes_the_order_unpayable() {
+        let mut order =
+            Order::new(OrderId::new_v7(), email(), vec![item(500, 1, "usd")], Utc::now()).unwrap();
+        order.mark_checkout_failed("stripe unavailable", Utc::now());
+        assert_eq!(order.status, OrderStatus::Canceled);
+        assert!(!order.status.is_payable());
+        assert_eq!(order.failure_reason.as_deref(), Some("checkout could not be opened: stripe unavailable"));
+    }
+}

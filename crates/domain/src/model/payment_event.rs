@@ -1,0 +1,114 @@
+//! The domain's view of a Stripe event.
+
+use crate::model::ids::{CheckoutSessionId, EventId, OrderId, PaymentIntentId};
+use crate::model::money::Money;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One payment event as the domain needs it, whatever the payment provider's wire format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentEvent {
+    /// The provider's event id: the unit of idempotency.
+    pub id: EventId,
+    /// The provider's type name as received (`checkout.session.completed`, ...).
+    pub event_type: String,
+    /// When the provider created the event.
+    pub created: DateTime<Utc>,
+    /// What happened.
+    pub kind: PaymentEventKind,
+    /// Which order, session and payment the event is about.
+    pub refs: EventRefs,
+}
+
+/// The ids an event refers to. An order is found by `order_id` first, then by session, then by payment intent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRefs {
+    /// From `metadata.order_id` or `client_reference_id`.
+    pub order_id: Option<OrderId>,
+    /// The Checkout Session.
+    pub session_id: Option<CheckoutSessionId>,
+    /// The PaymentIntent (the seed's `transactionId`).
+    pub payment_intent_id: Option<PaymentIntentId>,
+}
+
+/// Whether a completed Checkout Session has been paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionPaymentStatus {
+    /// Paid now.
+    Paid,
+    /// A delayed payment method: the outcome comes later as an async_payment event.
+    Unpaid,
+    /// Nothing to pay (a 100% discount).
+    NoPaymentRequired,
+}
+
+/// How a dispute ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeOutcome {
+    /// The merchant kept the money.
+    Won,
+    /// The money went back to the cardholder.
+    Lost,
+}
+
+/// What an event says happened. Unknown event types are kept as [`PaymentEventKind::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PaymentEventKind {
+    /// `checkout.session.completed`.
+    CheckoutCompleted {
+        /// `payment_status`.
+        payment_status: SessionPaymentStatus,
+        /// `amount_total` and `currency`, when present.
+        amount: Option<Money>,
+    },
+    /// `checkout.session.async_payment_succeeded`.
+    AsyncPaymentSucceeded {
+        /// `amount_total` and `currency`, when present.
+        amount: Option<Money>,
+    },
+    /// `checkout.session.async_payment_failed`.
+    AsyncPaymentFailed,
+    /// `checkout.session.expired`.
+    CheckoutExpired,
+    /// `payment_intent.succeeded`.
+    PaymentSucceeded {
+        /// `amount_received` (else `amount`) and `currency`, when present.
+        amount: Option<Money>,
+    },
+    /// `payment_intent.payment_failed`: a declined attempt; the customer may retry.
+    PaymentFailed {
+        /// `last_payment_error` code and message, when present.
+        reason: Option<String>,
+    },
+    /// `payment_intent.canceled`.
+    PaymentCanceled,
+    /// `charge.refunded`: the charge's cumulative `amount_refunded`.
+    ChargeRefunded {
+        /// Everything refunded on the charge so far.
+        amount_refunded: Money,
+    },
+    /// `charge.dispute.created` (and other dispute events while it is open).
+    DisputeOpened {
+        /// The dispute's id (`dp_...`).
+        dispute_id: String,
+    },
+    /// `charge.dispute.closed`.
+    DisputeClosed {
+        /// The dispute's id (`dp_...`).
+        dispute_id: String,
+        /// Won or lost.
+        outcome: DisputeOutcome,
+    },
+    /// Any other type: stored and acknowledged, with no effect on an order.
+    Unknown,
+}
+
+impl PaymentEventKind {
+    /// True when the event can change an order.
+    pub fn affects_orders(&self) -> bool {
+        !matches!(self, PaymentEventKind::Unknown)
+    }
+}

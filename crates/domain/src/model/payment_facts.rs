@@ -1,0 +1,87 @@
+//! What is known about an order's payment, as a set of facts that merge in any order.
+//!
+//! Stripe delivers events at least once and in no guaranteed order. Each event adds facts with a join
+//! (logical or, maximum, union) that is commutative, associative and idempotent, and the status is a
+//! function of the facts alone. So any permutation of one payment's events, with repeats, ends in the
+//! same facts and the same status.
+
+use crate::model::ids::EventId;
+use crate::model::money::Money;
+use crate::model::payment_event::DisputeOutcome;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything the service has learnt about an order's payment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentFacts {
+    /// A success event was seen (session paid, async payment succeeded, payment intent succeeded).
+    #[serde(default)]
+    pub paid: bool,
+    /// The largest paid amount seen that differs from the order's amount or currency.
+    #[serde(default)]
+    pub mismatched_amount: Option<Money>,
+    /// The session completed unpaid: a delayed payment method is settling.
+    #[serde(default)]
+    pub awaiting_async_payment: bool,
+    /// The delayed payment failed.
+    #[serde(default)]
+    pub async_payment_failed: bool,
+    /// The most recent declined attempt (by event time, then event id).
+    #[serde(default)]
+    pub last_decline: Option<Decline>,
+    /// The session expired.
+    #[serde(default)]
+    pub expired: bool,
+    /// The payment intent was canceled.
+    #[serde(default)]
+    pub payment_canceled: bool,
+    /// The largest cumulative refunded amount seen, in the order's minor units.
+    #[serde(default)]
+    pub refunded_minor: i64,
+    /// Disputes by id: `None` while open, the outcome once closed.
+    #[serde(default)]
+    pub disputes: BTreeMap<String, Option<DisputeOutcome>>,
+    /// Stripe refused to open a Checkout Session for the order (a local fact, not an event).
+    #[serde(default)]
+    pub checkout_failed: Option<String>,
+}
+
+/// A declined payment attempt.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Decline {
+    /// When the event was created.
+    pub at: DateTime<Utc>,
+    /// The event, to break ties deterministically.
+    pub event_id: EventId,
+    /// The decline's code and message, if Stripe gave them.
+    pub reason: Option<String>,
+}
+
+impl PaymentFacts {
+    /// Records a closed dispute's outcome; a closure beats an opening whatever order they arrive in.
+    pub(crate) fn dispute(&mut self, id: &str, outcome: Option<DisputeOutcome>) {
+        let entry = self.disputes.entry(id.to_owned()).or_insert(None);
+        *entry = (*entry).max(outcome);
+    }
+
+    /// Keeps the later of two declines.
+    pub(crate) fn decline(&mut self, decline: Decline) {
+        if self.last_decline.as_ref().is_none_or(|current| decline > *current) {
+            self.last_decline = Some(decline);
+        }
+    }
+
+    /// Keeps the larger of two mismatched amounts (ordered by currency code, then minor units).
+    pub(crate) fn mismatch(&mut self, amount: Money) {
+        let key = |m: &Money| (m.currency().as_str().to_owned(), m.minor());
+        if self.mismatched_amount.as_ref().is_none_or(|current| key(&amount) > key(current)) {
+            self.mismatched_amount = Some(amount);
+        }
+    }
+
+    /// True while any dispute is open or after one was lost.
+    pub fn has_open_or_lost_dispute(&self) -> bool {
+        self.disputes.values().any(|outcome| *outcome != Some(DisputeOutcome::Won))
+    }
+}

@@ -1,0 +1,99 @@
+//! The payment provider, as the domain needs it.
+
+use crate::model::ids::{CheckoutSessionId, PaymentIntentId};
+use crate::model::money::Money;
+use crate::model::order::Order;
+use crate::model::payment_event::SessionPaymentStatus;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// What is needed to open a hosted checkout for an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    /// The order to pay; its id goes into the session's metadata and client reference.
+    pub order: Order,
+    /// Where the customer lands after paying; may hold `{CHECKOUT_SESSION_ID}`, kept as is.
+    pub success_url: String,
+    /// Where the customer lands after canceling.
+    pub cancel_url: String,
+    /// Sent as the provider's idempotency key: the same key never opens a second session.
+    pub idempotency_key: String,
+}
+
+/// A hosted checkout the customer is sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutSession {
+    /// The session's id.
+    pub id: CheckoutSessionId,
+    /// Where to send the customer.
+    pub url: Url,
+    /// When the session stops accepting payment.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a session is still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// The customer may still pay.
+    Open,
+    /// The customer finished (paid, or chose a delayed method).
+    Complete,
+    /// Too late to pay.
+    Expired,
+}
+
+/// A Checkout Session as the provider reports it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSnapshot {
+    /// The session's id.
+    pub id: CheckoutSessionId,
+    /// Open, complete or expired.
+    pub state: SessionState,
+    /// Paid, unpaid or nothing to pay.
+    pub payment_status: SessionPaymentStatus,
+    /// The payment intent, once the customer confirmed.
+    pub payment_intent_id: Option<PaymentIntentId>,
+    /// The session's total.
+    pub amount_total: Option<Money>,
+}
+
+/// Why the payment provider did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The provider answered and refused the request (invalid parameters, bad key, ...).
+    #[error("the payment provider refused the request: {message}")]
+    Rejected {
+        /// The provider's error code, if it gave one.
+        code: Option<String>,
+        /// The provider's message (never holds a secret).
+        message: String,
+    },
+    /// No answer in time, a connection failure, or a 5xx/429: trying later may work.
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: an answer that could not be understood.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Hosted checkout at a payment provider.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PaymentGateway: Send + Sync + 'static {
+    /// Opens a hosted checkout session in payment mode for the request's order.
+    /// Errors: [`GatewayError::Rejected`] when the provider refuses; [`GatewayError::Unavailable`] on timeouts,
+    /// connection failures and 5xx/429 answers (after the adapter's own retries, with the same key);
+    /// [`GatewayError::Unknown`] for answers it cannot read.
+    async fn create_checkout_session(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<CheckoutSession, GatewayError>;
+
+    /// Reads a session back. Errors as for [`PaymentGateway::create_checkout_session`]; an unknown id is
+    /// [`GatewayError::Rejected`].
+    async fn retrieve_checkout_session(
+        &self,
+        id: &CheckoutSessionId,
+    ) -> Result<SessionSnapshot, GatewayError>;
+}
