@@ -1,1 +1,23 @@
-//! placeholder
+//! The Stripe adapter: opens and reads Checkout Sessions through async-stripe, and turns signed webhook
+//! deliveries into the domain's payment events.
+//!
+//! No async-stripe type crosses this crate's public API: callers see [`payments_domain`] types, the
+//! configuration here, and [`StripeSetupError`].
+
+mod checkout_form;
+mod config;
+mod event_parser;
+mod gateway;
+mod gateway_error;
+mod retry;
+mod session_mapping;
+mod setup_error;
+mod verifier;
+mod webhook_signature;
+
+pub use config::StripeConfig;
+pub use event_parser::parse_event;
+pub use gateway::StripeGateway;
+pub use setup_error::StripeSetupError;
+pub use verifier::StripeWebhookVerifier;
+pub use webhook_signature::{parse_secrets, signature_header};
