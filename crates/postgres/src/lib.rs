@@ -1,1 +1,23 @@
-//! placeholder
+//! The Postgres adapter: [`PgStore`] keeps orders, their items and every received Stripe event, and
+//! implements the domain's [`OrderStore`](payments_domain::OrderStore) port with sqlx.
+//!
+//! No sqlx type crosses the port: failures become [`StoreError`](payments_domain::StoreError) in `error.rs`.
+
+mod adoption;
+mod checkout;
+mod error;
+mod events;
+mod locks;
+mod options;
+mod orders;
+mod rows;
+mod save;
+mod store;
+pub mod test_support;
+mod unit_of_work;
+
+pub use options::PgStoreOptions;
+pub use store::PgStore;
+
+/// The schema's migrations (`migrations/postgres`), embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");

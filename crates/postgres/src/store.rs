@@ -1,0 +1,118 @@
+//! [`PgStore`]: the [`OrderStore`] port on a Postgres connection pool.
+
+use crate::error::store_error;
+use crate::options::PgStoreOptions;
+use crate::{checkout, events, orders, MIGRATOR};
+use anyhow::anyhow;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use payments_domain::{
+    CheckoutSessionId, Order, OrderId, OrderStore, ReceivedEvent, RecordOutcome, StoreError,
+};
+use sqlx::migrate::MigrateError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+
+/// Orders, their items and received Stripe events in Postgres. Cheap to clone: clones share one pool.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// A store whose pool connects on first use, so the service starts while the database is down and
+    /// reports [`StoreError::Unavailable`] until it is back.
+    ///
+    /// Errors: [`StoreError::Unknown`] if `database_url` is not a `postgres://` URL; the message never
+    /// repeats the URL, so never its password.
+    pub fn connect_lazy(database_url: &str, options: &PgStoreOptions) -> Result<Self, StoreError> {
+        let scheme_ok =
+            ["postgres://", "postgresql://"].iter().any(|scheme| database_url.starts_with(scheme));
+        if !scheme_ok {
+            return Err(StoreError::Unknown(anyhow!(
+                "the database URL must start with postgres:// or postgresql://"
+            )));
+        }
+        // sqlx's parse errors describe the fault (a bad port, an unknown sslmode) without quoting the URL.
+        let connect = PgConnectOptions::from_str(database_url)
+            .map_err(|error| StoreError::Unknown(anyhow!("the database URL is invalid: {error}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_lazy_with(connect);
+        Ok(Self { pool })
+    }
+
+    /// Applies the pending migrations of [`MIGRATOR`].
+    /// Errors: [`StoreError::Unavailable`] if the database cannot be reached; [`StoreError::Unknown`] if a
+    /// migration fails or the applied ones differ from the embedded ones.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await.map_err(|error| match error {
+            MigrateError::Execute(error) => store_error(error),
+            other => StoreError::Unknown(anyhow::Error::new(other).context("database migrations failed")),
+        })
+    }
+
+    /// The connection pool, for what the port does not cover (tests, health details).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl OrderStore for PgStore {
+    #[tracing::instrument(skip_all, fields(order_id = %order.id))]
+    async fn insert_order(&self, order: &Order) -> Result<(), StoreError> {
+        orders::insert(&self.pool, order).await
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %id, session_id = %session_id))]
+    async fn attach_checkout_session(
+        &self,
+        id: OrderId,
+        session_id: &CheckoutSessionId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        checkout::attach_checkout_session(&self.pool, id, session_id, now).await
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %id))]
+    async fn mark_checkout_failed(
+        &self,
+        id: OrderId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        checkout::mark_checkout_failed(&self.pool, id, reason, now).await
+    }
+
+    async fn find_order(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+        orders::find_by_id(&self.pool, id).await
+    }
+
+    async fn find_order_by_session(
+        &self,
+        session_id: &CheckoutSessionId,
+    ) -> Result<Option<Order>, StoreError> {
+        orders::find_by_session(&self.pool, session_id).await
+    }
+
+    async fn list_orders(&self, limit: u32) -> Result<Vec<Order>, StoreError> {
+        orders::list(&self.pool, limit).await
+    }
+
+    #[tracing::instrument(skip_all, fields(event_id = %event.event.id, event_type = %event.event.event_type))]
+    async fn record_event(
+        &self,
+        event: &ReceivedEvent,
+        now: DateTime<Utc>,
+    ) -> Result<RecordOutcome, StoreError> {
+        events::record_event(&self.pool, event, now).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,51 @@
+//! Test support: a fresh, migrated database per test.
+
+use crate::MIGRATOR;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection};
+use std::str::FromStr;
+
+const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Creates a uniquely named database on the server of `TEST_DATABASE_URL`, else `DATABASE_URL`, else
+/// `postgres://postgres@127.0.0.1:5432/postgres`, applies the migrations, and returns its URL.
+///
+/// # Panics
+/// When the server cannot be reached or refuses, with a message saying how to start it.
+pub async fn fresh_database() -> String {
+    let server_url = std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
+    let server = PgConnectOptions::from_str(&server_url)
+        .unwrap_or_else(|error| panic!("TEST_DATABASE_URL / DATABASE_URL is not a Postgres URL: {error}"));
+    let shown = format!(
+        "postgres://{}@{}:{}/{}",
+        server.get_username(),
+        server.get_host(),
+        server.get_port(),
+        server.get_database().unwrap_or_default()
+    );
+    let mut admin = PgConnection::connect_with(&server).await.unwrap_or_else(|error| {
+        panic!(
+            "cannot reach PostgreSQL at {shown} (password not shown): {error}. Start it, e.g. \
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or point \
+             TEST_DATABASE_URL at a server where this user may create databases."
+        )
+    });
+    let name = format!("payments_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .await
+        .unwrap_or_else(|error| panic!("cannot create test database {name} on {shown}: {error}"));
+    let _ = admin.close().await;
+
+    let database = server.database(&name);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(database.clone())
+        .await
+        .unwrap_or_else(|error| panic!("cannot connect to test database {name}: {error}"));
+    MIGRATOR.run(&pool).await.unwrap_or_else(|error| panic!("migrations failed on {name}: {error}"));
+    pool.close().await;
+    database.to_url_lossy().to_string()
+}
