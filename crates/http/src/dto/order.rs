@@ -1,0 +1,66 @@
+//! An order as clients read it (the seed's shape).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use payments_domain::{LineItem, Order};
+use serde::Serialize;
+
+/// An order, in camelCase, with amounts in minor units and RFC 3339 times.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OrderView {
+    id: String,
+    email: String,
+    items: Vec<ItemView>,
+    amount: i64,
+    currency: String,
+    status: &'static str,
+    /// The PaymentIntent id (the seed's name for it).
+    transaction_id: Option<String>,
+    session_id: Option<String>,
+    failure_reason: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+/// One line of an order.
+#[derive(Debug, Serialize)]
+struct ItemView {
+    name: String,
+    price: i64,
+    quantity: u32,
+    image: Option<String>,
+}
+
+impl From<&Order> for OrderView {
+    fn from(order: &Order) -> Self {
+        Self {
+            id: order.id.to_string(),
+            email: order.email.to_string(),
+            items: order.items.iter().map(ItemView::from).collect(),
+            amount: order.amount.minor(),
+            currency: order.amount.currency().to_string(),
+            status: order.status.as_str(),
+            transaction_id: order.payment_intent_id.as_ref().map(ToString::to_string),
+            session_id: order.checkout_session_id.as_ref().map(ToString::to_string),
+            failure_reason: order.failure_reason.clone(),
+            created_at: rfc3339(order.created_at),
+            updated_at: rfc3339(order.updated_at),
+        }
+    }
+}
+
+impl From<&LineItem> for ItemView {
+    fn from(item: &LineItem) -> Self {
+        Self {
+            name: item.name().to_owned(),
+            price: item.unit_amount().minor(),
+            quantity: item.quantity(),
+            image: item.image_url().map(ToString::to_string),
+        }
+    }
+}
+
+/// Milliseconds and a `Z`, as JavaScript's `Date.toJSON` writes them (what the seed's clients parse).
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}

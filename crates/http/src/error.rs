@@ -1,0 +1,141 @@
+//! The one error shape clients read: `{"error": {"code": "...", "message": "..."}}`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use payments_domain::{OrderId, StoreError};
+use serde::Serialize;
+
+/// How long a client should wait before retrying when the store is unavailable, in seconds.
+const STORE_RETRY_AFTER_SECS: u32 = 5;
+
+/// A client-facing error: a status, a stable machine-readable code and a message safe to show.
+///
+/// It never carries an internal error: whoever builds one from a failure logs the detail first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    order_id: Option<OrderId>,
+    retry_after_secs: Option<u32>,
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and a `message` a client may read.
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), order_id: None, retry_after_secs: None }
+    }
+
+    /// Adds `"orderId"` to the error object (the order exists, even though the request failed).
+    pub(crate) fn with_order_id(mut self, order_id: OrderId) -> Self {
+        self.order_id = Some(order_id);
+        self
+    }
+
+    /// Adds a `Retry-After` header.
+    pub(crate) fn with_retry_after(mut self, secs: u32) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// A 500 that says nothing about its cause; log the cause before returning it.
+    pub(crate) fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.")
+    }
+
+    /// A store failure: 503 with `Retry-After` when the store is unavailable, else a generic 500.
+    /// The failure itself only goes to the log.
+    pub(crate) fn store(err: &StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(_) => {
+                tracing::warn!(error = %err, "order store unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "The service is temporarily unavailable; please retry shortly.",
+                )
+                .with_retry_after(STORE_RETRY_AFTER_SECS)
+            }
+            StoreError::Duplicate(_) | StoreError::NotFound(_) | StoreError::Unknown(_) => {
+                tracing::error!(error = ?err, "order store failed");
+                Self::internal()
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order_id: Option<String>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        response.json(Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+                order_id: self.order_id.map(|id| id.to_string()),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(err: &ApiError) -> serde_json::Value {
+        let bytes = to_bytes(err.error_response().into_body()).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[actix_web::test]
+    async fn an_error_renders_as_the_json_envelope() {
+        let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "bad");
+        let response = err.error_response();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "application/json");
+        assert_eq!(
+            body_of(&err).await,
+            serde_json::json!({"error": {"code": "invalid_email", "message": "bad"}})
+        );
+    }
+
+    #[actix_web::test]
+    async fn an_unknown_store_failure_never_reaches_the_client() {
+        let err = ApiError::store(&StoreError::Unknown(anyhow::anyhow!("password=hunter2 at db.internal")));
+        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_of(&err).await.to_string();
+        assert!(!body.contains("hunter2") && !body.contains("db.internal"), "{body}");
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[actix_web::test]
+    async fn an_unavailable_store_asks_the_client_to_retry() {
+        let err = ApiError::store(&StoreError::Unavailable("pool timed out on 10.0.0.7".to_owned()));
+        let response = err.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "5");
+        assert!(!body_of(&err).await.to_string().contains("10.0.0.7"));
+    }
+}

@@ -1,0 +1,34 @@
+//! `GET /healthz` (the process answers) and `GET /readyz` (it can serve: the store answers).
+
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use payments_domain::Payments;
+use serde_json::json;
+
+/// Registers both probes.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(super::get(&["/healthz"], healthz)).service(super::get(&["/readyz"], readyz));
+}
+
+/// Liveness: always 200 while the process serves requests.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Readiness: 200 when the order store answers, else 503 `not_ready`.
+async fn readyz(payments: web::Data<Payments>) -> Result<HttpResponse, ApiError> {
+    payments.ready().await.map_err(|err| {
+        tracing::warn!(error = %err, "not ready: the order store does not answer");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "The service cannot reach its order store.",
+        )
+    })?;
+    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+}
+
+#[cfg(test)]
+#[path = "health_tests.rs"]
+mod tests;

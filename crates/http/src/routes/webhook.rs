@@ -1,0 +1,55 @@
+//! `POST /webhook` (the seed's path) and `POST /api/v1/webhooks/stripe`: Stripe's event deliveries.
+
+use crate::body::{raw_body_error, webhook_payload_config, WEBHOOK_LIMIT_BYTES};
+use crate::dto::webhook::WebhookAck;
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use payments_domain::{HandleWebhookError, Payments, WebhookError};
+
+/// The header Stripe signs deliveries with.
+const STRIPE_SIGNATURE: &str = "stripe-signature";
+
+/// Registers the webhook route under both of its paths, with its own body limit.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        super::post(&["/webhook", "/api/v1/webhooks/stripe"], receive).app_data(webhook_payload_config()),
+    );
+}
+
+/// Hands the raw body, byte for byte, and the signature header to the domain; answers 200 once the event is
+/// committed. The body and the signature are never logged.
+#[tracing::instrument(skip_all)]
+async fn receive(
+    payments: web::Data<Payments>,
+    request: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(|err| raw_body_error(&err, WEBHOOK_LIMIT_BYTES))?;
+    let signature = match request.headers().get(STRIPE_SIGNATURE) {
+        None => None,
+        // A header that is not text cannot be `t=...,v1=...`.
+        Some(value) => Some(value.to_str().map_err(|_| rejected(&WebhookError::MalformedSignature))?),
+    };
+    let outcome = payments.handle_webhook(&body, signature).await.map_err(|err| match err {
+        HandleWebhookError::Rejected(err) => rejected(&err),
+        HandleWebhookError::Store(err) => ApiError::store(&err),
+    })?;
+    Ok(HttpResponse::Ok().json(WebhookAck::from(&outcome)))
+}
+
+/// A refused delivery. The domain's messages describe the header or the payload, never quote them.
+fn rejected(err: &WebhookError) -> ApiError {
+    let code = match err {
+        WebhookError::MissingSignature => "missing_signature",
+        WebhookError::MalformedSignature | WebhookError::NoMatchingSignature => "invalid_signature",
+        WebhookError::TimestampOutsideTolerance { .. } => "timestamp_out_of_tolerance",
+        WebhookError::MalformedPayload(_) => "malformed_payload",
+    };
+    tracing::warn!(code, error = %err, "webhook delivery refused");
+    ApiError::new(StatusCode::BAD_REQUEST, code, err.to_string())
+}
+
+#[cfg(test)]
+#[path = "webhook_tests.rs"]
+mod tests;

@@ -1,0 +1,195 @@
+//! The webhook route against mocked ports.
+
+use crate::test_support::{now, send, Ports};
+use actix_web::http::header::HeaderValue;
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use chrono::Utc;
+use payments_domain::{
+    Effect, EventId, EventRefs, OrderId, OrderStatus, PaymentEvent, PaymentEventKind, ReceivedEvent,
+    RecordOutcome, StoreError, WebhookError,
+};
+use serde_json::json;
+
+const PATH: &str = "/webhook";
+const SIGNATURE: &str = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd";
+
+fn received() -> ReceivedEvent {
+    ReceivedEvent {
+        event: PaymentEvent {
+            id: EventId::parse("evt_1").unwrap(),
+            event_type: "checkout.session.expired".to_owned(),
+            created: Utc::now(),
+            kind: PaymentEventKind::CheckoutExpired,
+            refs: EventRefs { order_id: Some(OrderId::new_v7()), ..EventRefs::default() },
+        },
+        payload: "{}".to_owned(),
+    }
+}
+
+fn delivery(body: impl Into<Vec<u8>>) -> TestRequest {
+    TestRequest::post()
+        .uri(PATH)
+        .insert_header(("content-type", "application/json; charset=utf-8"))
+        .insert_header(("Stripe-Signature", SIGNATURE))
+        .set_payload(body.into())
+}
+
+/// Ports where the verifier accepts and the store answers `outcome`.
+fn recording(outcome: Result<RecordOutcome, StoreError>) -> Ports {
+    let mut ports = Ports::new();
+    ports.verifier.expect_verify().times(1).returning(|_, _, _| Ok(received()));
+    let mut outcome = Some(outcome);
+    ports.store.expect_record_event().times(1).returning(move |_, _| outcome.take().expect("called once"));
+    ports
+}
+
+/// Ports where the verifier refuses with `error` and the store is never used.
+fn refusing(error: WebhookError) -> Ports {
+    let mut ports = Ports::new();
+    ports.verifier.expect_verify().times(1).returning(move |_, _, _| Err(error.clone()));
+    ports.store.expect_record_event().never();
+    ports
+}
+
+#[actix_web::test]
+async fn the_raw_body_and_signature_reach_the_verifier_byte_for_byte() {
+    // Odd spacing, key order and a byte that is not UTF-8: any re-serialisation would change them.
+    let body: Vec<u8> =
+        b"{ \"id\":\"evt_1\" ,\n\t\"type\": \"x\", \"z\": \"\xff\xfe caf\xc3\xa9\" }  \n".to_vec();
+    let expected = body.clone();
+    let mut ports = Ports::new();
+    ports
+        .verifier
+        .expect_verify()
+        .withf(move |payload, signature, at| {
+            payload == expected.as_slice() && *signature == Some(SIGNATURE) && *at == now()
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(received()));
+    ports.store.expect_record_event().times(1).returning(|_, _| Ok(RecordOutcome::Stored));
+
+    let reply = send(ports.payments(), delivery(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+#[actix_web::test]
+async fn each_record_outcome_is_acknowledged_with_200_and_its_name() {
+    let outcomes = [
+        (
+            RecordOutcome::Applied {
+                order_id: OrderId::new_v7(),
+                effect: Effect::Changed { from: OrderStatus::Pending, to: OrderStatus::Expired },
+                adopted: 0,
+            },
+            "applied",
+        ),
+        (RecordOutcome::Duplicate, "duplicate"),
+        (RecordOutcome::Orphaned, "orphaned"),
+        (RecordOutcome::Stored, "stored"),
+    ];
+    for (outcome, name) in outcomes {
+        let reply = send(recording(Ok(outcome)).payments(), delivery("{}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.body);
+        assert_eq!(reply.body, json!({"received": true, "outcome": name}));
+    }
+}
+
+#[actix_web::test]
+async fn the_versioned_path_is_the_same_webhook() {
+    let request = delivery("{}").uri("/api/v1/webhooks/stripe");
+    let reply = send(recording(Ok(RecordOutcome::Duplicate)).payments(), request).await;
+    assert_eq!(reply.body, json!({"received": true, "outcome": "duplicate"}));
+}
+
+#[actix_web::test]
+async fn each_refusal_is_a_400_with_its_code_and_nothing_is_recorded() {
+    let cases = [
+        (WebhookError::MissingSignature, "missing_signature"),
+        (WebhookError::MalformedSignature, "invalid_signature"),
+        (WebhookError::NoMatchingSignature, "invalid_signature"),
+        (
+            WebhookError::TimestampOutsideTolerance { age_seconds: 900, tolerance_seconds: 300 },
+            "timestamp_out_of_tolerance",
+        ),
+        (WebhookError::MalformedPayload("missing field `type`".to_owned()), "malformed_payload"),
+    ];
+    for (error, code) in cases {
+        let message = error.to_string();
+        let reply = send(refusing(error).payments(), delivery("{}")).await;
+        reply.assert_error(StatusCode::BAD_REQUEST, code);
+        assert_eq!(reply.message(), message);
+    }
+}
+
+#[actix_web::test]
+async fn a_delivery_without_a_signature_header_reaches_the_verifier_as_none() {
+    let mut ports = Ports::new();
+    ports
+        .verifier
+        .expect_verify()
+        .withf(|_, signature, _| signature.is_none())
+        .times(1)
+        .returning(|_, _, _| Err(WebhookError::MissingSignature));
+    ports.store.expect_record_event().never();
+
+    let request = TestRequest::post().uri(PATH).set_payload("{}");
+    send(ports.payments(), request).await.assert_error(StatusCode::BAD_REQUEST, "missing_signature");
+}
+
+#[actix_web::test]
+async fn a_signature_header_that_is_not_text_is_malformed_and_never_verified() {
+    let mut ports = Ports::new();
+    ports.verifier.expect_verify().never();
+    ports.store.expect_record_event().never();
+
+    let request = TestRequest::post()
+        .uri(PATH)
+        .insert_header(("Stripe-Signature", HeaderValue::from_bytes(b"t=1,v1=\xff\xfe").unwrap()))
+        .set_payload("{}");
+    send(ports.payments(), request).await.assert_error(StatusCode::BAD_REQUEST, "invalid_signature");
+}
+
+#[actix_web::test]
+async fn an_unavailable_store_is_a_503_asking_stripe_to_retry() {
+    let reply = send(
+        recording(Err(StoreError::Unavailable("too many connections".to_owned()))).payments(),
+        delivery("{}"),
+    )
+    .await;
+    reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
+    assert_eq!(reply.headers.get("retry-after").unwrap(), "5");
+    assert!(!reply.message().contains("connections"));
+}
+
+#[actix_web::test]
+async fn any_other_store_failure_is_a_generic_500() {
+    let ports = recording(Err(StoreError::Unknown(anyhow::anyhow!("deadlock detected in relation events"))));
+    let reply = send(ports.payments(), delivery("{}")).await;
+    reply.assert_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    assert!(!reply.body.to_string().contains("deadlock"));
+}
+
+#[actix_web::test]
+async fn a_body_over_1_mib_is_a_413_and_never_verified() {
+    let mut ports = Ports::new();
+    ports.verifier.expect_verify().never();
+    ports.store.expect_record_event().never();
+
+    let reply = send(ports.payments(), delivery(vec![b' '; 1024 * 1024 + 1])).await;
+    reply.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+}
+
+#[actix_web::test]
+async fn a_body_of_exactly_1_mib_is_verified() {
+    let mut ports = Ports::new();
+    ports
+        .verifier
+        .expect_verify()
+        .withf(|payload, _, _| payload.len() == 1024 * 1024)
+        .times(1)
+        .returning(|_, _, _| Err(WebhookError::NoMatchingSignature));
+
+    let reply = send(ports.payments(), delivery(vec![b' '; 1024 * 1024])).await;
+    reply.assert_error(StatusCode::BAD_REQUEST, "invalid_signature");
+}

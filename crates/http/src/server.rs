@@ -1,0 +1,54 @@
+//! The application: routes and body limits ([`configure`]), then middleware and the server ([`serve`]).
+
+use crate::request_id::{self, RequestSpan};
+use crate::{body, routes};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{middleware, web, App, HttpServer};
+use payments_domain::Payments;
+use std::net::TcpListener;
+use tracing_actix_web::TracingLogger;
+
+/// Registers every route, the JSON and payload limits, and the JSON answers for unknown paths and methods
+/// on an `App` (used by [`serve`] and by tests): `App::new().configure(configure(payments))`.
+pub fn configure(payments: Payments) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(payments))
+            .app_data(body::json_config())
+            .configure(routes::checkout::configure)
+            .configure(routes::webhook::configure)
+            .configure(routes::orders::configure)
+            .configure(routes::health::configure)
+            .default_service(web::to(routes::not_found));
+    }
+}
+
+/// Runs the server on an already-bound `listener` (port 0 in tests) with the default number of workers,
+/// a tracing span per request, and an `x-request-id` on every response. Await the returned server to run it.
+pub fn serve(listener: TcpListener, payments: Payments) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || app(payments.clone())).listen(listener)?.run();
+    Ok(server)
+}
+
+/// The whole application, middleware included.
+pub(crate) fn app(
+    payments: Payments,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        // Registered first, so it runs inside TracingLogger's span and can read the id it assigned.
+        .wrap(middleware::from_fn(request_id::echo_or_assign))
+        .wrap(TracingLogger::<RequestSpan>::new())
+        .configure(configure(payments))
+}
+
+#[cfg(test)]
+#[path = "server_tests.rs"]
+mod tests;
