@@ -1,1 +1,43 @@
-fn main() {}
+//! `payments serve` (the default) and `payments migrate`.
+
+use payments_app::{settings::Settings, telemetry, Application};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is reported below by the setting it breaks.
+    let _ = dotenvy::dotenv();
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_owned());
+    let settings = match Settings::load(Path::new("config")) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("payments: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log.format, &settings.log.level);
+    let result = match command.as_str() {
+        "serve" => serve(&settings).await,
+        "migrate" => payments_app::migrate(&settings).await.map(|()| tracing::info!("migrations applied")),
+        other => {
+            eprintln!("payments: unknown command {other:?}; use `payments serve` or `payments migrate`");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("payments: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), "payments service listening");
+    app.run_until_stopped().await?;
+    tracing::info!("payments service stopped");
+    Ok(())
+}

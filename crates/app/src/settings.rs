@@ -1,0 +1,292 @@
+//! Configuration: embedded defaults, `config/{APP_ENV}.toml`, `APP__SECTION__KEY`, then the seed's names.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// The embedded defaults, so the binary starts with no files around it.
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// The seed's environment variable names and the setting each one sets.
+const SEED_VARIABLES: [(&str, &str); 9] = [
+    ("DATABASE_URL", "database.url"),
+    ("STRIPE_SECRET_KEY", "stripe.secret_key"),
+    ("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret"),
+    ("STRIPE_API_BASE", "stripe.api_base"),
+    ("CLIENT_URL", "checkout.client_url"),
+    ("STRIPE_SUCCESS_URL", "checkout.success_url"),
+    ("STRIPE_CANCEL_URL", "checkout.cancel_url"),
+    ("PORT", "server.port"),
+    ("LOG_FORMAT", "log.format"),
+];
+
+/// Every setting, read once at start-up.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// HTTP listener.
+    pub server: ServerSettings,
+    /// Postgres.
+    pub database: DatabaseSettings,
+    /// Stripe.
+    pub stripe: StripeSettings,
+    /// Checkout.
+    pub checkout: CheckoutSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// HTTP listener.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Interface to bind.
+    pub host: String,
+    /// Port to bind (0 picks a free one).
+    pub port: u16,
+}
+
+/// Postgres.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// Connection URL (may hold a password: never logged).
+    pub url: SecretString,
+    /// Pool size.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the store counts as unavailable.
+    pub acquire_timeout_ms: u64,
+    /// Apply migrations at start-up.
+    pub migrate_on_start: bool,
+}
+
+/// Stripe.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StripeSettings {
+    /// `sk_test_...` or `sk_live_...`.
+    pub secret_key: SecretString,
+    /// One or more `whsec_...`, comma-separated.
+    pub webhook_secret: SecretString,
+    /// Stripe's API base URL (a local fake or emulator in tests).
+    pub api_base: String,
+    /// Timeout of one Stripe request.
+    pub timeout_ms: u64,
+    /// How old a webhook signature may be.
+    pub webhook_tolerance_secs: u64,
+}
+
+/// Checkout.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckoutSettings {
+    /// ISO code every checkout is priced in.
+    pub currency: String,
+    /// The web shop's base URL.
+    pub client_url: String,
+    /// After payment; empty means `{client_url}/success?session_id={CHECKOUT_SESSION_ID}`.
+    pub success_url: String,
+    /// After cancel; empty means `{client_url}/cancel`.
+    pub cancel_url: String,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `pretty` or `json`.
+    pub format: LogFormat,
+    /// Default filter when RUST_LOG is unset.
+    pub level: String,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A setting that is missing or malformed: one line naming it.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct SettingsError(pub String);
+
+impl Settings {
+    /// Loads settings from the embedded defaults, `config/{APP_ENV}.toml` (APP_ENV defaults to `local`) under
+    /// `config_dir` if present, `APP__SECTION__KEY` variables, and the seed's names, then checks them.
+    pub fn load(config_dir: &Path) -> Result<Self, SettingsError> {
+        Self::load_from(config_dir, |name| std::env::var(name).ok())
+    }
+
+    /// [`Settings::load`] with the environment given as a function (for tests).
+    pub fn load_from(config_dir: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let app_env = env("APP_ENV").unwrap_or_else(|| "local".to_owned());
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(config::File::from(config_dir.join(format!("{app_env}.toml"))).required(false));
+        for (name, key) in SEED_VARIABLES {
+            if let Some(value) = env(name).filter(|v| !v.trim().is_empty()) {
+                builder =
+                    builder.set_override(key, value).map_err(|e| SettingsError(format!("{name}: {e}")))?;
+            }
+        }
+        let prefixed = collect_prefixed(&env);
+        for (key, value) in prefixed {
+            builder = builder
+                .set_override(key.as_str(), value)
+                .map_err(|e| SettingsError(format!("{key}: {e}")))?;
+        }
+        let settings: Settings =
+            builder.build().and_then(|c| c.try_deserialize()).map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let err = |s: &str| Err(SettingsError(s.to_owned()));
+        if self.stripe.secret_key.expose_secret().trim().is_empty() {
+            return err(
+                "STRIPE_SECRET_KEY (stripe.secret_key) is not set: put your Stripe test key (sk_test_...) in the \
+                 environment or in .env",
+            );
+        }
+        if !self.stripe.secret_key.expose_secret().starts_with("sk_") {
+            return err("STRIPE_SECRET_KEY (stripe.secret_key) must start with sk_ (a Stripe secret key)");
+        }
+        if self.stripe.webhook_secret.expose_secret().trim().is_empty() {
+            return err(
+                "STRIPE_WEBHOOK_SECRET (stripe.webhook_secret) is not set: use the whsec_ secret of your webhook \
+                 endpoint, or the one `stripe listen` prints",
+            );
+        }
+        if url::Url::parse(&self.stripe.api_base).is_err() {
+            return err("STRIPE_API_BASE (stripe.api_base) is not a URL");
+        }
+        if payments_domain::Currency::parse(&self.checkout.currency).is_err() {
+            return err("checkout.currency must be a three-letter ISO code such as usd");
+        }
+        for (name, value) in [
+            ("CLIENT_URL (checkout.client_url)", self.checkout.client_url.as_str()),
+            ("STRIPE_SUCCESS_URL (checkout.success_url)", self.checkout.success_url.as_str()),
+            ("STRIPE_CANCEL_URL (checkout.cancel_url)", self.checkout.cancel_url.as_str()),
+        ] {
+            if !value.is_empty() && url::Url::parse(value).is_err() {
+                return Err(SettingsError(format!("{name} is not a URL: {value:?}")));
+            }
+        }
+        if self.database.max_connections == 0 {
+            return err("database.max_connections must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Where Stripe sends the customer after paying.
+    pub fn success_url(&self) -> String {
+        if self.checkout.success_url.is_empty() {
+            format!(
+                "{}/success?session_id={{CHECKOUT_SESSION_ID}}",
+                self.checkout.client_url.trim_end_matches('/')
+            )
+        } else {
+            self.checkout.success_url.clone()
+        }
+    }
+
+    /// Where Stripe sends the customer after canceling.
+    pub fn cancel_url(&self) -> String {
+        if self.checkout.cancel_url.is_empty() {
+            format!("{}/cancel", self.checkout.client_url.trim_end_matches('/'))
+        } else {
+            self.checkout.cancel_url.clone()
+        }
+    }
+
+    /// How long one Stripe request may take.
+    pub fn stripe_timeout(&self) -> Duration {
+        Duration::from_millis(self.stripe.timeout_ms)
+    }
+}
+
+/// `APP__SECTION__KEY=value` → `section.key = value`.
+fn collect_prefixed(env: &impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+    const KEYS: [&str; 17] = [
+        "server.host",
+        "server.port",
+        "database.url",
+        "database.max_connections",
+        "database.acquire_timeout_ms",
+        "database.migrate_on_start",
+        "stripe.secret_key",
+        "stripe.webhook_secret",
+        "stripe.api_base",
+        "stripe.timeout_ms",
+        "stripe.webhook_tolerance_secs",
+        "checkout.currency",
+        "checkout.client_url",
+        "checkout.success_url",
+        "checkout.cancel_url",
+        "log.format",
+        "log.level",
+    ];
+    KEYS.iter()
+        .filter_map(|key| {
+            let name = format!("APP__{}", key.replace('.', "__").to_uppercase());
+            env(&name).map(|value| ((*key).to_owned(), value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load_from(Path::new("/nonexistent"), |name| vars.get(name).cloned())
+    }
+
+    const REQUIRED: [(&str, &str); 2] =
+        [("STRIPE_SECRET_KEY", "sk_test_123"), ("STRIPE_WEBHOOK_SECRET", "whsec_abc")];
+
+    #[test]
+    fn the_seed_names_set_their_settings() {
+        let mut vars = REQUIRED.to_vec();
+        vars.extend([("PORT", "9001"), ("CLIENT_URL", "https://shop.example"), ("LOG_FORMAT", "json")]);
+        let settings = load(&vars).unwrap();
+        assert_eq!(settings.server.port, 9001);
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(settings.success_url(), "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}");
+        assert_eq!(settings.cancel_url(), "https://shop.example/cancel");
+    }
+
+    #[test]
+    fn prefixed_variables_override_defaults() {
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("APP__DATABASE__MAX_CONNECTIONS", "3"));
+        assert_eq!(load(&vars).unwrap().database.max_connections, 3);
+    }
+
+    #[test]
+    fn a_missing_key_stops_start_up_with_one_line_naming_it() {
+        let err = load(&[("STRIPE_WEBHOOK_SECRET", "whsec_abc")]).unwrap_err().to_string();
+        assert!(err.contains("STRIPE_SECRET_KEY"), "{err}");
+        assert!(!err.contains('\n'));
+        let err = load(&[("STRIPE_SECRET_KEY", "sk_test_1")]).unwrap_err().to_string();
+        assert!(err.contains("STRIPE_WEBHOOK_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_setting_is_named_and_secrets_are_not_printed() {
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("PORT", "eighty"));
+        let err = load(&vars).unwrap_err().to_string();
+        assert!(err.contains("port"), "{err}");
+        let mut vars = REQUIRED.to_vec();
+        vars.push(("STRIPE_SUCCESS_URL", "not a url"));
+        assert!(load(&vars).unwrap_err().to_string().contains("STRIPE_SUCCESS_URL"));
+        let settings = load(&REQUIRED).unwrap();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("sk_test_123") && !printed.contains("whsec_abc"), "{printed}");
+    }
+}
