@@ -1,0 +1,9 @@
+//! Helpers for whole-app tests: start the service, fake Stripe, build and sign events, cut the database.
+
+pub mod db_proxy;
+pub mod events;
+pub mod fake_stripe;
+pub mod test_app;
+
+pub use db_proxy::DbProxy;
+pub use test_app::{spawn_app, TestApp, TestOptions, PRIMARY_SECRET, ROTATED_SECRET};

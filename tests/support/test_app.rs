@@ -1,0 +1,188 @@
+//! Starts the whole service on port 0 against a fresh database and a fake Stripe.
+
+use crate::db_proxy::DbProxy;
+use crate::fake_stripe;
+use payments_app::settings::Settings;
+use payments_app::Application;
+use serde_json::Value;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use wiremock::MockServer;
+
+/// The webhook secret Stripe signs with.
+pub const PRIMARY_SECRET: &str = "whsec_test_primary_0123456789abcdef";
+/// A second secret, configured while the first is being rolled.
+pub const ROTATED_SECRET: &str = "whsec_test_rotated_fedcba9876543210";
+
+/// How to start the app.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TestOptions {
+    /// Route the app's database connections through a [`DbProxy`] the test can cut.
+    pub through_db_proxy: bool,
+    /// Do not mount the happy-path Stripe responder (the test mounts its own).
+    pub no_default_stripe: bool,
+}
+
+/// A running app and what a test needs to drive and inspect it.
+#[derive(Debug)]
+pub struct TestApp {
+    /// `http://127.0.0.1:{port}`.
+    pub address: String,
+    /// The app's own database, for assertions.
+    pub db: PgPool,
+    /// The fake Stripe API.
+    pub stripe: MockServer,
+    /// Present with [`TestOptions::through_db_proxy`].
+    pub db_proxy: Option<DbProxy>,
+    /// An HTTP client.
+    pub client: reqwest::Client,
+}
+
+/// Starts the app on port 0 with a fresh, migrated database and a fake Stripe.
+pub async fn spawn_app(options: TestOptions) -> TestApp {
+    let database_url = payments_postgres::test_support::fresh_database().await;
+    let stripe = MockServer::start().await;
+    if !options.no_default_stripe {
+        fake_stripe::mount_checkout(&stripe).await;
+    }
+    let mut app_database_url = database_url.clone();
+    let db_proxy = if options.through_db_proxy {
+        let mut parsed = url::Url::parse(&database_url).expect("database url");
+        let upstream: SocketAddr = format!(
+            "{}:{}",
+            parsed.host_str().unwrap_or("127.0.0.1").replace("localhost", "127.0.0.1"),
+            parsed.port().unwrap_or(5432)
+        )
+        .parse()
+        .expect("database address");
+        let proxy = DbProxy::start(upstream).await;
+        parsed.set_host(Some("127.0.0.1")).expect("host");
+        parsed.set_port(Some(proxy.addr().port())).expect("port");
+        app_database_url = parsed.to_string();
+        Some(proxy)
+    } else {
+        None
+    };
+
+    let env: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", app_database_url),
+        ("STRIPE_SECRET_KEY", "sk_test_whole_app".to_owned()),
+        ("STRIPE_WEBHOOK_SECRET", format!("{PRIMARY_SECRET}, {ROTATED_SECRET}")),
+        ("STRIPE_API_BASE", format!("{}/", stripe.uri())),
+        ("CLIENT_URL", "http://shop.test".to_owned()),
+        ("PORT", "0".to_owned()),
+        ("APP__DATABASE__ACQUIRE_TIMEOUT_MS", "1000".to_owned()),
+        ("APP__DATABASE__MAX_CONNECTIONS", "5".to_owned()),
+        ("APP__STRIPE__TIMEOUT_MS", "2000".to_owned()),
+        ("APP__LOG__LEVEL", "warn".to_owned()),
+    ]);
+    let settings =
+        Settings::load_from(Path::new("../config"), |name| env.get(name).cloned()).expect("test settings");
+    let app = Application::build(&settings).await.expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let db = PgPool::connect(&database_url).await.expect("connect to the test database");
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    TestApp { address, db, stripe, db_proxy, client }
+}
+
+impl TestApp {
+    /// `POST /create-checkout-session` with `body`.
+    pub async fn post_checkout(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/create-checkout-session", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Starts a checkout for one item of `amount` cents and returns (order id, session id).
+    pub async fn checkout(&self, amount: i64) -> (String, String) {
+        let response = self
+            .post_checkout(&serde_json::json!({
+                "email": "ada@example.com",
+                "cartItems": [{"name": "Rust course", "price": amount, "quantity": 1, "image": null}]
+            }))
+            .await;
+        assert_eq!(response.status(), 201, "checkout should succeed");
+        let body: Value = response.json().await.expect("json");
+        (
+            body["orderId"].as_str().expect("orderId").to_owned(),
+            body["sessionId"].as_str().expect("sessionId").to_owned(),
+        )
+    }
+
+    /// Sends `event` signed now with `secret`.
+    pub async fn send_event_signed_with(&self, event: &Value, secret: &str) -> reqwest::Response {
+        let body = serde_json::to_vec(event).expect("serialize");
+        let header = payments_stripe::signature_header(secret, chrono::Utc::now().timestamp(), &body);
+        self.send_raw(body, Some(header)).await
+    }
+
+    /// Sends `event` signed now with the primary secret.
+    pub async fn send_event(&self, event: &Value) -> reqwest::Response {
+        self.send_event_signed_with(event, PRIMARY_SECRET).await
+    }
+
+    /// Sends any body with any signature header to `POST /webhook`.
+    pub async fn send_raw(&self, body: Vec<u8>, signature: Option<String>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/webhook", self.address))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(signature) = signature {
+            request = request.header("stripe-signature", signature);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Sends `event` and asserts it is acknowledged with 200; returns the body.
+    pub async fn deliver(&self, event: &Value) -> Value {
+        let response = self.send_event(event).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(status, 200, "event {} should be acknowledged: {body}", event["type"]);
+        body
+    }
+
+    /// `GET /api/v1/orders/{id}` as JSON, asserting 200.
+    pub async fn order(&self, id: &str) -> Value {
+        let response =
+            self.client.get(format!("{}/api/v1/orders/{id}", self.address)).send().await.expect("request");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+
+    /// The order's status.
+    pub async fn status(&self, id: &str) -> String {
+        self.order(id).await["status"].as_str().expect("status").to_owned()
+    }
+
+    /// How many stripe_events rows hold this event id.
+    pub async fn stored_events(&self, event_id: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE id = $1")
+            .bind(event_id)
+            .fetch_one(&self.db)
+            .await
+            .expect("count events")
+    }
+
+    /// How many stripe_events rows there are in all.
+    pub async fn all_stored_events(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM stripe_events")
+            .fetch_one(&self.db)
+            .await
+            .expect("count events")
+    }
+
+    /// How many orders there are.
+    pub async fn order_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&self.db).await.expect("count orders")
+    }
+}
