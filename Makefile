@@ -18,6 +18,7 @@ run: check-rust postgres
 
 ## Runs every test: unit, property, adapter and whole-app, against a real Postgres.
 test: check-rust postgres
+	@scripts/drop-test-databases.sh
 	$(CARGO) test --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --doc
 

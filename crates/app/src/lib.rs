@@ -7,27 +7,42 @@ use anyhow::Context;
 use payments_domain::{Currency, Payments, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_stripe::{StripeConfig, StripeGateway, StripeWebhookVerifier};
-use secrecy::ExposeSecret;
-use settings::Settings;
+use payments_stripe_emulator::{Emulator, EmulatorConfig};
+use secrecy::{ExposeSecret, SecretString};
+use settings::{Settings, StripeMode};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A built application: the bound listener and the server that will run on it.
+/// A built application: the bound listener, the server that will run on it, and the in-process Stripe
+/// emulator when no Stripe key is configured.
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    emulator: Option<Arc<Emulator>>,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .field("emulator", &self.emulator)
+            .finish_non_exhaustive()
     }
 }
 
+/// How the service reaches Stripe, once set up.
+struct StripeSide {
+    secret_key: SecretString,
+    api_base: url::Url,
+    webhook_secrets: Vec<SecretString>,
+    emulator: Option<Arc<Emulator>>,
+}
+
 impl Application {
-    /// Builds adapters from `settings`, runs migrations unless turned off, and binds the listener
-    /// (port 0 picks a free port; see [`Application::port`]).
+    /// Builds adapters from `settings`, runs migrations unless turned off, binds the listener (port 0 picks a
+    /// free port; see [`Application::port`]) and, with no Stripe key, starts the Stripe emulator and registers
+    /// this service's webhook endpoint with it.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let store = PgStore::connect_lazy(
             settings.database.url.expose_secret(),
@@ -40,15 +55,32 @@ impl Application {
         if settings.database.migrate_on_start {
             store.migrate().await.context("applying database migrations")?;
         }
+
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
+        let port = listener.local_addr()?.port();
+        let own_url = format!("http://{}:{port}", browser_host(&settings.server.host));
+
+        let stripe = match settings.stripe_mode() {
+            StripeMode::Real => StripeSide {
+                secret_key: settings.stripe.secret_key.clone(),
+                api_base: url::Url::parse(&settings.stripe.api_base)
+                    .context("stripe.api_base (STRIPE_API_BASE)")?,
+                webhook_secrets: payments_stripe::parse_secrets(
+                    settings.stripe.webhook_secret.expose_secret(),
+                ),
+                emulator: None,
+            },
+            StripeMode::Emulated => start_emulator(settings, &own_url).await?,
+        };
         let gateway = StripeGateway::new(StripeConfig {
-            secret_key: settings.stripe.secret_key.clone(),
-            api_base: url::Url::parse(&settings.stripe.api_base)
-                .context("stripe.api_base (STRIPE_API_BASE)")?,
+            secret_key: stripe.secret_key,
+            api_base: stripe.api_base,
             timeout: settings.stripe_timeout(),
         })
         .context("building the Stripe client")?;
         let verifier = StripeWebhookVerifier::new(
-            payments_stripe::parse_secrets(settings.stripe.webhook_secret.expose_secret()),
+            stripe.webhook_secrets,
             Duration::from_secs(settings.stripe.webhook_tolerance_secs),
         )
         .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
@@ -59,16 +91,13 @@ impl Application {
             Arc::new(SystemClock),
             payments_domain::CheckoutSettings {
                 currency: Currency::parse(&settings.checkout.currency).context("checkout.currency")?,
-                success_url: settings.success_url(),
-                cancel_url: settings.cancel_url(),
+                success_url: settings.success_url(&own_url),
+                cancel_url: settings.cancel_url(&own_url),
             },
         );
-
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
-        let port = listener.local_addr()?.port();
-        let server = payments_http::serve(listener, payments)?;
-        Ok(Self { port, server })
+        let options = payments_http::HttpOptions { storefront: settings.server.storefront };
+        let server = payments_http::serve(listener, payments, options)?;
+        Ok(Self { port, server, emulator: stripe.emulator })
     }
 
     /// The bound port.
@@ -76,10 +105,70 @@ impl Application {
         self.port
     }
 
+    /// The in-process Stripe emulator, when no Stripe key is configured.
+    pub fn emulator(&self) -> Option<Arc<Emulator>> {
+        self.emulator.clone()
+    }
+
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(emulator) = self.emulator.and_then(|e| Arc::try_unwrap(e).ok()) {
+            emulator.stop().await;
+        }
+        result
     }
+}
+
+/// A host browsers can open: an unspecified bind address becomes loopback.
+fn browser_host(host: &str) -> &str {
+    match host {
+        "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1",
+        other => other,
+    }
+}
+
+/// Starts the emulator, registers `{own_url}/webhook` with a fresh secret, and says loudly that payments
+/// are emulated.
+async fn start_emulator(settings: &Settings, own_url: &str) -> anyhow::Result<StripeSide> {
+    let address = format!("{}:{}", settings.emulator.host, settings.emulator.port);
+    let addr: std::net::SocketAddr = tokio::net::lookup_host(&address)
+        .await
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .with_context(|| format!("emulator address {address} (emulator.host, emulator.port)"))?;
+    let mut config = EmulatorConfig::default();
+    if !settings.emulator.public_url.is_empty() {
+        config.public_base_url =
+            Some(url::Url::parse(&settings.emulator.public_url).context("emulator.public_url")?);
+    }
+    let emulator = Emulator::start(addr, config).await.with_context(|| {
+        format!(
+            "starting the Stripe emulator on {address} (set STRIPE_EMULATOR_PORT to another port, or \
+             STRIPE_SECRET_KEY to use real Stripe)"
+        )
+    })?;
+    let secret = emulator.register_webhook_endpoint(&format!("{own_url}/webhook"), &["*"]);
+    let base = emulator.base_url();
+    tracing::warn!(
+        emulator = %base,
+        "STRIPE IS EMULATED: no STRIPE_SECRET_KEY is set, so checkout and webhooks run against the built-in \
+         Stripe emulator. No real money moves. Pay with card 4242 4242 4242 4242."
+    );
+    eprintln!(
+        "\n  ==============================================================\n  \
+         Stripe is EMULATED (no STRIPE_SECRET_KEY): no real money moves.\n  \
+         Storefront:        {own_url}/\n  \
+         Emulated Stripe:   {base}\n  \
+         Test card:         4242 4242 4242 4242, any future date, any CVC\n  \
+         ==============================================================\n"
+    );
+    Ok(StripeSide {
+        secret_key: SecretString::from("sk_test_emulated"),
+        api_base: base,
+        webhook_secrets: vec![SecretString::from(secret)],
+        emulator: Some(Arc::new(emulator)),
+    })
 }
 
 /// Applies migrations and exits (`payments migrate`).

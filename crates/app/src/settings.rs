@@ -9,7 +9,7 @@ use std::time::Duration;
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// The seed's environment variable names and the setting each one sets.
-const SEED_VARIABLES: [(&str, &str); 9] = [
+const SEED_VARIABLES: [(&str, &str); 10] = [
     ("DATABASE_URL", "database.url"),
     ("STRIPE_SECRET_KEY", "stripe.secret_key"),
     ("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret"),
@@ -19,6 +19,7 @@ const SEED_VARIABLES: [(&str, &str); 9] = [
     ("STRIPE_CANCEL_URL", "checkout.cancel_url"),
     ("PORT", "server.port"),
     ("LOG_FORMAT", "log.format"),
+    ("STRIPE_EMULATOR_PORT", "emulator.port"),
 ];
 
 /// Every setting, read once at start-up.
@@ -34,6 +35,30 @@ pub struct Settings {
     pub checkout: CheckoutSettings,
     /// Logging.
     pub log: LogSettings,
+    /// The built-in Stripe emulator, used when no Stripe key is set.
+    pub emulator: EmulatorSettings,
+}
+
+/// Where Stripe is: the real one (a secret key is set) or the built-in emulator (none is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StripeMode {
+    /// `stripe.secret_key` is set: talk to `stripe.api_base` with it.
+    Real,
+    /// No key: run the emulator in process; no real money moves.
+    Emulated,
+}
+
+/// The built-in Stripe emulator.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmulatorSettings {
+    /// Fall back to the emulator when no key is set (off in production: a missing key is an error).
+    pub enabled: bool,
+    /// Interface it binds.
+    pub host: String,
+    /// Port it binds (0 picks a free one).
+    pub port: u16,
+    /// How browsers reach it (the base of checkout page URLs); empty means `http://{host}:{port}/`.
+    pub public_url: String,
 }
 
 /// HTTP listener.
@@ -43,6 +68,8 @@ pub struct ServerSettings {
     pub host: String,
     /// Port to bind (0 picks a free one).
     pub port: u16,
+    /// Serve the demo storefront at `/`, `/success` and `/cancel`.
+    pub storefront: bool,
 }
 
 /// Postgres.
@@ -78,7 +105,7 @@ pub struct StripeSettings {
 pub struct CheckoutSettings {
     /// ISO code every checkout is priced in.
     pub currency: String,
-    /// The web shop's base URL.
+    /// The web shop's base URL; empty means this service's own storefront.
     pub client_url: String,
     /// After payment; empty means `{client_url}/success?session_id={CHECKOUT_SESSION_ID}`.
     pub success_url: String,
@@ -143,20 +170,27 @@ impl Settings {
 
     fn validate(&self) -> Result<(), SettingsError> {
         let err = |s: &str| Err(SettingsError(s.to_owned()));
-        if self.stripe.secret_key.expose_secret().trim().is_empty() {
+        if self.stripe_mode() == StripeMode::Emulated && !self.emulator.enabled {
             return err(
-                "STRIPE_SECRET_KEY (stripe.secret_key) is not set: put your Stripe test key (sk_test_...) in the \
-                 environment or in .env",
+                "STRIPE_SECRET_KEY (stripe.secret_key) is not set, and the Stripe emulator is turned off \
+                 (emulator.enabled = false): set your Stripe secret key",
             );
         }
-        if !self.stripe.secret_key.expose_secret().starts_with("sk_") {
-            return err("STRIPE_SECRET_KEY (stripe.secret_key) must start with sk_ (a Stripe secret key)");
-        }
-        if self.stripe.webhook_secret.expose_secret().trim().is_empty() {
-            return err(
-                "STRIPE_WEBHOOK_SECRET (stripe.webhook_secret) is not set: use the whsec_ secret of your webhook \
-                 endpoint, or the one `stripe listen` prints",
-            );
+        if self.stripe_mode() == StripeMode::Real {
+            if !self.stripe.secret_key.expose_secret().trim().starts_with("sk_") {
+                return err(
+                    "STRIPE_SECRET_KEY (stripe.secret_key) must start with sk_ (a Stripe secret key)",
+                );
+            }
+            if self.stripe.webhook_secret.expose_secret().trim().is_empty() {
+                return err(
+                    "STRIPE_WEBHOOK_SECRET (stripe.webhook_secret) is not set: with STRIPE_SECRET_KEY set, use the \
+                     whsec_ secret of your webhook endpoint, or the one `stripe listen` prints",
+                );
+            }
+        } else if !self.emulator.public_url.is_empty() && url::Url::parse(&self.emulator.public_url).is_err()
+        {
+            return err("emulator.public_url is not a URL");
         }
         if url::Url::parse(&self.stripe.api_base).is_err() {
             return err("STRIPE_API_BASE (stripe.api_base) is not a URL");
@@ -179,22 +213,34 @@ impl Settings {
         Ok(())
     }
 
-    /// Where Stripe sends the customer after paying.
-    pub fn success_url(&self) -> String {
+    /// Real Stripe when a secret key is set, the built-in emulator otherwise.
+    pub fn stripe_mode(&self) -> StripeMode {
+        if self.stripe.secret_key.expose_secret().trim().is_empty() {
+            StripeMode::Emulated
+        } else {
+            StripeMode::Real
+        }
+    }
+
+    /// The web shop's base URL: `checkout.client_url`, or `own_url` (this service's storefront) if unset.
+    fn client_url<'a>(&'a self, own_url: &'a str) -> &'a str {
+        let configured = self.checkout.client_url.trim();
+        if configured.is_empty() { own_url } else { configured }.trim_end_matches('/')
+    }
+
+    /// Where Stripe sends the customer after paying; `own_url` is this service's base URL.
+    pub fn success_url(&self, own_url: &str) -> String {
         if self.checkout.success_url.is_empty() {
-            format!(
-                "{}/success?session_id={{CHECKOUT_SESSION_ID}}",
-                self.checkout.client_url.trim_end_matches('/')
-            )
+            format!("{}/success?session_id={{CHECKOUT_SESSION_ID}}", self.client_url(own_url))
         } else {
             self.checkout.success_url.clone()
         }
     }
 
-    /// Where Stripe sends the customer after canceling.
-    pub fn cancel_url(&self) -> String {
+    /// Where Stripe sends the customer after canceling; `own_url` is this service's base URL.
+    pub fn cancel_url(&self, own_url: &str) -> String {
         if self.checkout.cancel_url.is_empty() {
-            format!("{}/cancel", self.checkout.client_url.trim_end_matches('/'))
+            format!("{}/cancel", self.client_url(own_url))
         } else {
             self.checkout.cancel_url.clone()
         }
@@ -208,9 +254,14 @@ impl Settings {
 
 /// `APP__SECTION__KEY=value` → `section.key = value`.
 fn collect_prefixed(env: &impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
-    const KEYS: [&str; 17] = [
+    const KEYS: [&str; 22] = [
         "server.host",
         "server.port",
+        "server.storefront",
+        "emulator.enabled",
+        "emulator.host",
+        "emulator.port",
+        "emulator.public_url",
         "database.url",
         "database.max_connections",
         "database.acquire_timeout_ms",
@@ -256,8 +307,28 @@ mod tests {
         let settings = load(&vars).unwrap();
         assert_eq!(settings.server.port, 9001);
         assert_eq!(settings.log.format, LogFormat::Json);
-        assert_eq!(settings.success_url(), "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}");
-        assert_eq!(settings.cancel_url(), "https://shop.example/cancel");
+        let own = "http://127.0.0.1:9001";
+        assert_eq!(
+            settings.success_url(own),
+            "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}"
+        );
+        assert_eq!(settings.cancel_url(own), "https://shop.example/cancel");
+        assert_eq!(settings.stripe_mode(), StripeMode::Real);
+    }
+
+    #[test]
+    fn with_no_key_stripe_is_emulated_and_the_own_storefront_is_the_shop() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.stripe_mode(), StripeMode::Emulated);
+        assert_eq!(settings.emulator.port, 12111);
+        let own = "http://127.0.0.1:8080/";
+        assert_eq!(
+            settings.success_url(own),
+            "http://127.0.0.1:8080/success?session_id={CHECKOUT_SESSION_ID}"
+        );
+        assert_eq!(settings.cancel_url(own), "http://127.0.0.1:8080/cancel");
+        let err = load(&[("APP__EMULATOR__ENABLED", "false")]).unwrap_err().to_string();
+        assert!(err.contains("STRIPE_SECRET_KEY"), "{err}");
     }
 
     #[test]
@@ -268,10 +339,12 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_key_stops_start_up_with_one_line_naming_it() {
-        let err = load(&[("STRIPE_WEBHOOK_SECRET", "whsec_abc")]).unwrap_err().to_string();
+    fn a_missing_or_malformed_stripe_setting_stops_start_up_with_one_line_naming_it() {
+        let err = load(&[("STRIPE_SECRET_KEY", "pk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_abc")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("STRIPE_SECRET_KEY"), "{err}");
-        assert!(!err.contains('\n'));
+        assert!(!err.contains('\n') && !err.contains("pk_test_1"), "{err}");
         let err = load(&[("STRIPE_SECRET_KEY", "sk_test_1")]).unwrap_err().to_string();
         assert!(err.contains("STRIPE_WEBHOOK_SECRET"), "{err}");
     }

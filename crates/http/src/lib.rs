@@ -11,7 +11,7 @@ mod request_id;
 mod routes;
 mod server;
 
-pub use server::{configure, serve};
+pub use server::{configure, serve, HttpOptions};
 
 #[cfg(test)]
 mod test_support;

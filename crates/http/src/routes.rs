@@ -3,6 +3,7 @@
 pub(crate) mod checkout;
 pub(crate) mod health;
 pub(crate) mod orders;
+pub(crate) mod storefront;
 pub(crate) mod webhook;
 
 use crate::error::ApiError;

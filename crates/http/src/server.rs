@@ -9,30 +9,48 @@ use payments_domain::Payments;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
+/// What the HTTP layer serves besides the API.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpOptions {
+    /// The demo storefront at `/`, `/success` and `/cancel`.
+    pub storefront: bool,
+}
+
+impl Default for HttpOptions {
+    /// The storefront on.
+    fn default() -> Self {
+        HttpOptions { storefront: true }
+    }
+}
+
 /// Registers every route, the JSON and payload limits, and the JSON answers for unknown paths and methods
-/// on an `App` (used by [`serve`] and by tests): `App::new().configure(configure(payments))`.
-pub fn configure(payments: Payments) -> impl FnOnce(&mut web::ServiceConfig) {
+/// on an `App` (used by [`serve`] and by tests): `App::new().configure(configure(payments, options))`.
+pub fn configure(payments: Payments, options: HttpOptions) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(payments))
             .app_data(body::json_config())
             .configure(routes::checkout::configure)
             .configure(routes::webhook::configure)
             .configure(routes::orders::configure)
-            .configure(routes::health::configure)
-            .default_service(web::to(routes::not_found));
+            .configure(routes::health::configure);
+        if options.storefront {
+            cfg.configure(routes::storefront::configure);
+        }
+        cfg.default_service(web::to(routes::not_found));
     }
 }
 
 /// Runs the server on an already-bound `listener` (port 0 in tests) with the default number of workers,
 /// a tracing span per request, and an `x-request-id` on every response. Await the returned server to run it.
-pub fn serve(listener: TcpListener, payments: Payments) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || app(payments.clone())).listen(listener)?.run();
+pub fn serve(listener: TcpListener, payments: Payments, options: HttpOptions) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || app(payments.clone(), options)).listen(listener)?.run();
     Ok(server)
 }
 
 /// The whole application, middleware included.
 pub(crate) fn app(
     payments: Payments,
+    options: HttpOptions,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -46,7 +64,7 @@ pub(crate) fn app(
         // Registered first, so it runs inside TracingLogger's span and can read the id it assigned.
         .wrap(middleware::from_fn(request_id::echo_or_assign))
         .wrap(TracingLogger::<RequestSpan>::new())
-        .configure(configure(payments))
+        .configure(configure(payments, options))
 }
 
 #[cfg(test)]

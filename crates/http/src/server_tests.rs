@@ -1,6 +1,6 @@
 //! Routing fallbacks, request ids, and the server on a real socket.
 
-use super::{app, serve};
+use super::{app, serve, HttpOptions};
 use crate::test_support::{send, Ports};
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
@@ -31,7 +31,7 @@ async fn a_wrong_method_is_a_json_405_naming_the_allowed_one() {
 
 #[actix_web::test]
 async fn every_response_gets_a_request_id_and_a_sane_client_id_is_echoed() {
-    let service = test::init_service(app(Ports::new().payments())).await;
+    let service = test::init_service(app(Ports::new().payments(), HttpOptions::default())).await;
 
     let assigned = test::call_service(&service, TestRequest::get().uri("/healthz").to_request()).await;
     let id = assigned.headers().get("x-request-id").expect("an assigned id").to_str().unwrap();
@@ -54,7 +54,7 @@ async fn every_response_gets_a_request_id_and_a_sane_client_id_is_echoed() {
 async fn serve_answers_on_the_listener_it_is_given() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server = serve(listener, Ports::new().payments()).unwrap();
+    let server = serve(listener, Ports::new().payments(), HttpOptions::default()).unwrap();
     let handle = server.handle();
     actix_web::rt::spawn(server);
 

@@ -1,6 +1,6 @@
 //! Handler tests' helpers: mocked ports wired into `Payments`, and one call through the configured app.
 
-use crate::configure;
+use crate::{configure, HttpOptions};
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
 use actix_web::{test, App};
@@ -83,7 +83,7 @@ impl Reply {
 /// Sends `request` to an app configured with `payments`. The app, and so the mocks, are dropped before
 /// this returns: a `times(n)` expectation that was not met fails the test here.
 pub(crate) async fn send(payments: Payments, request: test::TestRequest) -> Reply {
-    let app = test::init_service(App::new().configure(configure(payments))).await;
+    let app = test::init_service(App::new().configure(configure(payments, HttpOptions::default()))).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

@@ -8,7 +8,9 @@ use std::str::FromStr;
 const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Creates a uniquely named database on the server of `TEST_DATABASE_URL`, else `DATABASE_URL`, else
-/// `postgres://postgres@127.0.0.1:5432/postgres`, applies the migrations, and returns its URL.
+/// `postgres://postgres@127.0.0.1:5432/postgres`, applies the migrations, and returns its URL. Only the
+/// server and user of that URL count: databases are created from the server's `postgres` database, so the
+/// service's own database (`.../payments`) need not exist.
 ///
 /// # Panics
 /// When the server cannot be reached or refuses, with a message saying how to start it.
@@ -17,7 +19,8 @@ pub async fn fresh_database() -> String {
         .or_else(|_| std::env::var("DATABASE_URL"))
         .unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
     let server = PgConnectOptions::from_str(&server_url)
-        .unwrap_or_else(|error| panic!("TEST_DATABASE_URL / DATABASE_URL is not a Postgres URL: {error}"));
+        .unwrap_or_else(|error| panic!("TEST_DATABASE_URL / DATABASE_URL is not a Postgres URL: {error}"))
+        .database("postgres");
     let shown = format!(
         "postgres://{}@{}:{}/{}",
         server.get_username(),
