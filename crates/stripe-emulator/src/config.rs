@@ -1,0 +1,58 @@
+//! How an emulator is configured.
+
+use std::time::Duration;
+use url::Url;
+
+/// An emulator's configuration; [`EmulatorConfig::default`] suits a developer's machine and
+/// [`EmulatorConfig::for_tests`] retries webhooks within milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    /// Accepted secret keys; empty accepts any `sk_test_` key.
+    pub api_keys: Vec<String>,
+    /// How browsers reach the emulator (the base of `session.url`); default `http://{bound address}/`.
+    pub public_base_url: Option<Url>,
+    /// The delay before each retry of a failed webhook delivery: `n` entries mean `n + 1` attempts.
+    pub retry_schedule: Vec<Duration>,
+    /// How long one delivery attempt may take before it counts as failed.
+    pub delivery_timeout: Duration,
+}
+
+impl Default for EmulatorConfig {
+    /// Any `sk_test_` key, the bound address, 8 retries from 5 s doubling (about 21 minutes in all),
+    /// 10 s per attempt.
+    fn default() -> Self {
+        EmulatorConfig {
+            api_keys: Vec::new(),
+            public_base_url: None,
+            retry_schedule: exponential_backoff(Duration::from_secs(5), 8),
+            delivery_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// The default, with webhook retries after 20, 40, 80 and 160 ms and 2 s per attempt.
+    pub fn for_tests() -> Self {
+        EmulatorConfig {
+            retry_schedule: exponential_backoff(Duration::from_millis(20), 4),
+            delivery_timeout: Duration::from_secs(2),
+            ..EmulatorConfig::default()
+        }
+    }
+}
+
+/// `retries` delays, starting at `first` and doubling each time (Stripe's own schedule is exponential too).
+pub fn exponential_backoff(first: Duration, retries: u32) -> Vec<Duration> {
+    (0..retries).map(|i| first.saturating_mul(1 << i.min(30))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles() {
+        let schedule = exponential_backoff(Duration::from_millis(10), 4);
+        assert_eq!(schedule, [10, 20, 40, 80].map(Duration::from_millis).to_vec());
+    }
+}
