@@ -1,6 +1,7 @@
 //! Whole-app tests: the real service on port 0, a fresh Postgres database per test, a local fake Stripe.
 
 mod checkout;
+mod emulated;
 mod orders;
 mod outage;
 mod payment_flows;

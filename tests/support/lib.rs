@@ -3,7 +3,9 @@
 pub mod db_proxy;
 pub mod events;
 pub mod fake_stripe;
+pub mod hosted;
 pub mod test_app;
 
 pub use db_proxy::DbProxy;
+pub use hosted::{HostedCheckout, PageAnswer};
 pub use test_app::{spawn_app, TestApp, TestOptions, PRIMARY_SECRET, ROTATED_SECRET};

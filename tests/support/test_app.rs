@@ -4,11 +4,13 @@ use crate::db_proxy::DbProxy;
 use crate::fake_stripe;
 use payments_app::settings::Settings;
 use payments_app::Application;
+use payments_stripe_emulator::Emulator;
 use serde_json::Value;
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use wiremock::MockServer;
 
 /// The webhook secret Stripe signs with.
@@ -23,6 +25,9 @@ pub struct TestOptions {
     pub through_db_proxy: bool,
     /// Do not mount the happy-path Stripe responder (the test mounts its own).
     pub no_default_stripe: bool,
+    /// Set no Stripe key, so the app runs the built-in Stripe emulator (on port 0, fast webhook retries)
+    /// instead of talking to the fake.
+    pub emulated: bool,
 }
 
 /// A running app and what a test needs to drive and inspect it.
@@ -38,6 +43,8 @@ pub struct TestApp {
     pub db_proxy: Option<DbProxy>,
     /// An HTTP client.
     pub client: reqwest::Client,
+    /// The app's in-process Stripe emulator, with [`TestOptions::emulated`].
+    pub emulator: Option<Arc<Emulator>>,
 }
 
 /// Starts the app on port 0 with a fresh, migrated database and a fake Stripe.
@@ -66,28 +73,40 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
         None
     };
 
-    let env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", app_database_url),
-        ("STRIPE_SECRET_KEY", "sk_test_whole_app".to_owned()),
-        ("STRIPE_WEBHOOK_SECRET", format!("{PRIMARY_SECRET}, {ROTATED_SECRET}")),
-        ("STRIPE_API_BASE", format!("{}/", stripe.uri())),
-        ("CLIENT_URL", "http://shop.test".to_owned()),
         ("PORT", "0".to_owned()),
         ("APP__DATABASE__ACQUIRE_TIMEOUT_MS", "1000".to_owned()),
         ("APP__DATABASE__MAX_CONNECTIONS", "5".to_owned()),
         ("APP__STRIPE__TIMEOUT_MS", "2000".to_owned()),
         ("APP__LOG__LEVEL", "warn".to_owned()),
     ]);
+    if options.emulated {
+        env.extend([
+            ("STRIPE_EMULATOR_PORT", "0".to_owned()),
+            ("APP__EMULATOR__FIRST_RETRY_MS", "50".to_owned()),
+            ("APP__EMULATOR__RETRIES", "6".to_owned()),
+        ]);
+    } else {
+        env.extend([
+            ("STRIPE_SECRET_KEY", "sk_test_whole_app".to_owned()),
+            ("STRIPE_WEBHOOK_SECRET", format!("{PRIMARY_SECRET}, {ROTATED_SECRET}")),
+            ("STRIPE_API_BASE", format!("{}/", stripe.uri())),
+            ("CLIENT_URL", "http://shop.test".to_owned()),
+        ]);
+    }
     let settings =
         Settings::load_from(Path::new("../config"), |name| env.get(name).cloned()).expect("test settings");
     let app = Application::build(&settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let emulator = app.emulator();
+    assert_eq!(emulator.is_some(), options.emulated, "the emulator runs exactly when no Stripe key is set");
     tokio::spawn(app.run_until_stopped());
 
     let db = PgPool::connect(&database_url).await.expect("connect to the test database");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, db, stripe, db_proxy, client }
+    TestApp { address, db, stripe, db_proxy, client, emulator }
 }
 
 impl TestApp {

@@ -137,7 +137,13 @@ async fn start_emulator(settings: &Settings, own_url: &str) -> anyhow::Result<St
         .ok()
         .and_then(|mut addrs| addrs.next())
         .with_context(|| format!("emulator address {address} (emulator.host, emulator.port)"))?;
-    let mut config = EmulatorConfig::default();
+    let mut config = EmulatorConfig {
+        retry_schedule: payments_stripe_emulator::exponential_backoff(
+            Duration::from_millis(settings.emulator.first_retry_ms),
+            settings.emulator.retries,
+        ),
+        ..EmulatorConfig::default()
+    };
     if !settings.emulator.public_url.is_empty() {
         config.public_base_url =
             Some(url::Url::parse(&settings.emulator.public_url).context("emulator.public_url")?);

@@ -1,4 +1,6 @@
-//! `payments serve` (the default) and `payments migrate`.
+//! `payments serve` (the default), `payments migrate`, and `payments emulator` (the Stripe emulator alone).
+
+mod emulator;
 
 use payments_app::{settings::Settings, telemetry, Application};
 use std::path::Path;
@@ -8,7 +10,11 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is reported below by the setting it breaks.
     let _ = dotenvy::dotenv();
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_owned());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().cloned().unwrap_or_else(|| "serve".to_owned());
+    if command == "emulator" {
+        return emulator::run(&args[1..]).await;
+    }
     let settings = match Settings::load(Path::new("config")) {
         Ok(settings) => settings,
         Err(err) => {
@@ -21,7 +27,10 @@ async fn main() -> ExitCode {
         "serve" => serve(&settings).await,
         "migrate" => payments_app::migrate(&settings).await.map(|()| tracing::info!("migrations applied")),
         other => {
-            eprintln!("payments: unknown command {other:?}; use `payments serve` or `payments migrate`");
+            eprintln!(
+                "payments: unknown command {other:?}; use `payments serve`, `payments migrate` or \
+                 `payments emulator [--port 12111] [--forward-to URL]`"
+            );
             return ExitCode::from(2);
         }
     };

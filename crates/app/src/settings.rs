@@ -59,6 +59,10 @@ pub struct EmulatorSettings {
     pub port: u16,
     /// How browsers reach it (the base of checkout page URLs); empty means `http://{host}:{port}/`.
     pub public_url: String,
+    /// Delay before the first retry of a failed webhook delivery; each later one doubles.
+    pub first_retry_ms: u64,
+    /// How many times a failed delivery is retried.
+    pub retries: u32,
 }
 
 /// HTTP listener.
@@ -254,7 +258,7 @@ impl Settings {
 
 /// `APP__SECTION__KEY=value` → `section.key = value`.
 fn collect_prefixed(env: &impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
-    const KEYS: [&str; 22] = [
+    const KEYS: [&str; 24] = [
         "server.host",
         "server.port",
         "server.storefront",
@@ -262,6 +266,8 @@ fn collect_prefixed(env: &impl Fn(&str) -> Option<String>) -> Vec<(String, Strin
         "emulator.host",
         "emulator.port",
         "emulator.public_url",
+        "emulator.first_retry_ms",
+        "emulator.retries",
         "database.url",
         "database.max_connections",
         "database.acquire_timeout_ms",
