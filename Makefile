@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/payments
 
-.PHONY: run test bench lint fmt postgres check-rust
+.PHONY: run test bench lint fmt postgres browser-deps check-rust
 
 check-rust:
 	@command -v $(CARGO) >/dev/null || { echo "make: cargo is not installed: install Rust from https://rustup.rs (stable), then run make again" >&2; exit 1; }
@@ -11,13 +11,17 @@ check-rust:
 postgres:
 	@scripts/ensure-postgres.sh
 
-## Runs the service on http://127.0.0.1:8080 (needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; see README).
+## Chromium, Node.js and playwright-core for the browser test (installed if missing).
+browser-deps:
+	@scripts/ensure-browser.sh
+
+## Runs the service on http://127.0.0.1:8080 with its storefront; with no STRIPE_SECRET_KEY, Stripe is emulated in process.
 run: check-rust postgres
 	@scripts/ensure-database.sh "$(DATABASE_URL)"
 	$(CARGO) run --locked -p payments-app --bin payments -- serve
 
 ## Runs every test: unit, property, adapter and whole-app, against a real Postgres.
-test: check-rust postgres
+test: check-rust postgres browser-deps
 	@scripts/drop-test-databases.sh
 	$(CARGO) test --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace --doc
