@@ -92,10 +92,13 @@ impl UnitOfWork for RecordEvent<'_> {
         let mut applied = vec![AppliedEvent { id: event.id.clone(), effect: effect.clone() }];
 
         let mut held = locks.clone();
-        let adopted = match adopt_orphans(conn, &mut order, &mut held, std::slice::from_ref(&event.id), self.now).await? {
-            Attempt::Done(adopted) => adopted,
-            Attempt::Relock(wanted) => return Ok(Attempt::Relock(wanted)),
-        };
+        let adopted =
+            match adopt_orphans(conn, &mut order, &mut held, std::slice::from_ref(&event.id), self.now)
+                .await?
+            {
+                Attempt::Done(adopted) => adopted,
+                Attempt::Relock(wanted) => return Ok(Attempt::Relock(wanted)),
+            };
         let adopted_count = u32::try_from(adopted.len()).unwrap_or(u32::MAX);
         applied.extend(adopted);
         save(conn, &order, order != before, &applied, self.now).await?;

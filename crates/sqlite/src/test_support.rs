@@ -1,0 +1,46 @@
+//! Test support: a fresh, migrated database per test, in a temporary directory removed afterwards.
+
+use crate::{SqliteStore, SqliteStoreOptions};
+use std::path::{Path, PathBuf};
+
+/// A migrated database file in a directory of its own under the system's temporary directory. Dropping it
+/// deletes the directory: keep it alive as long as a store uses the file.
+#[derive(Debug)]
+pub struct TestDatabase {
+    dir: PathBuf,
+    url: String,
+}
+
+impl TestDatabase {
+    /// The `sqlite://` URL of the file, for [`SqliteStore::connect`] or an app's `DATABASE_URL`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The directory holding the file (and its `-wal` and `-shm` companions).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Creates a uniquely named, migrated database file and returns it.
+///
+/// # Panics
+/// When the file cannot be created or migrated.
+pub async fn fresh_database() -> TestDatabase {
+    let dir = std::env::temp_dir().join(format!("payments-test-{}", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}", dir.join("payments.db").display());
+    let database = TestDatabase { dir, url };
+    let store = SqliteStore::connect(&database.url, &SqliteStoreOptions::default())
+        .await
+        .unwrap_or_else(|error| panic!("cannot create test database {}: {error}", database.url));
+    store.migrate().await.unwrap_or_else(|error| panic!("migrations failed on {}: {error}", database.url));
+    store.close().await;
+    database
+}

@@ -1,0 +1,32 @@
+//! The contract's cases: each takes a fresh [`Harness`] and panics when the store breaks
+//! the port's promise it checks.
+
+mod checkout;
+mod concurrency;
+mod events;
+mod orders;
+
+pub use checkout::*;
+pub use concurrency::*;
+pub use events::*;
+pub use orders::*;
+
+use crate::{Harness, StoredEvent};
+use payments_domain::{EventId, Order, OrderId};
+
+/// The one stored row of event `id`.
+async fn stored_once(harness: &impl Harness, id: &EventId) -> StoredEvent {
+    let mut rows = harness.stored_events(id).await;
+    assert_eq!(rows.len(), 1, "event {id} should be stored exactly once, found {rows:?}");
+    rows.remove(0)
+}
+
+/// The order `id`, which must exist.
+async fn order_now(harness: &impl Harness, id: OrderId) -> Order {
+    harness
+        .store()
+        .find_order(id)
+        .await
+        .expect("find_order")
+        .unwrap_or_else(|| panic!("order {id} is missing"))
+}

@@ -1,0 +1,57 @@
+//! The [`OrderStore`](payments_domain::OrderStore) contract: what every storage adapter must do, written once
+//! against the port and run on each adapter.
+//!
+//! An adapter's test crate implements [`Harness`] (a fresh, empty, migrated store, and a way to read its
+//! event rows) and expands [`store_contract_tests!`], which turns every case in [`cases`] into one
+//! `#[tokio::test]`:
+//!
+//! ```ignore
+//! struct Sqlite { /* ... */ }
+//! #[async_trait::async_trait]
+//! impl payments_store_contract::Harness for Sqlite { /* ... */ }
+//! payments_store_contract::store_contract_tests!(Sqlite);
+//! ```
+
+pub mod cases;
+pub mod fixtures;
+mod harness;
+
+pub use harness::{Harness, StoredEvent};
+
+/// Expands to one `#[tokio::test]` per contract case, each on a fresh `$harness` (a type implementing
+/// [`Harness`]). The calling crate needs `tokio` (with `macros` and `rt-multi-thread`) among its
+/// dev-dependencies. A new case in [`cases`] must be named here too.
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($harness:ty) => {
+        $crate::store_contract_tests!(@cases $harness;
+            an_inserted_order_reads_back_as_it_was_saved,
+            inserting_an_existing_order_id_is_a_duplicate_and_keeps_the_first,
+            orders_are_listed_oldest_first_ties_by_id_up_to_the_limit,
+            the_store_answers_a_ping,
+            an_order_is_found_by_its_checkout_session_once_attached,
+            attaching_a_second_session_to_an_order_is_refused,
+            checkout_writes_to_an_unknown_order_are_not_found,
+            a_failed_checkout_leaves_the_order_canceled,
+            a_paid_checkout_event_is_recorded_and_applied_together,
+            an_event_delivered_twice_is_applied_once_and_stored_once,
+            an_unknown_event_type_is_stored_without_touching_orders,
+            an_event_for_another_session_is_refused_and_changes_nothing,
+            an_event_naming_an_unattached_session_is_kept_then_applied_on_attach,
+            an_event_naming_an_order_not_yet_created_is_kept_then_applied_on_attach,
+            a_refund_naming_only_its_payment_intent_is_adopted_by_the_payment,
+            one_event_delivered_32_times_at_once_is_applied_once,
+            thirty_two_distinct_webhooks_at_once_all_succeed_and_converge,
+            checkouts_and_their_webhooks_at_once_all_succeed_and_pay,
+        );
+    };
+    (@cases $harness:ty; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let harness = <$harness as $crate::Harness>::fresh().await;
+                $crate::cases::$case(&harness).await;
+            }
+        )*
+    };
+}
