@@ -1,7 +1,6 @@
 # The two set-up commands: `make run` (the service) and `make test` (everything CI runs).
 SHELL := /bin/bash
 CARGO ?= cargo
-export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/payments
 
 .PHONY: run test bench lint fmt postgres browser-deps check-rust
 
@@ -15,15 +14,18 @@ postgres:
 browser-deps:
 	@scripts/ensure-browser.sh
 
-## Runs the service on http://127.0.0.1:8080 with its storefront; with no STRIPE_SECRET_KEY, Stripe is emulated in process.
-run: check-rust postgres
-	@scripts/ensure-database.sh "$(DATABASE_URL)"
+## Runs the service on http://127.0.0.1:8080 with its storefront: on SQLite (data/payments.db) unless
+## DATABASE_URL names Postgres, and with Stripe emulated in process unless STRIPE_SECRET_KEY is set.
+run: check-rust
+	@case "$${DATABASE_URL:-}" in postgres*) scripts/ensure-postgres.sh && scripts/ensure-database.sh "$$DATABASE_URL";; esac
 	$(CARGO) run --locked -p payments-app --bin payments -- serve
 
-## Runs every test: unit, property, adapter and whole-app, against a real Postgres.
+## Runs every test: unit, property, contract (SQLite and Postgres), adapter, emulator, whole-app on
+## Postgres and again on SQLite, and the headless-Chromium browser test.
 test: check-rust postgres browser-deps
 	@scripts/drop-test-databases.sh
 	$(CARGO) test --locked --workspace --all-targets
+	PAYMENTS_TEST_BACKEND=sqlite $(CARGO) test --locked -p payments-tests --test app
 	$(CARGO) test --locked --workspace --doc
 
 ## Measures webhook ingest (verified, deduplicated, committed events/s, p50, p99) on an optimised build.

@@ -5,10 +5,8 @@
 # a message saying exactly what is missing.
 set -euo pipefail
 
-url="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
-case "$url" in
-  sqlite:*) exit 0 ;;
-esac
+url="${TEST_DATABASE_URL:-${DATABASE_URL:-}}"
+case "$url" in postgres://*|postgresql://*) ;; *) url="postgres://postgres@127.0.0.1:5432/postgres" ;; esac
 hostport="${url#*://}"; hostport="${hostport#*@}"; hostport="${hostport%%/*}"; hostport="${hostport%%\?*}"
 host="${hostport%%:*}"; port="${hostport##*:}"
 [ "$port" = "$hostport" ] && port=5432

@@ -131,11 +131,8 @@ impl TestApp {
 
     /// Every event the service stored, as (id, type, outcome), and asserts none is stored twice.
     pub async fn stored_event_rows(&self) -> Vec<(String, String, String)> {
-        let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT id, type, outcome FROM stripe_events ORDER BY received_at")
-                .fetch_all(&self.db)
-                .await
-                .expect("stored events");
+        let rows =
+            self.db.text_rows("SELECT id, type, outcome FROM stripe_events ORDER BY received_at").await;
         let mut ids: Vec<&String> = rows.iter().map(|(id, _, _)| id).collect();
         ids.sort();
         ids.dedup();

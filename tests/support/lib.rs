@@ -5,7 +5,9 @@ pub mod events;
 pub mod fake_stripe;
 pub mod hosted;
 pub mod test_app;
+pub mod test_db;
 
 pub use db_proxy::DbProxy;
 pub use hosted::{HostedCheckout, PageAnswer};
 pub use test_app::{spawn_app, TestApp, TestOptions, PRIMARY_SECRET, ROTATED_SECRET};
+pub use test_db::{backend_from_env, TestDb};

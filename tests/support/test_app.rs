@@ -2,11 +2,12 @@
 
 use crate::db_proxy::DbProxy;
 use crate::fake_stripe;
+use crate::test_db::{backend_from_env, TestDb};
 use payments_app::settings::Settings;
 use payments_app::Application;
+use payments_app::Backend;
 use payments_stripe_emulator::Emulator;
 use serde_json::Value;
-use sqlx::PgPool;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,7 +22,8 @@ pub const ROTATED_SECRET: &str = "whsec_test_rotated_fedcba9876543210";
 /// How to start the app.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TestOptions {
-    /// Route the app's database connections through a [`DbProxy`] the test can cut.
+    /// Route the app's database connections through a [`DbProxy`] the test can cut (Postgres only: it
+    /// picks Postgres whatever `PAYMENTS_TEST_BACKEND` says).
     pub through_db_proxy: bool,
     /// Do not mount the happy-path Stripe responder (the test mounts its own).
     pub no_default_stripe: bool,
@@ -36,7 +38,7 @@ pub struct TestApp {
     /// `http://127.0.0.1:{port}`.
     pub address: String,
     /// The app's own database, for assertions.
-    pub db: PgPool,
+    pub db: TestDb,
     /// The fake Stripe API.
     pub stripe: MockServer,
     /// Present with [`TestOptions::through_db_proxy`].
@@ -49,7 +51,8 @@ pub struct TestApp {
 
 /// Starts the app on port 0 with a fresh, migrated database and a fake Stripe.
 pub async fn spawn_app(options: TestOptions) -> TestApp {
-    let database_url = payments_postgres::test_support::fresh_database().await;
+    let backend = if options.through_db_proxy { Backend::Postgres } else { backend_from_env() };
+    let (db, database_url) = TestDb::fresh(backend).await;
     let stripe = MockServer::start().await;
     if !options.no_default_stripe {
         fake_stripe::mount_checkout(&stripe).await;
@@ -103,7 +106,6 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
     assert_eq!(emulator.is_some(), options.emulated, "the emulator runs exactly when no Stripe key is set");
     tokio::spawn(app.run_until_stopped());
 
-    let db = PgPool::connect(&database_url).await.expect("connect to the test database");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     TestApp { address, db, stripe, db_proxy, client, emulator }
@@ -185,23 +187,16 @@ impl TestApp {
 
     /// How many stripe_events rows hold this event id.
     pub async fn stored_events(&self, event_id: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE id = $1")
-            .bind(event_id)
-            .fetch_one(&self.db)
-            .await
-            .expect("count events")
+        self.db.count("SELECT count(*) FROM stripe_events WHERE id = $1", Some(event_id)).await
     }
 
     /// How many stripe_events rows there are in all.
     pub async fn all_stored_events(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM stripe_events")
-            .fetch_one(&self.db)
-            .await
-            .expect("count events")
+        self.db.count("SELECT count(*) FROM stripe_events", None).await
     }
 
     /// How many orders there are.
     pub async fn order_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&self.db).await.expect("count orders")
+        self.db.count("SELECT count(*) FROM orders", None).await
     }
 }

@@ -4,8 +4,10 @@ pub mod settings;
 pub mod telemetry;
 
 use anyhow::Context;
+use payments_domain::OrderStore;
 use payments_domain::{Currency, Payments, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
+use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::{StripeConfig, StripeGateway, StripeWebhookVerifier};
 use payments_stripe_emulator::{Emulator, EmulatorConfig};
 use secrecy::{ExposeSecret, SecretString};
@@ -44,14 +46,7 @@ impl Application {
     /// free port; see [`Application::port`]) and, with no Stripe key, starts the Stripe emulator and registers
     /// this service's webhook endpoint with it.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let store = PgStore::connect_lazy(
-            settings.database.url.expose_secret(),
-            &PgStoreOptions {
-                max_connections: settings.database.max_connections,
-                acquire_timeout: Duration::from_millis(settings.database.acquire_timeout_ms),
-            },
-        )
-        .context("database.url (DATABASE_URL)")?;
+        let store = open_store(settings).await?;
         if settings.database.migrate_on_start {
             store.migrate().await.context("applying database migrations")?;
         }
@@ -85,7 +80,7 @@ impl Application {
         )
         .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
         let payments = Payments::new(
-            Arc::new(store),
+            store.port(),
             Arc::new(gateway),
             Arc::new(verifier),
             Arc::new(SystemClock),
@@ -179,8 +174,84 @@ async fn start_emulator(settings: &Settings, own_url: &str) -> anyhow::Result<St
 
 /// Applies migrations and exits (`payments migrate`).
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let store = PgStore::connect_lazy(settings.database.url.expose_secret(), &PgStoreOptions::default())
-        .context("database.url (DATABASE_URL)")?;
-    store.migrate().await.context("applying database migrations")?;
-    Ok(())
+    open_store(settings).await?.migrate().await.context("applying database migrations")
+}
+
+/// The order store `database.url` names: `sqlite://...` or `postgres://...`.
+enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Store {
+    async fn migrate(&self) -> Result<(), payments_domain::StoreError> {
+        match self {
+            Store::Sqlite(store) => store.migrate().await,
+            Store::Postgres(store) => store.migrate().await,
+        }
+    }
+
+    fn port(self) -> Arc<dyn OrderStore> {
+        match self {
+            Store::Sqlite(store) => Arc::new(store),
+            Store::Postgres(store) => Arc::new(store),
+        }
+    }
+}
+
+/// Which adapter a database URL picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:` URLs: an embedded file.
+    Sqlite,
+    /// `postgres:` / `postgresql:` URLs.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend `url`'s scheme names, if any.
+    pub fn of(url: &str) -> Option<Backend> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase())?;
+        match scheme.as_str() {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.database.url.expose_secret();
+    let acquire_timeout = Duration::from_millis(settings.database.acquire_timeout_ms);
+    match Backend::of(url) {
+        Some(Backend::Sqlite) => {
+            let options = SqliteStoreOptions { acquire_timeout, ..SqliteStoreOptions::default() };
+            let store = SqliteStore::connect(url, &options)
+                .await
+                .context("opening the SQLite database (DATABASE_URL)")?;
+            Ok(Store::Sqlite(store))
+        }
+        Some(Backend::Postgres) => {
+            let options =
+                PgStoreOptions { max_connections: settings.database.max_connections, acquire_timeout };
+            let store = PgStore::connect_lazy(url, &options).context("database.url (DATABASE_URL)")?;
+            Ok(Store::Postgres(store))
+        }
+        None => anyhow::bail!("DATABASE_URL (database.url) must start with sqlite:// or postgres://"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn the_url_scheme_picks_the_adapter() {
+        assert_eq!(Backend::of("sqlite://data/payments.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("sqlite:payments.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("postgres://postgres@127.0.0.1/payments"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("postgresql://u:secret@db/payments"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("mysql://db/payments"), None);
+        assert_eq!(Backend::of("payments.db"), None);
+    }
 }

@@ -211,6 +211,9 @@ impl Settings {
                 return Err(SettingsError(format!("{name} is not a URL: {value:?}")));
             }
         }
+        if crate::Backend::of(self.database.url.expose_secret()).is_none() {
+            return err("DATABASE_URL (database.url) must start with sqlite:// or postgres://");
+        }
         if self.database.max_connections == 0 {
             return err("database.max_connections must be at least 1");
         }
@@ -333,6 +336,9 @@ mod tests {
             "http://127.0.0.1:8080/success?session_id={CHECKOUT_SESSION_ID}"
         );
         assert_eq!(settings.cancel_url(own), "http://127.0.0.1:8080/cancel");
+        assert_eq!(settings.database.url.expose_secret(), "sqlite://data/payments.db");
+        let err = load(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL") && !err.contains("hunter2"), "{err}");
         let err = load(&[("APP__EMULATOR__ENABLED", "false")]).unwrap_err().to_string();
         assert!(err.contains("STRIPE_SECRET_KEY"), "{err}");
     }

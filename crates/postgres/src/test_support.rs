@@ -7,7 +7,8 @@ use std::str::FromStr;
 
 const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// Creates a uniquely named database on the server of `TEST_DATABASE_URL`, else `DATABASE_URL`, else
+/// Creates a uniquely named database on the server of `TEST_DATABASE_URL`, else `DATABASE_URL` (when it
+/// is a Postgres URL), else
 /// `postgres://postgres@127.0.0.1:5432/postgres`, applies the migrations, and returns its URL. Only the
 /// server and user of that URL count: databases are created from the server's `postgres` database, so the
 /// service's own database (`.../payments`) need not exist.
@@ -15,9 +16,11 @@ const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// # Panics
 /// When the server cannot be reached or refuses, with a message saying how to start it.
 pub async fn fresh_database() -> String {
+    let is_postgres = |url: &String| url.starts_with("postgres:") || url.starts_with("postgresql:");
     let server_url = std::env::var("TEST_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| DEFAULT_SERVER_URL.to_owned());
+        .ok()
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(is_postgres))
+        .unwrap_or_else(|| DEFAULT_SERVER_URL.to_owned());
     let server = PgConnectOptions::from_str(&server_url)
         .unwrap_or_else(|error| panic!("TEST_DATABASE_URL / DATABASE_URL is not a Postgres URL: {error}"))
         .database("postgres");
