@@ -7,3 +7,4 @@ mod orders;
 mod outage;
 mod payment_flows;
 mod signatures;
+mod swapping;
