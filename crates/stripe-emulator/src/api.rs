@@ -124,8 +124,11 @@ fn execute(
         .filter(|key| !key.is_empty() && req.method() == Method::POST)
         .map(str::to_owned);
     let fingerprint = format!("{} {}?{params}", req.method(), req.path());
-    if let Some(key) = &idempotency_key {
-        match shared.idempotency().lookup(&api_key, key, &fingerprint) {
+    // Held until the answer is stored, so a retry racing the first request waits and gets its replay
+    // instead of running the operation a second time.
+    let mut idempotency = idempotency_key.as_ref().map(|_| shared.idempotency());
+    if let (Some(key), Some(cache)) = (&idempotency_key, &idempotency) {
+        match cache.lookup(&api_key, key, &fingerprint) {
             Lookup::New => {}
             Lookup::Replay(stored) => {
                 let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
@@ -152,15 +155,16 @@ fn execute(
         Ok(value) => (StatusCode::OK, value.to_string()),
         Err(error) => (error.status, error.body().to_string()),
     };
-    if let (Some(key), true) = (&idempotency_key, status.is_success()) {
+    if let (Some(key), Some(cache), true) = (&idempotency_key, &mut idempotency, status.is_success()) {
         let stored = StoredResponse {
             fingerprint,
             status: status.as_u16(),
             body: body.clone(),
             request_id: request_id.to_owned(),
         };
-        shared.idempotency().store(&api_key, key, stored);
+        cache.store(&api_key, key, stored);
     }
+    drop(idempotency);
     let version = header("Stripe-Version").unwrap_or(api_version()).to_owned();
     let mut response = respond(status, body, request_id, idempotency_key.as_deref(), false);
     if let Ok(value) = version.parse() {

@@ -11,6 +11,9 @@ use crate::store::{PaymentChoice, PaymentResult};
 use actix_web::http::StatusCode;
 use std::sync::Arc;
 
+/// The email a control action pays with when the session fixes none and the caller gives none.
+pub(crate) const PLACEHOLDER_EMAIL: &str = "customer@example.com";
+
 /// How a delayed bank debit settles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DelayedOutcome {

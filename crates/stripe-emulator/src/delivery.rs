@@ -95,9 +95,13 @@ async fn deliver(shared: Arc<Shared>, job: DeliveryJob, delivery_id: String, gen
         if shared.generation() != generation {
             return;
         }
-        shared.deliveries().record(&delivery_id, attempt, status);
+        // Acknowledged before the success is recorded: whoever sees the delivery done (as
+        // `Emulator::wait_for_deliveries` does) sees the event's `pending_webhooks` counted down too.
         if succeeded {
             shared.acknowledge(&job.event);
+        }
+        shared.deliveries().record(&delivery_id, attempt, status);
+        if succeeded {
             return;
         }
         match retry_after {

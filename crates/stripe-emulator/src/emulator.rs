@@ -174,7 +174,7 @@ impl Emulator {
         choice: PaymentChoice,
         email: Option<&str>,
     ) -> Result<PaymentResult, ControlError> {
-        let email = email.unwrap_or("customer@example.com");
+        let email = email.unwrap_or(control::PLACEHOLDER_EMAIL);
         Ok(control::pay(&self.shared, id, choice, Some(email))?)
     }
 
@@ -267,5 +267,20 @@ impl Drop for Emulator {
         self.shared.reset();
         // Sends the stop command now; the returned future only waits for completion.
         drop(self.server.stop(false));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unspecified_address_is_reached_through_loopback_and_urls_end_in_a_slash() {
+        let any = default_base_url("0.0.0.0:12111".parse().unwrap());
+        assert_eq!(any.as_str(), "http://127.0.0.1:12111/");
+        let bound = default_base_url("127.0.0.1:4000".parse().unwrap());
+        assert_eq!(bound.as_str(), "http://127.0.0.1:4000/");
+        let public = with_trailing_slash(Url::parse("https://pay.example/stripe").unwrap());
+        assert_eq!(public.as_str(), "https://pay.example/stripe/");
     }
 }

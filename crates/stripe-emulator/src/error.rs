@@ -1,5 +1,5 @@
 //! Stripe's error shape: `{"error": {"type", "code", "message", "param", "decline_code"}}` with Stripe's
-//! status codes (400 invalid request, 401 authentication, 402 card error, 404 missing resource).
+//! status codes (400 invalid request, 401 authentication, 402 failed payment, 404 missing resource).
 
 use crate::form::FormError;
 use actix_web::http::StatusCode;
@@ -8,8 +8,6 @@ use serde_json::{json, Map, Value};
 /// The `type` of a Stripe error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorType {
-    /// A problem on Stripe's side (the emulator's own failures).
-    Api,
     /// A card was declined or could not be charged.
     Card,
     /// An Idempotency-Key was reused with other parameters.
@@ -21,7 +19,6 @@ pub enum ErrorType {
 impl ErrorType {
     fn as_str(self) -> &'static str {
         match self {
-            ErrorType::Api => "api_error",
             ErrorType::Card => "card_error",
             ErrorType::Idempotency => "idempotency_error",
             ErrorType::InvalidRequest => "invalid_request_error",
@@ -45,6 +42,17 @@ pub struct ApiError {
     pub param: Option<String>,
     /// For card declines, the issuer's reason (`insufficient_funds`).
     pub decline_code: Option<String>,
+    /// For failed payments, what Stripe adds to the error (boxed: errors are returned everywhere).
+    pub failed_payment: Option<Box<FailedPayment>>,
+}
+
+/// What a failed payment's error carries besides the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedPayment {
+    /// The failed charge's id, when a charge was made.
+    pub charge: Option<String>,
+    /// The payment intent as it now is.
+    pub payment_intent: Value,
 }
 
 impl ApiError {
@@ -57,6 +65,7 @@ impl ApiError {
             message: message.into(),
             param: None,
             decline_code: None,
+            failed_payment: None,
         }
     }
 
@@ -121,15 +130,22 @@ impl ApiError {
         error
     }
 
-    /// A 402 `card_error`.
-    pub fn card(code: &str, decline_code: Option<&str>, message: &str) -> Self {
+    /// A 402 for a failed payment attempt: the payment intent's `last_payment_error` (a `card_error` for
+    /// a decline), with the payment intent itself, as Stripe answers a failed confirmation.
+    pub fn payment_failed(last_payment_error: &Value, payment_intent: Value) -> Self {
+        let text = |key: &str| last_payment_error[key].as_str().map(str::to_owned);
         ApiError {
             status: StatusCode::PAYMENT_REQUIRED,
-            kind: ErrorType::Card,
-            code: Some(code.to_owned()),
-            message: message.to_owned(),
+            kind: if text("type").as_deref() == Some("card_error") {
+                ErrorType::Card
+            } else {
+                ErrorType::InvalidRequest
+            },
+            code: text("code"),
+            message: text("message").unwrap_or_else(|| "The payment failed.".to_owned()),
             param: None,
-            decline_code: decline_code.map(str::to_owned),
+            decline_code: text("decline_code"),
+            failed_payment: Some(Box::new(FailedPayment { charge: text("charge"), payment_intent })),
         }
     }
 
@@ -150,6 +166,12 @@ impl ApiError {
         }
         if let Some(decline_code) = &self.decline_code {
             error.insert("decline_code".into(), json!(decline_code));
+        }
+        if let Some(failed) = &self.failed_payment {
+            if let Some(charge) = &failed.charge {
+                error.insert("charge".into(), json!(charge));
+            }
+            error.insert("payment_intent".into(), failed.payment_intent.clone());
         }
         json!({ "error": error })
     }

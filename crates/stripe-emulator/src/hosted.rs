@@ -162,11 +162,17 @@ async fn three_d_secure(shared: web::Data<Shared>, id: web::Path<String>, body: 
 async fn settle(shared: web::Data<Shared>, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
     let shared = shared.into_inner();
     let form = FormValue::parse(&body).unwrap_or_default();
+    let Some(view) = load(&shared, &id) else { return not_found() };
     let outcome = match field(&form, "outcome").as_str() {
         "succeed" => control::DelayedOutcome::Succeed,
-        _ => control::DelayedOutcome::Fail,
+        "fail" => control::DelayedOutcome::Fail,
+        _ => {
+            return html(
+                StatusCode::BAD_REQUEST,
+                pages::notice("Nothing settled", "Choose Succeed or Fail.", Some((&view.page_url, "Back"))),
+            )
+        }
     };
-    let Some(view) = load(&shared, &id) else { return not_found() };
     match control::settle(&shared, &id, outcome) {
         Ok(()) => redirect(&view.page_url),
         Err(error) => html(

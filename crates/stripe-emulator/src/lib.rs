@@ -54,8 +54,8 @@
 //! | `GET /_emulator/clock` | | `{now, offset_seconds}` |
 //! | `POST /_emulator/clock/advance` | `seconds` | moves the clock forward; overdue sessions expire |
 //! | `POST /_emulator/checkout/sessions/{id}/expire` | | expires an open session |
-//! | `POST /_emulator/checkout/sessions/{id}/pay` | `card=4242…` or `method=delayed` [`outcome=succeed\|fail`], [`email`] | submits the checkout form; answers `{outcome, error, redirect_url, checkout_session, payment_intent}` |
-//! | `POST /_emulator/checkout/sessions/{id}/three_d_secure` | `outcome=complete\|fail` | finishes the 3-D Secure step |
+//! | `POST /_emulator/checkout/sessions/{id}/pay` | `card=4242…` (the default) or `method=delayed` [`outcome=succeed\|fail`], [`email`] (default `customer@example.com`) | submits the checkout form; answers `{outcome, redirect_url, checkout_session, payment_intent}`, or a decline as Stripe answers a failed payment: 402 with the `last_payment_error` and the `payment_intent` |
+//! | `POST /_emulator/checkout/sessions/{id}/three_d_secure` | `outcome=complete\|fail` | finishes the 3-D Secure step; answers as `pay` does (a failure is a 402) |
 //! | `POST /_emulator/checkout/sessions/{id}/settle` | `outcome=succeed\|fail` | settles a delayed bank debit |
 //! | `POST /_emulator/disputes` | `charge` or `payment_intent`, [`reason`] | opens a dispute |
 //! | `POST /_emulator/disputes/{id}/close` | `outcome=won\|lost` | closes it |

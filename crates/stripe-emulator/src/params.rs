@@ -11,17 +11,10 @@ pub struct Params<'a> {
     path: String,
 }
 
-static EMPTY: FormValue = FormValue::Map(Vec::new());
-
 impl<'a> Params<'a> {
     /// The top level of a request's parameters.
     pub fn root(value: &'a FormValue) -> Self {
         Params { value, path: String::new() }
-    }
-
-    /// An empty parameter set (for requests without a body).
-    pub fn empty() -> Params<'static> {
-        Params::root(&EMPTY)
     }
 
     /// The bracketed name of `key` at this level (`line_items[0][price]`).

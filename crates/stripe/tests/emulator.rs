@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+/// A delivered body and its `Stripe-Signature` header.
+type Delivery = (Vec<u8>, Option<String>);
+
 async fn emulator() -> Emulator {
     Emulator::start("127.0.0.1:0".parse().unwrap(), EmulatorConfig::for_tests()).await.unwrap()
 }
@@ -109,7 +112,7 @@ async fn the_emulators_refusals_become_gateway_errors() {
 async fn events_the_emulator_signs_and_delivers_verify_and_parse() {
     let emulator = emulator().await;
     let receiver = MockServer::start().await;
-    let received: Arc<Mutex<Vec<(Vec<u8>, Option<String>)>>> = Arc::default();
+    let received: Arc<Mutex<Vec<Delivery>>> = Arc::default();
     let sink = Arc::clone(&received);
     Mock::given(wiremock::matchers::method("POST"))
         .respond_with(move |request: &Request| {

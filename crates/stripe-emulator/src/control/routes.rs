@@ -92,33 +92,30 @@ fn session_state(shared: &Arc<Shared>, id: &str) -> (Value, Value) {
     })
 }
 
-/// The answer to a payment action: the outcome, the error if declined, where the browser would go
-/// next, and the session and payment intent as they now are.
-fn payment_answer(shared: &Arc<Shared>, id: &str, result: &PaymentResult) -> Value {
+/// The answer to a payment action: the outcome, where the browser would go next, and the session and
+/// payment intent as they now are. A decline is a 402 in Stripe's error shape: the payment intent's
+/// `last_payment_error` with the payment intent, as Stripe answers a failed confirmation.
+fn payment_answer(shared: &Arc<Shared>, id: &str, result: &PaymentResult) -> Result<Value, ApiError> {
     let (session, payment_intent) = session_state(shared, id);
     let success_url =
         session["success_url"].as_str().unwrap_or_default().replace("{CHECKOUT_SESSION_ID}", id);
-    let (outcome, error, redirect) = match result {
-        PaymentResult::Succeeded => ("succeeded", Value::Null, json!(success_url)),
-        PaymentResult::Processing => ("processing", Value::Null, json!(success_url)),
-        PaymentResult::RequiresAction => (
-            "requires_action",
-            Value::Null,
-            json!(format!("{}checkout/{id}/three_d_secure", shared.base_url)),
-        ),
-        PaymentResult::Declined { code, decline_code, message } => (
-            "declined",
-            json!({ "code": code, "decline_code": decline_code, "message": message }),
-            Value::Null,
-        ),
+    let (outcome, redirect) = match result {
+        PaymentResult::Succeeded => ("succeeded", success_url),
+        PaymentResult::Processing => ("processing", success_url),
+        PaymentResult::RequiresAction => {
+            ("requires_action", format!("{}checkout/{id}/three_d_secure", shared.base_url))
+        }
+        PaymentResult::Declined { .. } => {
+            let error = payment_intent["last_payment_error"].clone();
+            return Err(ApiError::payment_failed(&error, payment_intent));
+        }
     };
-    json!({
+    Ok(json!({
         "outcome": outcome,
-        "error": error,
         "redirect_url": redirect,
         "checkout_session": session,
         "payment_intent": payment_intent
-    })
+    }))
 }
 
 fn expire(shared: &Arc<Shared>, id: &str, _: &Params<'_>) -> Result<Value, ApiError> {
@@ -144,17 +141,18 @@ fn pay(shared: &Arc<Shared>, id: &str, p: &Params<'_>) -> Result<Value, ApiError
     if settle_with.is_some() && choice != PaymentChoice::DelayedDebit {
         return Err(ApiError::bad_value("outcome", "outcome applies to method=delayed only."));
     }
-    let result = super::pay(shared, id, choice, p.opt_text("email")?)?;
+    let email = p.opt_text("email")?.unwrap_or(super::PLACEHOLDER_EMAIL);
+    let result = super::pay(shared, id, choice, Some(email))?;
     if let (Some(outcome), PaymentResult::Processing) = (settle_with, &result) {
         super::settle(shared, id, outcome)?;
     }
-    Ok(payment_answer(shared, id, &result))
+    payment_answer(shared, id, &result)
 }
 
 fn three_d_secure(shared: &Arc<Shared>, id: &str, p: &Params<'_>) -> Result<Value, ApiError> {
     let complete = choose(p, "outcome", &[("complete", true), ("fail", false)])?;
     let result = super::three_d_secure(shared, id, complete)?;
-    Ok(payment_answer(shared, id, &result))
+    payment_answer(shared, id, &result)
 }
 
 fn settle(shared: &Arc<Shared>, id: &str, p: &Params<'_>) -> Result<Value, ApiError> {

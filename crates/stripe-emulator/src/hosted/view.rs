@@ -21,8 +21,6 @@ pub struct LineView {
 /// A session as the page shows it.
 #[derive(Debug, Clone)]
 pub struct SessionView {
-    /// `cs_test_…`
-    pub id: String,
     /// The page's own address (`{base}checkout/{id}`); forms post below it.
     pub page_url: String,
     /// The lines.
@@ -65,7 +63,6 @@ impl SessionView {
             session.customer.as_ref().and_then(|c| store.customers.get(c)).and_then(|c| c.email.clone())
         });
         Some(SessionView {
-            id: session.id.clone(),
             page_url: session.page_url(&store.base_url),
             lines,
             total: format_amount(session.amount_total, &session.currency),

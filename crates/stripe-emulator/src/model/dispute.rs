@@ -78,6 +78,8 @@ pub struct Dispute {
     pub status: DisputeStatus,
     /// Key-value pairs.
     pub metadata: Metadata,
+    /// The disputed card's brand (`visa`…); `None` when the charge was not a card payment.
+    pub card_brand: Option<&'static str>,
 }
 
 impl Row for Dispute {
@@ -113,10 +115,10 @@ impl Dispute {
             "livemode": false,
             "metadata": self.metadata,
             "payment_intent": self.payment_intent,
-            "payment_method_details": {
+            "payment_method_details": self.card_brand.map(|brand| json!({
                 "type": "card",
-                "card": { "brand": "visa", "case_type": "chargeback", "network_reason_code": "10.4" }
-            },
+                "card": { "brand": brand, "case_type": "chargeback", "network": brand, "network_reason_code": "10.4" }
+            })),
             "reason": self.reason,
             "status": self.status.as_str()
         })

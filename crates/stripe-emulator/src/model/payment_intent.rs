@@ -51,16 +51,22 @@ pub struct PaymentError {
 }
 
 impl PaymentError {
-    fn to_json(&self) -> Value {
-        json!({
+    /// The error in Stripe's shape; absent fields are left out, as Stripe leaves them out of errors.
+    pub fn to_json(&self) -> Value {
+        let mut error = json!({
             "type": self.kind,
             "code": self.code,
-            "decline_code": self.decline_code,
             "message": self.message,
-            "charge": self.charge,
             "doc_url": format!("https://stripe.com/docs/error-codes/{}", self.code.replace('_', "-")),
             "payment_method_type": self.payment_method_type
-        })
+        });
+        if let Some(decline_code) = &self.decline_code {
+            error["decline_code"] = json!(decline_code);
+        }
+        if let Some(charge) = &self.charge {
+            error["charge"] = json!(charge);
+        }
+        error
     }
 }
 
@@ -97,8 +103,6 @@ pub struct PaymentIntent {
     pub canceled_at: Option<i64>,
     /// Where 3-D Secure happens, while it is pending.
     pub three_d_secure_url: Option<String>,
-    /// The checkout session that created it.
-    pub checkout_session: String,
     /// From `payment_intent_data[receipt_email]`.
     pub receipt_email: Option<String>,
 }

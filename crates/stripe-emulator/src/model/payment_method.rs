@@ -46,6 +46,14 @@ impl PaymentMethod {
         }
     }
 
+    /// The card's brand, for a card.
+    pub fn card_brand(&self) -> Option<&'static str> {
+        match &self.kind {
+            MethodKind::Card { brand, .. } => Some(brand),
+            MethodKind::BankDebit { .. } => None,
+        }
+    }
+
     /// `payment_method_details` on a charge of `amount`.
     pub fn details_json(&self, amount: i64) -> Value {
         match &self.kind {

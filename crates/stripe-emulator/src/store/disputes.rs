@@ -40,6 +40,7 @@ impl Store {
             reason: reason.unwrap_or("fraudulent").to_owned(),
             status: DisputeStatus::NeedsResponse,
             metadata: Metadata::new(),
+            card_brand: charge.payment_method.card_brand(),
         };
         let id = dispute.id.clone();
         self.emit("charge.dispute.created", dispute.to_json(), None);

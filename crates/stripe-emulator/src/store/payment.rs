@@ -279,7 +279,6 @@ impl Store {
             payment_method_types: session.payment_method_types.clone(),
             canceled_at: None,
             three_d_secure_url: None,
-            checkout_session: session.id.clone(),
             receipt_email: session.payment_intent_data.receipt_email.clone(),
         };
         self.emit("payment_intent.created", pi.to_json(), None);

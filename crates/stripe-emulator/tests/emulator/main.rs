@@ -1,0 +1,16 @@
+//! The emulator from the outside: each test starts its own on 127.0.0.1:0 and talks to it over HTTP as a
+//! Stripe client, a browser on the hosted page, a webhook receiver and a test suite would.
+//!
+//! One test binary (one link on a small machine), one file per topic.
+
+mod support;
+
+mod async_stripe_parsing;
+mod auth_and_errors;
+mod checkout_page;
+mod control_api;
+mod events_and_delivery;
+mod form_and_idempotency;
+mod openapi_conformance;
+mod resources;
+mod test_cards;
