@@ -1,5 +1,6 @@
 //! Whole-app tests: the real service on port 0, a fresh Postgres database per test, a local fake Stripe.
 
+mod accounts;
 mod browser;
 mod checkout;
 mod emulated;

@@ -1,5 +1,5 @@
 use payments_tests::events::Payment;
-use payments_tests::{spawn_app, TestOptions};
+use payments_tests::{spawn_app, TestOptions, ADMIN_KEY};
 use serde_json::Value;
 
 #[tokio::test]
@@ -25,12 +25,19 @@ async fn unknown_and_malformed_order_ids_get_clear_errors() {
     let unknown = app
         .client
         .get(format!("{}/api/v1/orders/{}", app.address, uuid::Uuid::now_v7()))
+        .bearer_auth(ADMIN_KEY)
         .send()
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
     assert_eq!(unknown.json::<Value>().await.unwrap()["error"]["code"], "order_not_found");
-    let malformed = app.client.get(format!("{}/api/v1/orders/not-a-uuid", app.address)).send().await.unwrap();
+    let malformed = app
+        .client
+        .get(format!("{}/api/v1/orders/not-a-uuid", app.address))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(malformed.status(), 400);
     assert_eq!(malformed.json::<Value>().await.unwrap()["error"]["code"], "invalid_order_id");
 }

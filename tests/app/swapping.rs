@@ -4,7 +4,7 @@
 use actix_web::{test, App};
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
 use payments_domain::{
-    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, Payments, SystemClock,
+    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, Payments, Ports, SystemClock,
 };
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::StripeWebhookVerifier;
@@ -33,15 +33,24 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
     let verifier =
         StripeWebhookVerifier::new(vec![SecretString::from("whsec_test")], Duration::from_secs(300)).unwrap();
 
+    // One adapter serves the three storage ports.
+    let store = Arc::new(store);
     let payments = Payments::new(
-        Arc::new(store),
-        Arc::new(gateway),
-        Arc::new(verifier),
-        Arc::new(SystemClock),
+        Ports {
+            orders: store.clone(),
+            catalog: store.clone(),
+            customers: store,
+            gateway: Arc::new(gateway),
+            verifier: Arc::new(verifier),
+            clock: Arc::new(SystemClock),
+        },
         CheckoutSettings {
             currency: Currency::USD,
             success_url: "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}".into(),
             cancel_url: "https://shop.example/cancel".into(),
+            // This store's catalog is empty: trust the cart's prices, as the seed does.
+            allow_client_prices: true,
+            allow_guest_checkout: true,
         },
     );
     let app = test::init_service(

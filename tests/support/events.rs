@@ -114,6 +114,42 @@ impl Payment {
         envelope("payment_intent.succeeded", self.intent("succeeded", self.amount, Value::Null))
     }
 
+    /// `charge.succeeded` for the whole amount.
+    pub fn charge_succeeded(&self) -> Value {
+        envelope("charge.succeeded", self.charge("succeeded", Value::Null, Value::Null))
+    }
+
+    /// `charge.failed` with a card decline.
+    pub fn charge_failed(&self, decline_code: &str) -> Value {
+        envelope(
+            "charge.failed",
+            self.charge(
+                "failed",
+                json!("card_declined"),
+                json!(format!("Your card was declined ({decline_code}).")),
+            ),
+        )
+    }
+
+    fn charge(&self, status: &str, failure_code: Value, failure_message: Value) -> Value {
+        json!({
+            "id": self.charge_id,
+            "object": "charge",
+            "amount": self.amount,
+            "amount_captured": if status == "succeeded" { self.amount } else { 0 },
+            "amount_refunded": 0,
+            "captured": status == "succeeded",
+            "currency": self.currency,
+            "failure_code": failure_code,
+            "failure_message": failure_message,
+            "metadata": {"order_id": self.order_id},
+            "paid": status == "succeeded",
+            "payment_intent": self.payment_intent_id,
+            "refunded": false,
+            "status": status,
+        })
+    }
+
     /// `charge.refunded` with the cumulative refunded amount.
     pub fn charge_refunded(&self, amount_refunded: i64) -> Value {
         envelope(

@@ -1,4 +1,4 @@
-//! A fake Stripe API (wiremock) answering Checkout Session requests with complete objects.
+//! A fake Stripe API (wiremock) answering Checkout Session and Customer requests with complete objects.
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -41,6 +41,7 @@ pub fn session_object(id: &str, fields: &HashMap<String, String>) -> Value {
         "currency": fields.get("line_items[0][price_data][currency]"),
         "custom_fields": [],
         "custom_text": {"after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null},
+        "customer": fields.get("customer"),
         "customer_email": fields.get("customer_email"),
         "expires_at": now + 86_400,
         "livemode": false,
@@ -69,6 +70,43 @@ pub async fn mount_checkout(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/v1/checkout/sessions"))
         .respond_with(CreatesSessions::default())
+        .mount(server)
+        .await;
+}
+
+/// Answers `POST /v1/customers` with a new customer echoing the email and `metadata[user_id]`.
+#[derive(Debug, Clone, Default)]
+pub struct CreatesCustomers {
+    counter: Arc<AtomicU32>,
+}
+
+impl Respond for CreatesCustomers {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let fields = form(request);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "id": format!("cus_fake{n:06}"),
+            "object": "customer",
+            "balance": 0,
+            "created": chrono::Utc::now().timestamp(),
+            "delinquent": false,
+            "email": fields.get("email"),
+            "invoice_prefix": format!("FAKE{n:04}"),
+            "invoice_settings": {"custom_fields": null, "default_payment_method": null, "footer": null, "rendering_options": null},
+            "livemode": false,
+            "metadata": {"user_id": fields.get("metadata[user_id]")},
+            "next_invoice_sequence": 1,
+            "preferred_locales": [],
+            "tax_exempt": "none",
+        }))
+    }
+}
+
+/// Mounts the customer responder.
+pub async fn mount_customers(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/customers"))
+        .respond_with(CreatesCustomers::default())
         .mount(server)
         .await;
 }

@@ -18,6 +18,14 @@ use wiremock::MockServer;
 pub const PRIMARY_SECRET: &str = "whsec_test_primary_0123456789abcdef";
 /// A second secret, configured while the first is being rolled.
 pub const ROTATED_SECRET: &str = "whsec_test_rotated_fedcba9876543210";
+/// The operator's key (`Authorization: Bearer` on admin endpoints and to read any order).
+pub const ADMIN_KEY: &str = "admin_test_key_0123456789abcdef";
+/// The HS256 secret user tokens are signed with.
+pub const JWT_SECRET: &str = "jwt_test_secret_0123456789abcdef0123456789";
+/// The issuer and audience user tokens must name.
+pub const JWT_ISSUER: &str = "https://id.shop.test";
+/// See [`JWT_ISSUER`].
+pub const JWT_AUDIENCE: &str = "payments-tests";
 
 /// How to start the app.
 #[derive(Debug, Default, Clone, Copy)]
@@ -30,6 +38,12 @@ pub struct TestOptions {
     /// Set no Stripe key, so the app runs the built-in Stripe emulator (on port 0, fast webhook retries)
     /// instead of talking to the fake.
     pub emulated: bool,
+    /// Keep the shipped default `checkout.allow_client_prices = false`: client prices must equal the
+    /// catalog's (config/catalog.toml). Without it the app trusts client prices, as the seed did, so the
+    /// foundation's tests can send any cart.
+    pub strict_prices: bool,
+    /// Turn guest checkout off (`checkout.allow_guest_checkout = false`).
+    pub no_guest_checkout: bool,
 }
 
 /// A running app and what a test needs to drive and inspect it.
@@ -56,6 +70,7 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
     let stripe = MockServer::start().await;
     if !options.no_default_stripe {
         fake_stripe::mount_checkout(&stripe).await;
+        fake_stripe::mount_customers(&stripe).await;
     }
     let mut app_database_url = database_url.clone();
     let db_proxy = if options.through_db_proxy {
@@ -83,6 +98,13 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
         ("APP__DATABASE__MAX_CONNECTIONS", "5".to_owned()),
         ("APP__STRIPE__TIMEOUT_MS", "2000".to_owned()),
         ("APP__LOG__LEVEL", "warn".to_owned()),
+        ("APP__CATALOG__PATH", "../config/catalog.toml".to_owned()),
+        ("APP__CHECKOUT__ALLOW_CLIENT_PRICES", (!options.strict_prices).to_string()),
+        ("APP__CHECKOUT__ALLOW_GUEST_CHECKOUT", (!options.no_guest_checkout).to_string()),
+        ("ADMIN_API_KEY", ADMIN_KEY.to_owned()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        ("JWT_ISSUER", JWT_ISSUER.to_owned()),
+        ("JWT_AUDIENCE", JWT_AUDIENCE.to_owned()),
     ]);
     if options.emulated {
         env.extend([
@@ -111,7 +133,63 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
     TestApp { address, db, stripe, db_proxy, client, emulator }
 }
 
+/// The claims of a user token.
+#[derive(Debug, serde::Serialize)]
+struct Claims<'a> {
+    sub: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    iss: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+}
+
+/// A user token as the identity provider would issue it: HS256 with [`JWT_SECRET`], the right issuer and
+/// audience, valid for ten minutes.
+pub fn user_token(sub: &str, email: Option<&str>) -> String {
+    token_with(sub, email, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, 600)
+}
+
+/// A token with every part chosen by the test (a wrong secret, issuer or audience, or an `exp` in the past
+/// with a negative `valid_for_secs`).
+pub fn token_with(
+    sub: &str,
+    email: Option<&str>,
+    secret: &str,
+    iss: &str,
+    aud: &str,
+    valid_for_secs: i64,
+) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims { sub, email, iss, aud, exp: now + valid_for_secs, iat: now };
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("token")
+}
+
 impl TestApp {
+    /// `GET {path}` with an optional bearer token.
+    pub async fn get_as(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// `POST {path}` with a JSON body and an optional bearer token.
+    pub async fn post_as(&self, path: &str, body: &Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(format!("{}{path}", self.address)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
     /// `POST /create-checkout-session` with `body`.
     pub async fn post_checkout(&self, body: &Value) -> reqwest::Response {
         self.client
@@ -172,10 +250,15 @@ impl TestApp {
         body
     }
 
-    /// `GET /api/v1/orders/{id}` as JSON, asserting 200.
+    /// `GET /api/v1/orders/{id}` with the admin key, as JSON, asserting 200.
     pub async fn order(&self, id: &str) -> Value {
-        let response =
-            self.client.get(format!("{}/api/v1/orders/{id}", self.address)).send().await.expect("request");
+        let response = self
+            .client
+            .get(format!("{}/api/v1/orders/{id}", self.address))
+            .bearer_auth(ADMIN_KEY)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 200);
         response.json().await.expect("json")
     }

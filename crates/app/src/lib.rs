@@ -1,11 +1,12 @@
 //! Wires configuration, adapters and the HTTP server. Nothing else lives here.
 
+pub mod catalog_file;
 pub mod settings;
 pub mod telemetry;
 
 use anyhow::Context;
-use payments_domain::OrderStore;
-use payments_domain::{Currency, Payments, SystemClock};
+use payments_domain::{Catalog, CatalogReport, CatalogStore, CustomerStore, OrderStore};
+use payments_domain::{Currency, Payments, Ports, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::{StripeConfig, StripeGateway, StripeWebhookVerifier};
@@ -50,6 +51,8 @@ impl Application {
         if settings.database.migrate_on_start {
             store.migrate().await.context("applying database migrations")?;
         }
+        let ports = store.ports();
+        load_catalog(settings, &ports).await?;
 
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
@@ -80,17 +83,26 @@ impl Application {
         )
         .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
         let payments = Payments::new(
-            store.port(),
-            Arc::new(gateway),
-            Arc::new(verifier),
-            Arc::new(SystemClock),
+            Ports {
+                orders: ports.orders,
+                catalog: ports.catalog,
+                customers: ports.customers,
+                gateway: Arc::new(gateway),
+                verifier: Arc::new(verifier),
+                clock: Arc::new(SystemClock),
+            },
             payments_domain::CheckoutSettings {
                 currency: Currency::parse(&settings.checkout.currency).context("checkout.currency")?,
                 success_url: settings.success_url(&own_url),
                 cancel_url: settings.cancel_url(&own_url),
+                allow_client_prices: settings.checkout.allow_client_prices,
+                allow_guest_checkout: settings.checkout.allow_guest_checkout,
             },
         );
-        let options = payments_http::HttpOptions { storefront: settings.server.storefront };
+        let options = payments_http::HttpOptions {
+            storefront: settings.server.storefront,
+            auth: auth_options(&settings.auth)?,
+        };
         let server = payments_http::serve(listener, payments, options)?;
         Ok(Self { port, server, emulator: stripe.emulator })
     }
@@ -177,6 +189,80 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     open_store(settings).await?.migrate().await.context("applying database migrations")
 }
 
+/// Loads `catalog.path` into the store, if set.
+async fn load_catalog(settings: &Settings, ports: &StorePorts) -> anyhow::Result<()> {
+    let path = settings.catalog.path.trim();
+    if path.is_empty() {
+        return Ok(());
+    }
+    let products = catalog_file::read(std::path::Path::new(path))?;
+    let report = Catalog::new(ports.catalog.clone(), Arc::new(SystemClock))
+        .load(&products)
+        .await
+        .context("loading the catalog into the database")?;
+    tracing::info!(products = report.products, retired = report.retired, path, "catalog loaded");
+    Ok(())
+}
+
+/// Loads the catalog, then creates in Stripe every product and price it lacks and stores their ids
+/// (`payments catalog sync`). Needs STRIPE_SECRET_KEY: with no key there is no Stripe to sync to (point
+/// STRIPE_API_BASE at `payments emulator` to try it offline).
+pub async fn sync_catalog(settings: &Settings) -> anyhow::Result<CatalogReport> {
+    if settings.stripe_mode() == StripeMode::Emulated {
+        anyhow::bail!(
+            "catalog sync needs STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET): with no key, Stripe is emulated \
+             in process and there is nothing lasting to sync to. To try it offline, run `payments emulator` and \
+             set STRIPE_API_BASE=http://127.0.0.1:12111 with any sk_test_ key"
+        );
+    }
+    let store = open_store(settings).await?;
+    if settings.database.migrate_on_start {
+        store.migrate().await.context("applying database migrations")?;
+    }
+    let ports = store.ports();
+    load_catalog(settings, &ports).await?;
+    let gateway = StripeGateway::new(StripeConfig {
+        secret_key: settings.stripe.secret_key.clone(),
+        api_base: url::Url::parse(&settings.stripe.api_base).context("stripe.api_base (STRIPE_API_BASE)")?,
+        timeout: settings.stripe_timeout(),
+    })
+    .context("building the Stripe client")?;
+    let report = Catalog::new(ports.catalog, Arc::new(SystemClock))
+        .sync(&gateway)
+        .await
+        .context("syncing the catalog to Stripe")?;
+    Ok(report)
+}
+
+/// The HTTP layer's authentication options from `[auth]`.
+fn auth_options(auth: &settings::AuthSettings) -> anyhow::Result<payments_http::AuthOptions> {
+    use payments_http::{AuthOptions, JwtKey, JwtSettings};
+    let hs256 = auth.jwt_hs256_secret.expose_secret();
+    let rs256 = auth.jwt_rs256_public_key.trim();
+    let key = if !hs256.is_empty() {
+        Some(JwtKey::Hs256(auth.jwt_hs256_secret.clone()))
+    } else if rs256.starts_with("-----BEGIN") {
+        Some(JwtKey::Rs256PublicPem(rs256.to_owned()))
+    } else if !rs256.is_empty() {
+        let pem = std::fs::read_to_string(rs256)
+            .with_context(|| format!("reading JWT_PUBLIC_KEY (auth.jwt_rs256_public_key) from {rs256}"))?;
+        Some(JwtKey::Rs256PublicPem(pem))
+    } else {
+        None
+    };
+    let mut options = AuthOptions::new();
+    if let Some(key) = key {
+        let jwt =
+            JwtSettings::new(key, auth.jwt_issuer.trim().to_owned(), auth.jwt_audience.trim().to_owned());
+        options = options.with_jwt(jwt).context("auth (JWT_SECRET / JWT_PUBLIC_KEY)")?;
+    }
+    if !auth.admin_api_key.expose_secret().is_empty() {
+        options =
+            options.with_admin_key(&auth.admin_api_key).context("ADMIN_API_KEY (auth.admin_api_key)")?;
+    }
+    Ok(options)
+}
+
 /// The order store `database.url` names: `sqlite://...` or `postgres://...`.
 enum Store {
     Sqlite(SqliteStore),
@@ -191,11 +277,24 @@ impl Store {
         }
     }
 
-    fn port(self) -> Arc<dyn OrderStore> {
+    fn ports(self) -> StorePorts {
         match self {
-            Store::Sqlite(store) => Arc::new(store),
-            Store::Postgres(store) => Arc::new(store),
+            Store::Sqlite(store) => StorePorts::of(Arc::new(store)),
+            Store::Postgres(store) => StorePorts::of(Arc::new(store)),
         }
+    }
+}
+
+/// The storage ports, all served by one adapter.
+struct StorePorts {
+    orders: Arc<dyn OrderStore>,
+    catalog: Arc<dyn CatalogStore>,
+    customers: Arc<dyn CustomerStore>,
+}
+
+impl StorePorts {
+    fn of<S: OrderStore + CatalogStore + CustomerStore>(store: Arc<S>) -> Self {
+        Self { orders: store.clone(), catalog: store.clone(), customers: store }
     }
 }
 

@@ -1,4 +1,4 @@
-//! `payments serve` (the default), `payments migrate`, and `payments emulator` (the Stripe emulator alone).
+//! `payments serve` (the default), `payments migrate`, `payments catalog sync`, and `payments emulator` (the Stripe emulator alone).
 
 mod emulator;
 
@@ -26,10 +26,18 @@ async fn main() -> ExitCode {
     let result = match command.as_str() {
         "serve" => serve(&settings).await,
         "migrate" => payments_app::migrate(&settings).await.map(|()| tracing::info!("migrations applied")),
+        "catalog" if args.get(1).map(String::as_str) == Some("sync") => {
+            payments_app::sync_catalog(&settings).await.map(|report| {
+                println!(
+                    "catalog synced to Stripe: {} product(s) and {} price(s) created; the rest already had Stripe ids",
+                    report.products, report.prices
+                );
+            })
+        }
         other => {
             eprintln!(
-                "payments: unknown command {other:?}; use `payments serve`, `payments migrate` or \
-                 `payments emulator [--port 12111] [--forward-to URL]`"
+                "payments: unknown command {other:?}; use `payments serve`, `payments migrate`, \
+                 `payments catalog sync` or `payments emulator [--port 12111] [--forward-to URL]`"
             );
             return ExitCode::from(2);
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// The seed's environment variable names and the setting each one sets.
-const SEED_VARIABLES: [(&str, &str); 10] = [
+const SEED_VARIABLES: [(&str, &str); 15] = [
     ("DATABASE_URL", "database.url"),
     ("STRIPE_SECRET_KEY", "stripe.secret_key"),
     ("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret"),
@@ -20,6 +20,11 @@ const SEED_VARIABLES: [(&str, &str); 10] = [
     ("PORT", "server.port"),
     ("LOG_FORMAT", "log.format"),
     ("STRIPE_EMULATOR_PORT", "emulator.port"),
+    ("JWT_SECRET", "auth.jwt_hs256_secret"),
+    ("JWT_PUBLIC_KEY", "auth.jwt_rs256_public_key"),
+    ("JWT_ISSUER", "auth.jwt_issuer"),
+    ("JWT_AUDIENCE", "auth.jwt_audience"),
+    ("ADMIN_API_KEY", "auth.admin_api_key"),
 ];
 
 /// Every setting, read once at start-up.
@@ -37,6 +42,32 @@ pub struct Settings {
     pub log: LogSettings,
     /// The built-in Stripe emulator, used when no Stripe key is set.
     pub emulator: EmulatorSettings,
+    /// `[catalog]`.
+    pub catalog: CatalogSettings,
+    /// `[auth]`.
+    pub auth: AuthSettings,
+}
+
+/// `[catalog]`: the product catalog file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogSettings {
+    /// The file loaded at start-up; empty: none.
+    pub path: String,
+}
+
+/// `[auth]`: user tokens and the admin key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HS256 shared secret (JWT_SECRET).
+    pub jwt_hs256_secret: SecretString,
+    /// RS256 public key, PEM text or a path to a PEM file (JWT_PUBLIC_KEY).
+    pub jwt_rs256_public_key: String,
+    /// The required `iss` (JWT_ISSUER).
+    pub jwt_issuer: String,
+    /// The required `aud` (JWT_AUDIENCE).
+    pub jwt_audience: String,
+    /// The operator's key (ADMIN_API_KEY).
+    pub admin_api_key: SecretString,
 }
 
 /// Where Stripe is: the real one (a secret key is set) or the built-in emulator (none is).
@@ -115,6 +146,10 @@ pub struct CheckoutSettings {
     pub success_url: String,
     /// After cancel; empty means `{client_url}/cancel`.
     pub cancel_url: String,
+    /// Trust client-sent prices (the seed's behaviour); off by default.
+    pub allow_client_prices: bool,
+    /// Let callers without a token check out with an email.
+    pub allow_guest_checkout: bool,
 }
 
 /// Logging.
@@ -217,6 +252,29 @@ impl Settings {
         if self.database.max_connections == 0 {
             return err("database.max_connections must be at least 1");
         }
+        self.validate_auth()
+    }
+
+    fn validate_auth(&self) -> Result<(), SettingsError> {
+        let err = |s: &str| Err(SettingsError(s.to_owned()));
+        let auth = &self.auth;
+        let hs256 = auth.jwt_hs256_secret.expose_secret();
+        let rs256 = auth.jwt_rs256_public_key.trim();
+        if !hs256.is_empty() && !rs256.is_empty() {
+            return err("set one of JWT_SECRET (auth.jwt_hs256_secret) and JWT_PUBLIC_KEY (auth.jwt_rs256_public_key), not both");
+        }
+        if !hs256.is_empty() && hs256.len() < 32 {
+            return err("JWT_SECRET (auth.jwt_hs256_secret) must be at least 32 bytes");
+        }
+        if (!hs256.is_empty() || !rs256.is_empty())
+            && (auth.jwt_issuer.trim().is_empty() || auth.jwt_audience.trim().is_empty())
+        {
+            return err("with a JWT key set, JWT_ISSUER (auth.jwt_issuer) and JWT_AUDIENCE (auth.jwt_audience) are required");
+        }
+        let admin = auth.admin_api_key.expose_secret();
+        if !admin.is_empty() && admin.len() < 24 {
+            return err("ADMIN_API_KEY (auth.admin_api_key) must be at least 24 characters");
+        }
         Ok(())
     }
 
@@ -261,7 +319,7 @@ impl Settings {
 
 /// `APP__SECTION__KEY=value` → `section.key = value`.
 fn collect_prefixed(env: &impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
-    const KEYS: [&str; 24] = [
+    const KEYS: [&str; 32] = [
         "server.host",
         "server.port",
         "server.storefront",
@@ -284,6 +342,14 @@ fn collect_prefixed(env: &impl Fn(&str) -> Option<String>) -> Vec<(String, Strin
         "checkout.client_url",
         "checkout.success_url",
         "checkout.cancel_url",
+        "checkout.allow_client_prices",
+        "checkout.allow_guest_checkout",
+        "catalog.path",
+        "auth.jwt_hs256_secret",
+        "auth.jwt_rs256_public_key",
+        "auth.jwt_issuer",
+        "auth.jwt_audience",
+        "auth.admin_api_key",
         "log.format",
         "log.level",
     ];
@@ -373,5 +439,44 @@ mod tests {
         let settings = load(&REQUIRED).unwrap();
         let printed = format!("{settings:?}");
         assert!(!printed.contains("sk_test_123") && !printed.contains("whsec_abc"), "{printed}");
+    }
+
+    #[test]
+    fn catalog_and_access_defaults_are_safe() {
+        let settings = load(&[]).unwrap();
+        assert!(!settings.checkout.allow_client_prices, "client prices must be off by default");
+        assert!(settings.checkout.allow_guest_checkout);
+        assert_eq!(settings.catalog.path, "config/catalog.toml");
+        assert!(settings.auth.jwt_hs256_secret.expose_secret().is_empty());
+        let settings = load(&[("APP__CHECKOUT__ALLOW_CLIENT_PRICES", "true")]).unwrap();
+        assert!(settings.checkout.allow_client_prices);
+    }
+
+    #[test]
+    fn auth_settings_are_checked_and_never_printed() {
+        let secret = "s".repeat(40);
+        let key = ("JWT_SECRET", secret.as_str());
+        let err = load(&[key]).unwrap_err().to_string();
+        assert!(err.contains("JWT_ISSUER") && !err.contains(&secret), "{err}");
+        let err = load(&[("JWT_SECRET", "short"), ("JWT_ISSUER", "i"), ("JWT_AUDIENCE", "a")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("32 bytes") && !err.contains("short"), "{err}");
+        let err = load(&[key, ("JWT_PUBLIC_KEY", "pem"), ("JWT_ISSUER", "i"), ("JWT_AUDIENCE", "a")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not both"), "{err}");
+        let err = load(&[("ADMIN_API_KEY", "admin")]).unwrap_err().to_string();
+        assert!(err.contains("ADMIN_API_KEY") && !err.contains(": admin"), "{err}");
+        let admin = "a".repeat(30);
+        let settings = load(&[
+            key,
+            ("JWT_ISSUER", "https://id.example"),
+            ("JWT_AUDIENCE", "shop"),
+            ("ADMIN_API_KEY", &admin),
+        ])
+        .unwrap();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains(&secret) && !printed.contains(&admin), "{printed}");
     }
 }

@@ -16,6 +16,18 @@ pub(crate) fn json_config() -> web::JsonConfig {
     web::JsonConfig::default().limit(JSON_LIMIT_BYTES).error_handler(|err, _request| json_error(&err).into())
 }
 
+/// Query strings: failures as a 400 `invalid_query` [`ApiError`] naming the parameter.
+pub(crate) fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _request| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("The query string is not valid: {err}"),
+        )
+        .into()
+    })
+}
+
 /// Raw webhook bodies: at most [`WEBHOOK_LIMIT_BYTES`].
 pub(crate) fn webhook_payload_config() -> web::PayloadConfig {
     web::PayloadConfig::new(WEBHOOK_LIMIT_BYTES)

@@ -8,6 +8,9 @@ use serde::Serialize;
 /// How long a client should wait before retrying when the store is unavailable, in seconds.
 const STORE_RETRY_AFTER_SECS: u32 = 5;
 
+/// The `WWW-Authenticate` challenge of a 401 that does not set its own.
+const DEFAULT_CHALLENGE: &str = r#"Bearer realm="payments""#;
+
 /// A client-facing error: a status, a stable machine-readable code and a message safe to show.
 ///
 /// It never carries an internal error: whoever builds one from a failure logs the detail first.
@@ -19,12 +22,31 @@ pub(crate) struct ApiError {
     message: String,
     order_id: Option<OrderId>,
     retry_after_secs: Option<u32>,
+    challenge: Option<&'static str>,
 }
 
 impl ApiError {
     /// An error with `status`, `code` and a `message` a client may read.
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), order_id: None, retry_after_secs: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            order_id: None,
+            retry_after_secs: None,
+            challenge: None,
+        }
+    }
+
+    /// A 401: the request needs credentials it did not give.
+    pub(crate) fn authentication_required(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "authentication_required", message)
+    }
+
+    /// Sets the `WWW-Authenticate` challenge of a 401 (every 401 gets `Bearer realm="payments"` otherwise).
+    pub(crate) fn with_challenge(mut self, challenge: &'static str) -> Self {
+        self.challenge = Some(challenge);
+        self
     }
 
     /// Adds `"orderId"` to the error object (the order exists, even though the request failed).
@@ -89,6 +111,9 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, self.challenge.unwrap_or(DEFAULT_CHALLENGE)));
+        }
         response.json(Body {
             error: Detail {
                 code: self.code,
@@ -119,6 +144,18 @@ mod tests {
             body_of(&err).await,
             serde_json::json!({"error": {"code": "invalid_email", "message": "bad"}})
         );
+    }
+
+    #[actix_web::test]
+    async fn every_401_carries_a_bearer_challenge() {
+        let plain = ApiError::authentication_required("sign in").error_response();
+        assert_eq!(plain.headers().get(header::WWW_AUTHENTICATE).unwrap(), r#"Bearer realm="payments""#);
+        let own = ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "no")
+            .with_challenge(r#"Bearer error="invalid_token""#)
+            .error_response();
+        assert_eq!(own.headers().get(header::WWW_AUTHENTICATE).unwrap(), r#"Bearer error="invalid_token""#);
+        let forbidden = ApiError::new(StatusCode::FORBIDDEN, "admin_only", "no").error_response();
+        assert!(forbidden.headers().get(header::WWW_AUTHENTICATE).is_none());
     }
 
     #[actix_web::test]

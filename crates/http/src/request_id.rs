@@ -15,13 +15,18 @@ pub(crate) const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-i
 /// Longest client request id echoed; longer ones are replaced.
 const MAX_CLIENT_ID_LEN: usize = 128;
 
-/// The root span: `TracingLogger`'s default fields (with its `request_id`), plus `client_request_id`.
+/// The root span: `TracingLogger`'s default fields (with its `request_id`), plus `client_request_id` and the
+/// signed-in caller's `user_id` (recorded by the `Authenticated` extractor).
 #[derive(Debug)]
 pub(crate) struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let span = tracing_actix_web::root_span!(request, client_request_id = tracing::field::Empty);
+        let span = tracing_actix_web::root_span!(
+            request,
+            client_request_id = tracing::field::Empty,
+            user_id = tracing::field::Empty
+        );
         if let Some(id) = client_request_id(request.headers()) {
             span.record("client_request_id", id);
         }

@@ -1,5 +1,6 @@
 //! The application: routes and body limits ([`configure`]), then middleware and the server ([`serve`]).
 
+use crate::auth::AuthOptions;
 use crate::request_id::{self, RequestSpan};
 use crate::{body, routes};
 use actix_web::body::MessageBody;
@@ -9,17 +10,19 @@ use payments_domain::Payments;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
-/// What the HTTP layer serves besides the API.
-#[derive(Debug, Clone, Copy)]
+/// What the HTTP layer serves besides the API, and whom it lets in.
+#[derive(Debug, Clone)]
 pub struct HttpOptions {
     /// The demo storefront at `/`, `/success` and `/cancel`.
     pub storefront: bool,
+    /// Which bearer tokens (user JWTs, the admin API key) are accepted.
+    pub auth: AuthOptions,
 }
 
 impl Default for HttpOptions {
-    /// The storefront on.
+    /// The storefront on; no JWT key and no admin key (every caller is a guest).
     fn default() -> Self {
-        HttpOptions { storefront: true }
+        HttpOptions { storefront: true, auth: AuthOptions::default() }
     }
 }
 
@@ -28,10 +31,13 @@ impl Default for HttpOptions {
 pub fn configure(payments: Payments, options: HttpOptions) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         cfg.app_data(web::Data::new(payments))
+            .app_data(web::Data::new(options.auth))
             .app_data(body::json_config())
+            .app_data(body::query_config())
             .configure(routes::checkout::configure)
             .configure(routes::webhook::configure)
             .configure(routes::orders::configure)
+            .configure(routes::products::configure)
             .configure(routes::health::configure);
         if options.storefront {
             cfg.configure(routes::storefront::configure);
@@ -43,7 +49,7 @@ pub fn configure(payments: Payments, options: HttpOptions) -> impl FnOnce(&mut w
 /// Runs the server on an already-bound `listener` (port 0 in tests) with the default number of workers,
 /// a tracing span per request, and an `x-request-id` on every response. Await the returned server to run it.
 pub fn serve(listener: TcpListener, payments: Payments, options: HttpOptions) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || app(payments.clone(), options)).listen(listener)?.run();
+    let server = HttpServer::new(move || app(payments.clone(), options.clone())).listen(listener)?.run();
     Ok(server)
 }
 

@@ -21,6 +21,11 @@ async fn a_wrong_method_is_a_json_405_naming_the_allowed_one() {
         ("GET", "/webhook", "POST"),
         ("DELETE", "/api/v1/orders/01936b2e-8f3a-7c4d-9e5f-0a1b2c3d4e5f", "GET"),
         ("POST", "/healthz", "GET"),
+        ("POST", "/api/v1/orders", "GET"),
+        ("DELETE", "/api/v1/admin/orders", "GET"),
+        ("PUT", "/api/v1/products", "GET"),
+        ("POST", "/api/v1/products/course/purchase-status", "GET"),
+        ("POST", "/api/v1/purchases", "GET"),
     ] {
         let request = TestRequest::default().method(method.parse().unwrap()).uri(uri);
         let reply = send(Ports::new().payments(), request).await;

@@ -1,16 +1,23 @@
-//! Handler tests' helpers: mocked ports wired into `Payments`, and one call through the configured app.
+//! Handler tests' helpers: mocked ports wired into `Payments`, a test catalog, tokens, and one call through
+//! the configured app.
 
-use crate::{configure, HttpOptions};
-use actix_web::http::header::HeaderMap;
+use crate::{configure, AuthOptions, HttpOptions, JwtKey, JwtSettings};
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{test, App};
 use chrono::{DateTime, TimeZone, Utc};
+use payments_domain::ports::catalog_store::MockCatalogStore;
 use payments_domain::ports::clock::MockClock;
+use payments_domain::ports::customer_store::MockCustomerStore;
 use payments_domain::ports::order_store::MockOrderStore;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
 use payments_domain::ports::webhook_verifier::MockWebhookVerifier;
-use payments_domain::{CheckoutSettings, Currency, Payments};
-use serde_json::Value;
+use payments_domain::{
+    CatalogPrice, CheckoutSettings, Currency, Interval, Money, Payments, PriceKey, Product, Recurring, Sku,
+    StripePriceId,
+};
+use secrecy::SecretString;
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// The time every mocked clock reads.
@@ -19,38 +26,145 @@ pub(crate) fn now() -> DateTime<Utc> {
 }
 
 /// The ports, as mocks: set expectations, then [`Ports::payments`]. A mock without an expectation for a
-/// method panics if it is called; `.never()` says so explicitly.
+/// method panics if it is called; `.never()` says so explicitly. The catalog answers [`products`] any number
+/// of times; replace `catalog` with a fresh mock to answer otherwise.
 pub(crate) struct Ports {
     pub(crate) store: MockOrderStore,
+    pub(crate) catalog: MockCatalogStore,
+    pub(crate) customers: MockCustomerStore,
     pub(crate) gateway: MockPaymentGateway,
     pub(crate) verifier: MockWebhookVerifier,
+    /// USD, catalog prices only, guest checkout allowed.
+    pub(crate) settings: CheckoutSettings,
 }
 
 impl Ports {
     pub(crate) fn new() -> Self {
+        let mut catalog = MockCatalogStore::new();
+        catalog.expect_list_products().returning(|| Ok(products()));
         Self {
             store: MockOrderStore::new(),
+            catalog,
+            customers: MockCustomerStore::new(),
             gateway: MockPaymentGateway::new(),
             verifier: MockWebhookVerifier::new(),
+            settings: CheckoutSettings {
+                currency: Currency::USD,
+                success_url: "http://shop.test/success?session_id={CHECKOUT_SESSION_ID}".to_owned(),
+                cancel_url: "http://shop.test/cancel".to_owned(),
+                allow_client_prices: false,
+                allow_guest_checkout: true,
+            },
         }
     }
 
-    /// The service over these mocks and a clock stopped at [`now`], checking out in USD.
+    /// The service over these mocks and a clock stopped at [`now`].
     pub(crate) fn payments(self) -> Payments {
         let mut clock = MockClock::new();
         clock.expect_now().returning(now);
         Payments::new(
-            Arc::new(self.store),
-            Arc::new(self.gateway),
-            Arc::new(self.verifier),
-            Arc::new(clock),
-            CheckoutSettings {
-                currency: Currency::USD,
-                success_url: "http://shop.test/success?session_id={CHECKOUT_SESSION_ID}".to_owned(),
-                cancel_url: "http://shop.test/cancel".to_owned(),
+            payments_domain::Ports {
+                orders: Arc::new(self.store),
+                catalog: Arc::new(self.catalog),
+                customers: Arc::new(self.customers),
+                gateway: Arc::new(self.gateway),
+                verifier: Arc::new(self.verifier),
+                clock: Arc::new(clock),
             },
+            self.settings,
         )
     }
+}
+
+fn usd(minor: i64) -> Money {
+    Money::new(minor, Currency::USD).unwrap()
+}
+
+fn one_time(id: &str, amount: Money) -> CatalogPrice {
+    CatalogPrice::new(PriceKey::parse(id).unwrap(), amount, None).unwrap()
+}
+
+fn product(sku: &str, name: &str, image: Option<&str>, prices: Vec<CatalogPrice>) -> Product {
+    Product::new(Sku::parse(sku).unwrap(), name, None, image, prices).unwrap()
+}
+
+/// The test catalog, as the store holds it (inactive entries included):
+/// - `course` "Course": `course-usd` 19.99 USD (Stripe `price_course`), and `course-monthly` 9.00 USD a month;
+/// - `book` "Book" 5.00, `pen` "Pen" 1.00, `car` "Car" 1000.00 (all USD, one-time);
+/// - `euro-mug` "Euro mug": 7.00 EUR only (nothing to sell in a USD checkout);
+/// - `poster` "Poster": 3.00 USD, but the product is retired (inactive).
+pub(crate) fn products() -> Vec<Product> {
+    let mut course_usd = one_time("course-usd", usd(1999));
+    course_usd.stripe_price_id = Some(StripePriceId::parse("price_course").unwrap());
+    let monthly = CatalogPrice::new(
+        PriceKey::parse("course-monthly").unwrap(),
+        usd(900),
+        Some(Recurring { interval: Interval::Month, interval_count: 1 }),
+    )
+    .unwrap();
+    let mut course =
+        product("course", "Course", Some("https://cdn.example.com/c.png"), vec![course_usd, monthly]);
+    course.description = Some("Everything about payments.".to_owned());
+    let eur = Money::new(700, Currency::parse("eur").unwrap()).unwrap();
+    let mut poster = product("poster", "Poster", None, vec![one_time("poster-usd", usd(300))]);
+    poster.active = false;
+    vec![
+        course,
+        product("book", "Book", None, vec![one_time("book-usd", usd(500))]),
+        product("pen", "Pen", None, vec![one_time("pen-usd", usd(100))]),
+        product("car", "Car", None, vec![one_time("car-usd", usd(100_000))]),
+        product("euro-mug", "Euro mug", None, vec![one_time("euro-mug-eur", eur)]),
+        poster,
+    ]
+}
+
+/// The issuer test tokens carry and the test app trusts.
+pub(crate) const ISSUER: &str = "https://id.shop.test/";
+/// The audience test tokens carry and the test app expects.
+pub(crate) const AUDIENCE: &str = "payments-api";
+/// The HS256 secret of the test app.
+pub(crate) const HS256_SECRET: &str = "test-only-hs256-secret-of-at-least-32-bytes";
+/// The admin API key of the test app.
+pub(crate) const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
+
+/// What [`send`] configures: HS256 user tokens from [`ISSUER`] for [`AUDIENCE`], and [`ADMIN_KEY`].
+pub(crate) fn auth_options() -> AuthOptions {
+    AuthOptions::new()
+        .with_jwt(JwtSettings::new(JwtKey::Hs256(SecretString::from(HS256_SECRET)), ISSUER, AUDIENCE))
+        .unwrap()
+        .with_admin_key(&SecretString::from(ADMIN_KEY))
+        .unwrap()
+}
+
+/// Seconds since the epoch, now (tokens are checked against the real clock, not the mocked one).
+pub(crate) fn unix_now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// An HS256 token over `claims`, signed with `secret`.
+pub(crate) fn hs256_token(claims: &Value, secret: &str) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), claims, &key).unwrap()
+}
+
+/// The claims of a valid user token for `sub`, valid for an hour.
+pub(crate) fn user_claims(sub: &str, email: Option<&str>) -> Value {
+    let mut claims =
+        json!({"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": unix_now(), "exp": unix_now() + 3600});
+    if let Some(email) = email {
+        claims["email"] = json!(email);
+    }
+    claims
+}
+
+/// A valid token of the test app for user `sub`, with an `email` claim if given.
+pub(crate) fn user_token(sub: &str, email: Option<&str>) -> String {
+    hs256_token(&user_claims(sub, email), HS256_SECRET)
+}
+
+/// `Authorization: Bearer <token>`.
+pub(crate) fn bearer(token: &str) -> (header::HeaderName, String) {
+    (header::AUTHORIZATION, format!("Bearer {token}"))
 }
 
 /// What came back.
@@ -72,18 +186,28 @@ impl Reply {
         self.body["error"]["message"].as_str().unwrap_or_else(|| panic!("not an error body: {}", self.body))
     }
 
-    /// Asserts the status, the JSON content type and the error code.
+    /// Asserts the status, the JSON content type and the error code; a 401 must carry a Bearer challenge.
     pub(crate) fn assert_error(&self, status: StatusCode, code: &str) {
         assert_eq!(self.status, status, "{}", self.body);
         assert_eq!(self.code(), code, "{}", self.body);
         assert_eq!(self.headers.get("content-type").unwrap(), "application/json");
+        if status == StatusCode::UNAUTHORIZED {
+            let challenge = self.headers.get("www-authenticate").expect("a 401 carries WWW-Authenticate");
+            assert!(challenge.to_str().unwrap().starts_with("Bearer"), "{challenge:?}");
+        }
     }
 }
 
-/// Sends `request` to an app configured with `payments`. The app, and so the mocks, are dropped before
-/// this returns: a `times(n)` expectation that was not met fails the test here.
+/// Sends `request` to an app configured with `payments` and [`auth_options`]. The app, and so the mocks, are
+/// dropped before this returns: a `times(n)` expectation that was not met fails the test here.
 pub(crate) async fn send(payments: Payments, request: test::TestRequest) -> Reply {
-    let app = test::init_service(App::new().configure(configure(payments, HttpOptions::default()))).await;
+    let options = HttpOptions { auth: auth_options(), ..HttpOptions::default() };
+    send_with(payments, options, request).await
+}
+
+/// [`send`] with other options.
+pub(crate) async fn send_with(payments: Payments, options: HttpOptions, request: test::TestRequest) -> Reply {
+    let app = test::init_service(App::new().configure(configure(payments, options))).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

@@ -1,66 +1,104 @@
-// The demo storefront: a few products, a cart, Pay -> checkout, and a success page that asks the service
-// for the order's status until it is final. No build step, no framework.
+// The demo storefront: the catalog's products (GET /api/v1/products), a cart, Pay -> a checkout of catalog
+// items (POST /api/v1/checkout/sessions), and a success page that asks the service for the order's status
+// until it is final. No build step, no framework.
 "use strict";
 var Shop = (function () {
-  var PRODUCTS = [
-    { id: "rust-course", name: "Rust for payments (video course)", price: 4900 },
-    { id: "ebook", name: "Idempotency, the e-book", price: 1500 },
-    { id: "stickers", name: "Ferris sticker pack", price: 300 },
-  ];
   var FINAL = ["paid", "failed", "expired", "canceled", "refunded", "partially_refunded", "disputed", "needs_review"];
 
-  function money(minor) { return "$" + (minor / 100).toFixed(2); }
+  // Amounts are integer minor units on the wire; the currency says how many of them make a unit.
+  function money(minor, currency) {
+    var code = (currency || "usd").toUpperCase();
+    var format;
+    try { format = new Intl.NumberFormat("en-US", { style: "currency", currency: code }); } catch (e) { format = null; }
+    if (!format) return (minor / 100).toFixed(2) + " " + code;
+    return format.format(minor / Math.pow(10, format.resolvedOptions().maximumFractionDigits));
+  }
   function el(tag, text) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; return e; }
+  function json(r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); }
+  function failure(res, fallback) { return new Error(res.body && res.body.error ? res.body.error.message : fallback); }
 
   function storefront() {
-    var cart = {};
+    var cart = {};      // sku -> quantity
+    var products = [];  // what GET /api/v1/products listed, in its order
+    var currency = "usd";
     var list = document.getElementById("products");
-    PRODUCTS.forEach(function (p) {
+    var error = document.getElementById("error");
+    function showError(message) { error.textContent = message; error.hidden = false; }
+
+    // A product is sold at its `price`: the first one-time price in the checkout currency (null: not sold here).
+    function show(p) {
       var li = el("li");
-      li.appendChild(el("span", p.name + " — " + money(p.price)));
+      if (p.image) {
+        var img = el("img");
+        img.src = p.image;
+        img.alt = "";
+        img.width = 48;
+        img.height = 48;
+        img.loading = "lazy";
+        img.addEventListener("error", function () { img.remove(); });
+        li.appendChild(img);
+      }
+      li.appendChild(el("span", p.name + " — " + (p.price ? money(p.price.unitAmount, p.price.currency) : "not for sale")));
       var add = el("button", "Add to cart");
       add.type = "button";
-      add.setAttribute("data-product", p.id);
-      add.addEventListener("click", function () { cart[p.id] = (cart[p.id] || 0) + 1; render(); });
+      add.setAttribute("data-product", p.sku);
+      if (p.price) {
+        add.addEventListener("click", function () { cart[p.sku] = (cart[p.sku] || 0) + 1; render(); });
+      } else {
+        add.disabled = true;
+      }
       li.appendChild(add);
       list.appendChild(li);
-    });
+    }
 
-    function items() {
-      return PRODUCTS.filter(function (p) { return cart[p.id]; })
-        .map(function (p) { return { name: p.name, price: p.price, quantity: cart[p.id] }; });
+    function lines() {
+      return products.filter(function (p) { return p.price && cart[p.sku]; })
+        .map(function (p) { return { product: p, quantity: cart[p.sku] }; });
     }
     function render() {
       var ul = document.getElementById("cart");
       ul.textContent = "";
       var total = 0;
-      items().forEach(function (i) {
-        total += i.price * i.quantity;
-        ul.appendChild(el("li", i.quantity + " × " + i.name + " — " + money(i.price * i.quantity)));
+      lines().forEach(function (line) {
+        var amount = line.product.price.unitAmount * line.quantity;
+        total += amount;
+        ul.appendChild(el("li", line.quantity + " × " + line.product.name + " — " + money(amount, currency)));
       });
       if (!total) ul.appendChild(el("li", "Your cart is empty."));
-      document.getElementById("total").textContent = money(total);
+      document.getElementById("total").textContent = money(total, currency);
       document.getElementById("pay").disabled = total === 0;
     }
 
+    fetch("/api/v1/products", { headers: { accept: "application/json" } })
+      .then(json)
+      .then(function (res) {
+        if (!res.ok) throw failure(res, "The products could not be loaded.");
+        products = res.body.products;
+        products.forEach(function (p) { if (p.price) currency = p.price.currency; });
+        products.forEach(show);
+        list.setAttribute("data-loaded", "true");
+        render();
+      })
+      .catch(function (e) { showError(e.message); });
+
+    // The server prices the cart from its catalog: only SKUs and quantities are sent.
     document.getElementById("checkout").addEventListener("submit", function (event) {
       event.preventDefault();
-      var error = document.getElementById("error");
       error.hidden = true;
       document.getElementById("pay").disabled = true;
-      fetch("/create-checkout-session", {
+      var items = lines().map(function (line) { return { sku: line.product.sku, quantity: line.quantity }; });
+      fetch("/api/v1/checkout/sessions", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email: document.getElementById("email").value, cartItems: items() }),
+        body: JSON.stringify({ items: items, email: document.getElementById("email").value }),
       })
-        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(json)
         .then(function (res) {
-          if (!res.ok) throw new Error(res.body.error ? res.body.error.message : "Checkout failed.");
+          if (!res.ok) throw failure(res, "Checkout failed.");
           window.location.href = res.body.url;
         })
         .catch(function (e) {
-          error.textContent = e.message;
-          error.hidden = false;
+          showError(e.message);
           document.getElementById("pay").disabled = false;
         });
     });
@@ -75,12 +113,12 @@ var Shop = (function () {
     function poll() {
       tries += 1;
       fetch("/api/v1/checkout/sessions/" + encodeURIComponent(sessionId))
-        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(json)
         .then(function (res) {
-          if (!res.ok) throw new Error(res.body.error ? res.body.error.message : "Unknown order.");
+          if (!res.ok) throw failure(res, "Unknown order.");
           var order = res.body;
           status.textContent = order.status;
-          detail.textContent = "Order " + order.id + ", " + money(order.amount) + " " + order.currency.toUpperCase() +
+          detail.textContent = "Order " + order.id + ", " + money(order.amount, order.currency) +
             (order.failureReason ? " (" + order.failureReason + ")" : "");
           if (FINAL.indexOf(order.status) >= 0) { status.setAttribute("data-final", "true"); return; }
           if (tries < 600) setTimeout(poll, 1000);

@@ -1,10 +1,14 @@
-//! The Postgres adapter: [`PgStore`] keeps orders, their items and every received Stripe event, and
-//! implements the domain's [`OrderStore`](payments_domain::OrderStore) port with sqlx.
+//! The Postgres adapter: [`PgStore`] keeps orders, their items, every received Stripe event, the product
+//! catalog and each user's Stripe customer, and implements the domain's
+//! [`OrderStore`](payments_domain::OrderStore), [`CatalogStore`](payments_domain::CatalogStore) and
+//! [`CustomerStore`](payments_domain::CustomerStore) ports with sqlx.
 //!
 //! No sqlx type crosses the port: failures become [`StoreError`](payments_domain::StoreError) in `error.rs`.
 
 mod adoption;
+mod catalog;
 mod checkout;
+mod customers;
 mod error;
 mod events;
 mod locks;

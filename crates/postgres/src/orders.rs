@@ -1,19 +1,20 @@
-//! The SQL for orders: insert, read, and lock one for a change.
+//! The SQL for orders: insert, read, list (all, or one user's), and lock one for a change.
 
 use crate::error::{is_unique_violation, store_error};
 use crate::rows::OrderRow;
-use payments_domain::{CheckoutSessionId, EventRefs, Order, OrderId, StoreError};
+use payments_domain::{CheckoutSessionId, EventRefs, Order, OrderId, StoreError, UserId};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
 /// `SELECT` of an order with its items as one JSON array in position order: one round trip per order.
 macro_rules! select_order {
     () => {
-        "SELECT o.id, o.email, o.amount_minor, o.currency, o.status, o.checkout_session_id, \
+        "SELECT o.id, o.email, o.user_id, o.amount_minor, o.currency, o.status, o.checkout_session_id, \
                 o.payment_intent_id, o.failure_reason, o.facts, o.created_at, o.updated_at, \
                 (SELECT coalesce(jsonb_agg(jsonb_build_object( \
                             'name', i.name, 'unit_amount_minor', i.unit_amount_minor, 'currency', i.currency, \
-                            'quantity', i.quantity, 'image_url', i.image_url) ORDER BY i.position), '[]'::jsonb) \
+                            'quantity', i.quantity, 'image_url', i.image_url, \
+                            'sku', i.sku, 'price_id', i.price_id) ORDER BY i.position), '[]'::jsonb) \
                  FROM order_items i WHERE i.order_id = o.id) AS items \
          FROM orders o "
     };
@@ -32,15 +33,21 @@ pub(crate) async fn insert(pool: &PgPool, order: &Order) -> Result<(), StoreErro
         items.iter().map(|item| i32::try_from(item.quantity()).unwrap_or(i32::MAX)).collect();
     let images: Vec<Option<&str>> =
         items.iter().map(|item| item.image_url().map(|url| url.as_str())).collect();
+    let skus: Vec<Option<&str>> =
+        items.iter().map(|item| item.catalog().map(|catalog| catalog.sku.as_str())).collect();
+    let price_ids: Vec<Option<&str>> =
+        items.iter().map(|item| item.catalog().map(|catalog| catalog.price_id.as_str())).collect();
     sqlx::query(
         "WITH new_order AS ( \
              INSERT INTO orders (id, email, amount_minor, currency, status, checkout_session_id, \
-                                 payment_intent_id, failure_reason, facts, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id) \
-         INSERT INTO order_items (order_id, position, name, unit_amount_minor, currency, quantity, image_url) \
+                                 payment_intent_id, failure_reason, facts, created_at, updated_at, user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id) \
+         INSERT INTO order_items (order_id, position, name, unit_amount_minor, currency, quantity, \
+                                  image_url, sku, price_id) \
          SELECT new_order.id, item.* \
-         FROM new_order, unnest($12::int[], $13::text[], $14::bigint[], $15::text[], $16::int[], $17::text[]) \
-              AS item(position, name, unit_amount_minor, currency, quantity, image_url)",
+         FROM new_order, unnest($13::int[], $14::text[], $15::bigint[], $16::text[], $17::int[], \
+                                $18::text[], $19::text[], $20::text[]) \
+              AS item(position, name, unit_amount_minor, currency, quantity, image_url, sku, price_id)",
     )
     .bind(order.id.as_uuid())
     .bind(order.email.as_str())
@@ -53,12 +60,15 @@ pub(crate) async fn insert(pool: &PgPool, order: &Order) -> Result<(), StoreErro
     .bind(Json(&order.facts))
     .bind(order.created_at)
     .bind(order.updated_at)
+    .bind(order.user_id.as_ref().map(|user| user.as_str()))
     .bind(positions)
     .bind(names)
     .bind(prices)
     .bind(currencies)
     .bind(quantities)
     .bind(images)
+    .bind(skus)
+    .bind(price_ids)
     .execute(pool)
     .await
     .map_err(|error| match is_unique_violation(&error, "orders_pkey") {
@@ -92,6 +102,20 @@ pub(crate) async fn list(pool: &PgPool, limit: u32) -> Result<Vec<Order>, StoreE
             .fetch_all(pool)
             .await
             .map_err(store_error)?;
+    rows.into_iter().map(|row| row.into_order().map_err(StoreError::Unknown)).collect()
+}
+
+/// At most `limit` of `user`'s orders, newest first, ties by id (descending).
+pub(crate) async fn list_of_user(pool: &PgPool, user: &UserId, limit: u32) -> Result<Vec<Order>, StoreError> {
+    let rows: Vec<OrderRow> = sqlx::query_as(concat!(
+        select_order!(),
+        "WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2"
+    ))
+    .bind(user.as_str())
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
     rows.into_iter().map(|row| row.into_order().map_err(StoreError::Unknown)).collect()
 }
 

@@ -1,20 +1,23 @@
-//! [`PgStore`]: the [`OrderStore`] port on a Postgres connection pool.
+//! [`PgStore`]: the [`OrderStore`], [`CatalogStore`] and [`CustomerStore`] ports on a Postgres connection
+//! pool.
 
 use crate::error::store_error;
 use crate::options::PgStoreOptions;
-use crate::{checkout, events, orders, MIGRATOR};
+use crate::{catalog, checkout, customers, events, orders, MIGRATOR};
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use payments_domain::{
-    CheckoutSessionId, Order, OrderId, OrderStore, ReceivedEvent, RecordOutcome, StoreError,
+    CatalogStore, CheckoutSessionId, Customer, CustomerStore, Order, OrderId, OrderStore, PriceKey, Product,
+    ReceivedEvent, RecordOutcome, Sku, StoreError, StripePriceId, StripeProductId, UserId,
 };
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
 
-/// Orders, their items and received Stripe events in Postgres. Cheap to clone: clones share one pool.
+/// Orders, their items, received Stripe events, the product catalog and the users' Stripe customers in
+/// Postgres. Cheap to clone: clones share one pool.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -102,6 +105,10 @@ impl OrderStore for PgStore {
         orders::list(&self.pool, limit).await
     }
 
+    async fn list_orders_of_user(&self, user: &UserId, limit: u32) -> Result<Vec<Order>, StoreError> {
+        orders::list_of_user(&self.pool, user, limit).await
+    }
+
     #[tracing::instrument(skip_all, fields(event_id = %event.event.id, event_type = %event.event.event_type))]
     async fn record_event(
         &self,
@@ -114,5 +121,39 @@ impl OrderStore for PgStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(store_error)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl CatalogStore for PgStore {
+    #[tracing::instrument(skip_all, fields(sku = %product.sku))]
+    async fn upsert_product(&self, product: &Product, now: DateTime<Utc>) -> Result<(), StoreError> {
+        catalog::upsert(&self.pool, product, now).await
+    }
+
+    async fn list_products(&self) -> Result<Vec<Product>, StoreError> {
+        catalog::list(&self.pool).await
+    }
+
+    #[tracing::instrument(skip_all, fields(sku = %sku, stripe_product_id = %id))]
+    async fn set_stripe_product_id(&self, sku: &Sku, id: &StripeProductId) -> Result<(), StoreError> {
+        catalog::set_stripe_product_id(&self.pool, sku, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(price_id = %price, stripe_price_id = %id))]
+    async fn set_stripe_price_id(&self, price: &PriceKey, id: &StripePriceId) -> Result<(), StoreError> {
+        catalog::set_stripe_price_id(&self.pool, price, id).await
+    }
+}
+
+#[async_trait]
+impl CustomerStore for PgStore {
+    async fn find_customer(&self, user: &UserId) -> Result<Option<Customer>, StoreError> {
+        customers::find(&self.pool, user).await
+    }
+
+    #[tracing::instrument(skip_all, fields(customer_id = %customer.stripe_customer_id))]
+    async fn insert_customer(&self, customer: &Customer) -> Result<Customer, StoreError> {
+        customers::insert(&self.pool, customer).await
     }
 }

@@ -1,6 +1,7 @@
 //! sqlx failures translated to the port's [`StoreError`].
 
 use payments_domain::StoreError;
+use sqlx::error::ErrorKind;
 
 /// SQLite's primary result codes that mean "try again later" (<https://sqlite.org/rescode.html>): the file
 /// is locked by another process past the busy timeout, memory or disk ran out, the disk failed, or the file
@@ -22,6 +23,14 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
         Some(reason) => StoreError::Unavailable(reason),
         None => StoreError::Unknown(anyhow::Error::new(error)),
     }
+}
+
+/// True when `error` is a unique violation of `table.column` (SQLite names no constraint, only the columns:
+/// `UNIQUE constraint failed: prices.stripe_price_id`).
+pub(crate) fn is_unique_violation(error: &sqlx::Error, column: &str) -> bool {
+    let sqlx::Error::Database(db) = error else { return false };
+    let columns = db.message().rsplit(": ").next().unwrap_or_default();
+    db.kind() == ErrorKind::UniqueViolation && columns.split(", ").any(|named| named == column)
 }
 
 /// A short description when `error` means "try again later".

@@ -1,6 +1,8 @@
-//! The SQLite adapter: [`SqliteStore`] keeps orders, their items and every received Stripe event in one
-//! database file, and implements the domain's [`OrderStore`](payments_domain::OrderStore) port with sqlx
-//! and a bundled SQLite, with the same meaning as the Postgres adapter.
+//! The SQLite adapter: [`SqliteStore`] keeps orders, their items, every received Stripe event, the product
+//! catalog and each user's Stripe customer in one database file, and implements the domain's
+//! [`OrderStore`](payments_domain::OrderStore), [`CatalogStore`](payments_domain::CatalogStore) and
+//! [`CustomerStore`](payments_domain::CustomerStore) ports with sqlx and a bundled SQLite, with the same
+//! meaning as the Postgres adapter.
 //!
 //! SQLite lets one transaction write at a time. Rather than letting concurrent writers meet
 //! `SQLITE_BUSY`, the store sends every write through one connection (`write.rs`), each in a
@@ -10,7 +12,9 @@
 //! No sqlx type crosses the port: failures become [`StoreError`](payments_domain::StoreError) in `error.rs`.
 
 mod adoption;
+mod catalog;
 mod checkout;
+mod customers;
 mod error;
 mod events;
 mod options;

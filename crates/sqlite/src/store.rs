@@ -1,20 +1,23 @@
-//! [`SqliteStore`]: the [`OrderStore`] port on one SQLite file, one writer and a pool of readers.
+//! [`SqliteStore`]: the [`OrderStore`], [`CatalogStore`] and [`CustomerStore`] ports on one SQLite file, one
+//! writer and a pool of readers.
 
 use crate::error::store_error;
 use crate::options::SqliteStoreOptions;
-use crate::{checkout, events, orders, MIGRATOR};
+use crate::{catalog, checkout, customers, events, orders, MIGRATOR};
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use payments_domain::{
-    CheckoutSessionId, Order, OrderId, OrderStore, ReceivedEvent, RecordOutcome, StoreError,
+    CatalogStore, CheckoutSessionId, Customer, CustomerStore, Order, OrderId, OrderStore, PriceKey, Product,
+    ReceivedEvent, RecordOutcome, Sku, StoreError, StripePriceId, StripeProductId, UserId,
 };
 use sqlx::migrate::MigrateError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
 
-/// Orders, their items and received Stripe events in a SQLite file. Cheap to clone: clones share the pools.
+/// Orders, their items, received Stripe events, the product catalog and the users' Stripe customers in a
+/// SQLite file. Cheap to clone: clones share the pools.
 ///
 /// Every write goes through one connection in a `BEGIN IMMEDIATE` transaction, so concurrent writers in
 /// this process wait their turn instead of failing with "database is locked"; reads use a pool of their
@@ -145,6 +148,10 @@ impl OrderStore for SqliteStore {
         orders::list(&self.reader, limit).await
     }
 
+    async fn list_orders_of_user(&self, user: &UserId, limit: u32) -> Result<Vec<Order>, StoreError> {
+        orders::list_of_user(&self.reader, user, limit).await
+    }
+
     #[tracing::instrument(skip_all, fields(event_id = %event.event.id, event_type = %event.event.event_type))]
     async fn record_event(
         &self,
@@ -157,6 +164,40 @@ impl OrderStore for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await.map_err(store_error)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl CatalogStore for SqliteStore {
+    #[tracing::instrument(skip_all, fields(sku = %product.sku))]
+    async fn upsert_product(&self, product: &Product, now: DateTime<Utc>) -> Result<(), StoreError> {
+        catalog::upsert(&self.writer, product, now).await
+    }
+
+    async fn list_products(&self) -> Result<Vec<Product>, StoreError> {
+        catalog::list(&self.reader).await
+    }
+
+    #[tracing::instrument(skip_all, fields(sku = %sku, stripe_product_id = %id))]
+    async fn set_stripe_product_id(&self, sku: &Sku, id: &StripeProductId) -> Result<(), StoreError> {
+        catalog::set_stripe_product_id(&self.writer, sku, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(price_id = %price, stripe_price_id = %id))]
+    async fn set_stripe_price_id(&self, price: &PriceKey, id: &StripePriceId) -> Result<(), StoreError> {
+        catalog::set_stripe_price_id(&self.writer, price, id).await
+    }
+}
+
+#[async_trait]
+impl CustomerStore for SqliteStore {
+    async fn find_customer(&self, user: &UserId) -> Result<Option<Customer>, StoreError> {
+        customers::find(&self.reader, user).await
+    }
+
+    #[tracing::instrument(skip_all, fields(customer_id = %customer.stripe_customer_id))]
+    async fn insert_customer(&self, customer: &Customer) -> Result<Customer, StoreError> {
+        customers::insert(&self.writer, customer).await
     }
 }
 

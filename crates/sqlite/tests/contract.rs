@@ -1,7 +1,7 @@
 //! The storage contract (`payments-store-contract`) on a fresh SQLite file per test.
 
 use async_trait::async_trait;
-use payments_domain::{EventId, OrderId, OrderStore};
+use payments_domain::{CatalogStore, CustomerStore, EventId, OrderId, OrderStore, UserId};
 use payments_sqlite::test_support::{fresh_database, TestDatabase};
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_store_contract::{Harness, StoredEvent};
@@ -27,6 +27,14 @@ impl Harness for Sqlite {
         Arc::new(self.store.clone())
     }
 
+    fn catalog(&self) -> Arc<dyn CatalogStore> {
+        Arc::new(self.store.clone())
+    }
+
+    fn customers(&self) -> Arc<dyn CustomerStore> {
+        Arc::new(self.store.clone())
+    }
+
     async fn stored_events(&self, id: &EventId) -> Vec<StoredEvent> {
         let rows: Vec<(String, String, String, Option<String>)> =
             sqlx::query_as("SELECT type, payload, outcome, order_id FROM stripe_events WHERE id = ?1")
@@ -42,6 +50,14 @@ impl Harness for Sqlite {
                 order_id: order_id.map(|id| OrderId::parse(&id).expect("stored order ids are UUIDs")),
             })
             .collect()
+    }
+
+    async fn stored_customer_ids(&self, user: &UserId) -> Vec<String> {
+        sqlx::query_scalar("SELECT stripe_customer_id FROM customers WHERE user_id = ?1")
+            .bind(user.as_str())
+            .fetch_all(self.store.pool())
+            .await
+            .expect("customers is readable")
     }
 }
 

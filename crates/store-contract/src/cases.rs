@@ -1,13 +1,17 @@
 //! The contract's cases: each takes a fresh [`Harness`] and panics when the store breaks
 //! the port's promise it checks.
 
+mod catalog;
 mod checkout;
 mod concurrency;
+mod customers;
 mod events;
 mod orders;
 
+pub use catalog::*;
 pub use checkout::*;
 pub use concurrency::*;
+pub use customers::*;
 pub use events::*;
 pub use orders::*;
 

@@ -1,9 +1,10 @@
-//! Orders and events built with the domain's own constructors.
+//! Orders, events, catalog products and customers built with the domain's own constructors.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use payments_domain::{
-    CheckoutSessionId, Currency, Email, EventId, EventRefs, LineItem, Money, Order, OrderId, PaymentEvent,
-    PaymentEventKind, PaymentIntentId, ReceivedEvent, SessionPaymentStatus,
+    CatalogPrice, CatalogRef, CheckoutSessionId, Currency, Customer, CustomerId, Email, EventId, EventRefs,
+    Interval, LineItem, Money, Order, OrderId, PaymentEvent, PaymentEventKind, PaymentIntentId, PriceKey,
+    Product, ReceivedEvent, Recurring, SessionPaymentStatus, Sku, StripePriceId, StripeProductId, UserId,
 };
 use serde_json::json;
 
@@ -34,6 +35,37 @@ pub fn order_at(id: OrderId, at: DateTime<Utc>) -> Order {
 /// A new pending order of 25.00 USD created now.
 pub fn order() -> Order {
     order_at(OrderId::new_v7(), now())
+}
+
+/// A fresh user id, shaped like an identity provider's `sub`.
+pub fn user_id() -> UserId {
+    UserId::parse(&format!("auth0|{}", suffix())).expect("a valid user id")
+}
+
+/// A reference to catalog product `sku` at price `price_id`.
+pub fn catalog_ref(sku: &str, price_id: &str) -> CatalogRef {
+    CatalogRef {
+        sku: Sku::parse(sku).expect("a valid sku"),
+        price_id: PriceKey::parse(price_id).expect("a valid price id"),
+    }
+}
+
+/// A pending order `user` placed at `at`: 34.00 USD in two catalog items (`mug` at `mug-usd`, `tea` at
+/// `tea-usd`, one with an image) and one free-form item.
+pub fn user_order_at(user: &UserId, id: OrderId, at: DateTime<Utc>) -> Order {
+    let items = vec![
+        LineItem::new("Mug", usd(1200), 2, Some("https://example.com/mug.png"))
+            .expect("a valid item")
+            .with_catalog(catalog_ref("mug", "mug-usd")),
+        LineItem::new("Gift wrap", usd(200), 1, None).expect("a valid item"),
+        LineItem::new("Tea", usd(800), 1, None)
+            .expect("a valid item")
+            .with_catalog(catalog_ref("tea", "tea-usd")),
+    ];
+    let mut order = Order::new(id, Email::parse("ada@example.com").expect("a valid email"), items, at)
+        .expect("a valid order");
+    order.user_id = Some(user.clone());
+    order
 }
 
 /// A fresh Checkout Session id.
@@ -98,4 +130,51 @@ pub fn refunded(payment_intent_id: &PaymentIntentId, amount_refunded: Money) -> 
 /// An event of a type the domain does not know, naming `refs`.
 pub fn unknown(refs: EventRefs) -> ReceivedEvent {
     event("customer.updated", PaymentEventKind::Unknown, refs)
+}
+
+/// An active one-time price `id` of `amount`, without a Stripe id.
+pub fn price(id: &str, amount: Money) -> CatalogPrice {
+    CatalogPrice::new(PriceKey::parse(id).expect("a valid price id"), amount, None).expect("a valid price")
+}
+
+/// An active price `id` of `amount` charged every `count` `interval`s, without a Stripe id.
+pub fn recurring_price(id: &str, amount: Money, interval: Interval, count: u32) -> CatalogPrice {
+    let recurring = Recurring { interval, interval_count: count };
+    CatalogPrice::new(PriceKey::parse(id).expect("a valid price id"), amount, Some(recurring))
+        .expect("a valid price")
+}
+
+/// An active product `sku` named `name`, with `prices` in that order, without a Stripe id.
+pub fn product(sku: &str, name: &str, prices: Vec<CatalogPrice>) -> Product {
+    Product::new(Sku::parse(sku).expect("a valid sku"), name, None, None, prices).expect("a valid product")
+}
+
+/// `amount` minor units of `currency`.
+pub fn money(amount: i64, currency: &str) -> Money {
+    Money::new(amount, Currency::parse(currency).expect("a valid currency")).expect("a valid amount")
+}
+
+/// A fresh Stripe product id.
+pub fn stripe_product_id() -> StripeProductId {
+    StripeProductId::parse(&format!("prod_{}", suffix())).expect("a valid product id")
+}
+
+/// A fresh Stripe price id.
+pub fn stripe_price_id() -> StripePriceId {
+    StripePriceId::parse(&format!("price_{}", suffix())).expect("a valid price id")
+}
+
+/// A fresh Stripe customer id.
+pub fn customer_id() -> CustomerId {
+    CustomerId::parse(&format!("cus_{}", suffix())).expect("a valid customer id")
+}
+
+/// `user`'s Stripe customer `id`, created now with `email`.
+pub fn customer(user: &UserId, id: CustomerId, email: &str) -> Customer {
+    Customer {
+        user_id: user.clone(),
+        stripe_customer_id: id,
+        email: Email::parse(email).expect("a valid email"),
+        created_at: now(),
+    }
 }

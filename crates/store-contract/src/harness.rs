@@ -1,10 +1,11 @@
 //! What an adapter's tests provide to run the contract.
 
 use async_trait::async_trait;
-use payments_domain::{EventId, OrderId, OrderStore};
+use payments_domain::{CatalogStore, CustomerStore, EventId, OrderId, OrderStore, UserId};
 use std::sync::Arc;
 
-/// A fresh store of one adapter, and a look at its event rows, which the port does not expose.
+/// A fresh store of one adapter, seen through each port it implements, and a look at rows the ports do not
+/// expose.
 #[async_trait]
 pub trait Harness: Send + Sync + Sized + 'static {
     /// A harness around a new, empty, migrated store of its own.
@@ -13,8 +14,18 @@ pub trait Harness: Send + Sync + Sized + 'static {
     /// The store under test; every call returns a handle on the same store.
     fn store(&self) -> Arc<dyn OrderStore>;
 
+    /// The same store, as the catalog port.
+    fn catalog(&self) -> Arc<dyn CatalogStore>;
+
+    /// The same store, as the port of the users' Stripe customers.
+    fn customers(&self) -> Arc<dyn CustomerStore>;
+
     /// Every stored row of the event `id` (the contract expects none or one), read outside the port.
     async fn stored_events(&self, id: &EventId) -> Vec<StoredEvent>;
+
+    /// The Stripe customer ids of every stored customer row of `user` (the contract expects none or one),
+    /// read outside the port.
+    async fn stored_customer_ids(&self, user: &UserId) -> Vec<String>;
 }
 
 /// One `stripe_events` row, as far as the contract cares.

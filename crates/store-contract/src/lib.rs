@@ -1,9 +1,11 @@
-//! The [`OrderStore`](payments_domain::OrderStore) contract: what every storage adapter must do, written once
-//! against the port and run on each adapter.
+//! The storage contract: what every storage adapter must do for the
+//! [`OrderStore`](payments_domain::OrderStore), [`CatalogStore`](payments_domain::CatalogStore) and
+//! [`CustomerStore`](payments_domain::CustomerStore) ports, written once against the ports and run on each
+//! adapter.
 //!
-//! An adapter's test crate implements [`Harness`] (a fresh, empty, migrated store, and a way to read its
-//! event rows) and expands [`store_contract_tests!`], which turns every case in [`cases`] into one
-//! `#[tokio::test]`:
+//! An adapter's test crate implements [`Harness`] (a fresh, empty, migrated store, and a way to read the
+//! rows the ports do not expose) and expands [`store_contract_tests!`], which turns every case in [`cases`]
+//! into one `#[tokio::test]`:
 //!
 //! ```ignore
 //! struct Sqlite { /* ... */ }
@@ -28,6 +30,8 @@ macro_rules! store_contract_tests {
             an_inserted_order_reads_back_as_it_was_saved,
             inserting_an_existing_order_id_is_a_duplicate_and_keeps_the_first,
             orders_are_listed_oldest_first_ties_by_id_up_to_the_limit,
+            an_order_with_a_user_and_catalog_items_reads_back_as_it_was_saved,
+            a_users_orders_are_listed_newest_first_ties_by_id_up_to_the_limit,
             the_store_answers_a_ping,
             an_order_is_found_by_its_checkout_session_once_attached,
             attaching_a_second_session_to_an_order_is_refused,
@@ -43,6 +47,16 @@ macro_rules! store_contract_tests {
             one_event_delivered_32_times_at_once_is_applied_once,
             thirty_two_distinct_webhooks_at_once_all_succeed_and_converge,
             checkouts_and_their_webhooks_at_once_all_succeed_and_pay,
+            a_new_product_reads_back_with_its_prices_in_catalog_order_and_no_stripe_ids,
+            upserting_by_sku_updates_the_product_and_keeps_its_stripe_ids,
+            a_price_whose_terms_changed_loses_its_stripe_price_id,
+            products_are_listed_by_sku,
+            recording_a_stripe_id_for_an_unknown_product_or_price_fails,
+            a_stripe_id_recorded_for_one_product_or_price_is_refused_for_another,
+            a_user_without_a_customer_has_no_customer,
+            the_first_customer_stored_for_a_user_wins,
+            thirty_two_first_customers_of_one_user_at_once_store_one,
+            a_stripe_customer_of_one_user_is_refused_for_another,
         );
     };
     (@cases $harness:ty; $($case:ident),* $(,)?) => {

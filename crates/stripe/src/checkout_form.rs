@@ -13,7 +13,8 @@ use stripe_types::Currency;
 /// The metadata key that carries our order id on sessions and payment intents; webhook parsing reads it back.
 pub(crate) const ORDER_ID_METADATA_KEY: &str = "order_id";
 
-/// A payment-mode session for the request's order: one inline price per line item, the customer's email,
+/// A payment-mode session for the request's order: one inline price per line item, the user's Stripe
+/// customer when the request names one (else the order's email, as `customer_email`: Stripe refuses both),
 /// the redirect URLs as given, and the order id as metadata (on the session and on its payment intent)
 /// and as client reference.
 pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckoutSession {
@@ -23,10 +24,14 @@ pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckout
     let mut payment_intent_data = CreateCheckoutSessionPaymentIntentData::new();
     payment_intent_data.metadata = Some(metadata.clone());
 
-    CreateCheckoutSession::new()
+    let form = CreateCheckoutSession::new()
         .mode(CheckoutSessionMode::Payment)
-        .line_items(order.items.iter().map(line_item).collect::<Vec<_>>())
-        .customer_email(order.email.as_str())
+        .line_items(order.items.iter().map(line_item).collect::<Vec<_>>());
+    let form = match &request.customer {
+        Some(customer) => form.customer(customer.as_str()),
+        None => form.customer_email(order.email.as_str()),
+    };
+    form
         // Kept verbatim: Stripe substitutes `{CHECKOUT_SESSION_ID}` itself.
         .success_url(request.success_url.as_str())
         .cancel_url(request.cancel_url.as_str())
@@ -56,7 +61,7 @@ fn line_item(item: &LineItem) -> CreateCheckoutSessionLineItems {
 mod tests {
     use super::*;
     use chrono::Utc;
-    use payments_domain::{Currency as DomainCurrency, Email, Money, Order, OrderId};
+    use payments_domain::{Currency as DomainCurrency, CustomerId, Email, Money, Order, OrderId};
     use stripe::StripeRequest;
 
     fn request() -> CheckoutRequest {
@@ -74,6 +79,7 @@ mod tests {
             success_url: "https://shop.example/ok?session={CHECKOUT_SESSION_ID}&x=1".into(),
             cancel_url: "https://shop.example/cancel".into(),
             idempotency_key: "checkout-1".into(),
+            customer: None,
         }
     }
 
@@ -105,5 +111,16 @@ mod tests {
         expect("client_reference_id", &order_id);
         expect("metadata[order_id]", &order_id);
         expect("payment_intent_data[metadata][order_id]", &order_id);
+        assert!(!form.contains_key("customer"));
+    }
+
+    #[test]
+    fn a_known_customer_replaces_the_email() {
+        let mut request = request();
+        request.customer = Some(CustomerId::parse("cus_QXg1o8vcGmoR32").unwrap());
+        let form = form_pairs(&request);
+        assert_eq!(form.get("customer").map(String::as_str), Some("cus_QXg1o8vcGmoR32"));
+        assert!(!form.contains_key("customer_email"), "Stripe refuses customer and customer_email together");
+        assert_eq!(form.get("metadata[order_id]"), Some(&request.order.id.to_string()));
     }
 }

@@ -12,7 +12,7 @@ use payments_domain::{
 };
 use serde_json::{Map, Value};
 
-/// Longest failure reason kept from `last_payment_error`, in characters.
+/// Longest failure reason kept from `last_payment_error` or a failed charge, in characters.
 const MAX_REASON_CHARS: usize = 500;
 
 /// Parses a webhook body that has already passed signature verification. `received_at` stands in for a
@@ -61,8 +61,12 @@ fn event_kind(event_type: &str, object: &Map<String, Value>) -> PaymentEventKind
         "payment_intent.succeeded" => Kind::PaymentSucceeded {
             amount: money(object, "amount_received").or_else(|| money(object, "amount")),
         },
-        "payment_intent.payment_failed" => Kind::PaymentFailed { reason: failure_reason(object) },
+        "payment_intent.payment_failed" => Kind::PaymentFailed { reason: payment_error_reason(object) },
         "payment_intent.canceled" => Kind::PaymentCanceled,
+        // A charge is one attempt at a payment intent: its success pays the order like the intent's, and its
+        // failure is a decline the customer may retry after.
+        "charge.succeeded" => Kind::PaymentSucceeded { amount: money(object, "amount") },
+        "charge.failed" => Kind::PaymentFailed { reason: charge_failure_reason(object) },
         "charge.refunded" => match money(object, "amount_refunded") {
             Some(amount_refunded) => Kind::ChargeRefunded { amount_refunded },
             None => Kind::Unknown,
@@ -126,12 +130,27 @@ fn session_payment_status(object: &Map<String, Value>) -> SessionPaymentStatus {
     }
 }
 
-/// `"code: message"` from `last_payment_error`, or whichever of them (or the decline code) is present.
-fn failure_reason(object: &Map<String, Value>) -> Option<String> {
+/// The reason from a payment intent's `last_payment_error`: its `code`, `message` and `decline_code`.
+fn payment_error_reason(object: &Map<String, Value>) -> Option<String> {
     let error = object.get("last_payment_error")?.as_object()?;
-    let code = str_field(error, "code");
-    let message = str_field(error, "message");
-    let decline_code = str_field(error, "decline_code");
+    failure_reason(str_field(error, "code"), str_field(error, "message"), str_field(error, "decline_code"))
+}
+
+/// The reason from a failed charge: `failure_code` and `failure_message`, with the issuer's `outcome.reason`
+/// as the decline code; when all are missing, the outcome's `seller_message`.
+fn charge_failure_reason(object: &Map<String, Value>) -> Option<String> {
+    let outcome = object.get("outcome").and_then(Value::as_object);
+    let outcome_field = |key| outcome.and_then(|outcome| str_field(outcome, key));
+    failure_reason(
+        str_field(object, "failure_code"),
+        str_field(object, "failure_message"),
+        outcome_field("reason"),
+    )
+    .or_else(|| outcome_field("seller_message").map(cut_reason))
+}
+
+/// `"code: message"`, or whichever of them (or the decline code) is present.
+fn failure_reason(code: Option<&str>, message: Option<&str>, decline_code: Option<&str>) -> Option<String> {
     let reason = match (code, message) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => {
@@ -140,7 +159,11 @@ fn failure_reason(object: &Map<String, Value>) -> Option<String> {
         (None, Some(message)) => message.to_owned(),
         (None, None) => decline_code?.to_owned(),
     };
-    Some(reason.chars().take(MAX_REASON_CHARS).collect())
+    Some(cut_reason(&reason))
+}
+
+fn cut_reason(reason: &str) -> String {
+    reason.chars().take(MAX_REASON_CHARS).collect()
 }
 
 /// A dispute the merchant kept the money for is won; every other closing status is lost.

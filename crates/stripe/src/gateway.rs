@@ -1,21 +1,28 @@
-//! [`PaymentGateway`] over Stripe Checkout, through async-stripe.
+//! [`PaymentGateway`] over Stripe Checkout and Customers, and [`CatalogGateway`] over Stripe Products and
+//! Prices, through async-stripe.
 
+use crate::catalog_form::{price_form, product_form};
 use crate::checkout_form::checkout_session_form;
 use crate::config::StripeConfig;
+use crate::customer_form::customer_form;
 use crate::gateway_error::classify;
+use crate::idempotency::stripe_idempotency_key;
 use crate::retry::{with_retries, RETRY_DELAYS};
 use crate::session_mapping::{opened_session, snapshot};
 use crate::setup_error::StripeSetupError;
 use async_trait::async_trait;
 use payments_domain::{
-    CheckoutRequest, CheckoutSession, CheckoutSessionId, GatewayError, PaymentGateway, SessionSnapshot,
+    CatalogGateway, CatalogPrice, CheckoutRequest, CheckoutSession, CheckoutSessionId, CustomerId,
+    GatewayError, NewCustomer, PaymentGateway, Product, SessionSnapshot, StripeIdError, StripePriceId,
+    StripeProductId,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_checkout::checkout_session::RetrieveCheckoutSession;
 
-/// Opens and reads Stripe Checkout Sessions. Cheap to clone; `Debug` never shows the key.
+/// Opens and reads Stripe Checkout Sessions, and creates customers, products and prices. Cheap to clone;
+/// `Debug` never shows the key.
 #[derive(Clone)]
 pub struct StripeGateway {
     client: stripe::Client,
@@ -67,6 +74,38 @@ impl fmt::Debug for StripeGateway {
     }
 }
 
+impl StripeGateway {
+    /// Sends a create request with `key`, trying again after transient failures. Every attempt carries the
+    /// same key, so Stripe replays the first answer instead of creating a second object.
+    async fn create<R>(
+        &self,
+        operation: &'static str,
+        request: &R,
+        key: &IdempotencyKey,
+    ) -> Result<R::Output, GatewayError>
+    where
+        R: StripeRequest + Sync,
+        R::Output: miniserde::Deserialize + Send,
+    {
+        let secret = self.secret_key.expose_secret();
+        with_retries(operation, &RETRY_DELAYS, || async {
+            request
+                .customize()
+                .request_strategy(RequestStrategy::Idempotent(key.clone()))
+                .send(&self.client)
+                .await
+                .map_err(|e| classify(e, secret))
+        })
+        .await
+    }
+}
+
+/// The id of the object Stripe just created, as the domain's id type.
+/// Errors: [`GatewayError::Unknown`] when it is not shaped like a Stripe id.
+fn created_id<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, StripeIdError>) -> Result<T, GatewayError> {
+    parse(raw).map_err(|e| GatewayError::Unknown(anyhow::anyhow!("Stripe's answer could not be read: {e}")))
+}
+
 #[async_trait]
 impl PaymentGateway for StripeGateway {
     #[tracing::instrument(skip_all, fields(order_id = %request.order.id))]
@@ -74,26 +113,23 @@ impl PaymentGateway for StripeGateway {
         &self,
         request: &CheckoutRequest,
     ) -> Result<CheckoutSession, GatewayError> {
-        let key = IdempotencyKey::new(&request.idempotency_key).map_err(|e| {
-            GatewayError::Unknown(anyhow::anyhow!(
-                "unusable idempotency key for order {}: {e}",
-                request.order.id
-            ))
-        })?;
+        let what = format!("the checkout of order {}", request.order.id);
+        let key = stripe_idempotency_key(&request.idempotency_key, &what)?;
         let form = checkout_session_form(request);
-        let secret = self.secret_key.expose_secret();
-        // Every attempt carries the same key: Stripe replays the first session instead of opening another.
-        let session = with_retries("create checkout session", &RETRY_DELAYS, || async {
-            form.customize()
-                .request_strategy(RequestStrategy::Idempotent(key.clone()))
-                .send(&self.client)
-                .await
-                .map_err(|e| classify(e, secret))
-        })
-        .await?;
+        let session = self.create("create checkout session", &form, &key).await?;
         let opened = opened_session(&session)?;
         tracing::info!(session_id = %opened.id, "checkout session opened");
         Ok(opened)
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %customer.user_id))]
+    async fn create_customer(&self, customer: &NewCustomer) -> Result<CustomerId, GatewayError> {
+        let what = format!("the customer of user {}", customer.user_id);
+        let key = stripe_idempotency_key(&customer.idempotency_key, &what)?;
+        let created = self.create("create customer", &customer_form(customer), &key).await?;
+        let id = created_id(created.id.as_str(), CustomerId::parse)?;
+        tracing::info!(customer_id = %id, "customer created");
+        Ok(id)
     }
 
     #[tracing::instrument(skip_all, fields(session_id = %id))]
@@ -108,6 +144,36 @@ impl PaymentGateway for StripeGateway {
         })
         .await?;
         snapshot(&session)
+    }
+}
+
+#[async_trait]
+impl CatalogGateway for StripeGateway {
+    #[tracing::instrument(skip_all, fields(sku = %product.sku))]
+    async fn create_product(
+        &self,
+        product: &Product,
+        idempotency_key: &str,
+    ) -> Result<StripeProductId, GatewayError> {
+        let key = stripe_idempotency_key(idempotency_key, &format!("product {}", product.sku))?;
+        let created = self.create("create product", &product_form(product), &key).await?;
+        let id = created_id(created.id.as_str(), StripeProductId::parse)?;
+        tracing::info!(product_id = %id, "product created");
+        Ok(id)
+    }
+
+    #[tracing::instrument(skip_all, fields(product_id = %product, price = %price.id))]
+    async fn create_price(
+        &self,
+        product: &StripeProductId,
+        price: &CatalogPrice,
+        idempotency_key: &str,
+    ) -> Result<StripePriceId, GatewayError> {
+        let key = stripe_idempotency_key(idempotency_key, &format!("price {}", price.id))?;
+        let created = self.create("create price", &price_form(product, price), &key).await?;
+        let id = created_id(created.id.as_str(), StripePriceId::parse)?;
+        tracing::info!(price_id = %id, "price created");
+        Ok(id)
     }
 }
 

@@ -1,14 +1,18 @@
-//! The Stripe adapter: opens and reads Checkout Sessions through async-stripe, and turns signed webhook
-//! deliveries into the domain's payment events.
+//! The Stripe adapter: opens and reads Checkout Sessions, creates customers and publishes the catalog
+//! (products and prices) through async-stripe, and turns signed webhook deliveries into the domain's payment
+//! events.
 //!
 //! No async-stripe type crosses this crate's public API: callers see [`payments_domain`] types, the
 //! configuration here, and [`StripeSetupError`].
 
+mod catalog_form;
 mod checkout_form;
 mod config;
+mod customer_form;
 mod event_parser;
 mod gateway;
 mod gateway_error;
+mod idempotency;
 mod retry;
 mod session_mapping;
 mod setup_error;

@@ -3,10 +3,11 @@
 
 use chrono::Utc;
 use payments_domain::{
-    CheckoutRequest, Currency, Email, GatewayError, LineItem, Money, Order, OrderId, PaymentEventKind,
-    PaymentGateway, SessionPaymentStatus, SessionState, WebhookError, WebhookVerifier,
+    CatalogGateway, CatalogPrice, CheckoutRequest, Currency, Email, GatewayError, LineItem, Money,
+    NewCustomer, Order, OrderId, PaymentEventKind, PaymentGateway, PriceKey, Product, SessionPaymentStatus,
+    SessionState, Sku, UserId, WebhookError, WebhookVerifier,
 };
-use payments_stripe::{StripeConfig, StripeGateway, StripeWebhookVerifier};
+use payments_stripe::{parse_event, StripeConfig, StripeGateway, StripeWebhookVerifier};
 use payments_stripe_emulator::{Emulator, EmulatorConfig};
 use secrecy::SecretString;
 use std::sync::{Arc, Mutex};
@@ -42,6 +43,27 @@ fn checkout_request(idempotency_key: &str) -> CheckoutRequest {
         success_url: "https://shop.example/paid?session_id={CHECKOUT_SESSION_ID}".into(),
         cancel_url: "https://shop.example/cart".into(),
         idempotency_key: idempotency_key.into(),
+        customer: None,
+    }
+}
+
+/// `GET {path}` on the emulator, as JSON, with the adapter's key.
+async fn get_json(emulator: &Emulator, path: &str) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", emulator.base_url()))
+        .bearer_auth("sk_test_adapter")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "GET {path}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+fn new_customer(user: &str, email: &str) -> NewCustomer {
+    NewCustomer {
+        user_id: UserId::parse(user).unwrap(),
+        email: Email::parse(email).unwrap(),
+        idempotency_key: format!("customer-{user}"),
     }
 }
 
@@ -157,4 +179,150 @@ async fn events_the_emulator_signs_and_delivers_verify_and_parse() {
     assert_eq!(snapshot.state, SessionState::Complete);
     assert_eq!(snapshot.payment_status, SessionPaymentStatus::Paid);
     assert!(snapshot.payment_intent_id.is_some());
+}
+
+#[tokio::test]
+async fn a_checkout_for_a_customer_created_through_the_gateway_is_linked_to_it() {
+    let emulator = emulator().await;
+    let gateway = gateway(&emulator, "sk_test_adapter");
+    let customer = gateway.create_customer(&new_customer("auth0|ada", "ada@example.com")).await.unwrap();
+    assert!(customer.as_str().starts_with("cus_"), "{customer}");
+
+    let stored = get_json(&emulator, &format!("v1/customers/{customer}")).await;
+    assert_eq!(stored["email"], "ada@example.com");
+    assert_eq!(stored["metadata"]["user_id"], "auth0|ada");
+
+    let mut request = checkout_request("checkout-for-customer-1");
+    request.customer = Some(customer.clone());
+    let session = gateway.create_checkout_session(&request).await.unwrap();
+
+    let raw = get_json(&emulator, &format!("v1/checkout/sessions/{}", session.id)).await;
+    assert_eq!(raw["customer"], customer.as_str());
+    assert_eq!(raw["customer_email"], serde_json::Value::Null, "the customer stands in for the email");
+    assert_eq!(raw["metadata"]["order_id"], request.order.id.to_string().as_str());
+    let listed = get_json(&emulator, &format!("v1/checkout/sessions?customer={customer}")).await;
+    let ids: Vec<_> = listed["data"].as_array().unwrap().iter().map(|s| s["id"].clone()).collect();
+    assert_eq!(ids, vec![serde_json::Value::from(session.id.as_str())]);
+
+    // Paid, the session still belongs to the same customer.
+    emulator.pay_session(session.id.as_str(), "4242424242424242").unwrap();
+    let paid = get_json(&emulator, &format!("v1/checkout/sessions/{}", session.id)).await;
+    assert_eq!(paid["customer"], customer.as_str());
+    assert_eq!(paid["payment_status"], "paid");
+}
+
+#[tokio::test]
+async fn a_checkout_for_an_unknown_customer_is_rejected() {
+    let emulator = emulator().await;
+    let mut request = checkout_request("checkout-for-customer-2");
+    request.customer = Some(payments_domain::CustomerId::parse("cus_nobody").unwrap());
+    let err = gateway(&emulator, "sk_test_adapter").create_checkout_session(&request).await.unwrap_err();
+    assert!(
+        matches!(&err, GatewayError::Rejected { code: Some(code), .. } if code == "resource_missing"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_twice_gives_the_same_customer() {
+    let emulator = emulator().await;
+    let gateway = gateway(&emulator, "sk_test_adapter");
+    let request = new_customer("auth0|bob", "bob@example.com");
+    let first = gateway.create_customer(&request).await.unwrap();
+    let again = gateway.create_customer(&request).await.unwrap();
+    assert_eq!(first, again);
+
+    let other = gateway.create_customer(&new_customer("auth0|bob2", "bob@example.com")).await.unwrap();
+    assert_ne!(first, other, "another key is another customer");
+    let listed = get_json(&emulator, "v1/customers?email=bob@example.com").await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2);
+
+    // The same key with other parameters is Stripe's idempotency_error, not a second customer.
+    let mut changed = request.clone();
+    changed.email = Email::parse("robert@example.com").unwrap();
+    let err = gateway.create_customer(&changed).await.unwrap_err();
+    assert!(matches!(err, GatewayError::Rejected { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_product_and_its_price_created_through_the_gateway_read_back_from_the_emulator() {
+    let emulator = emulator().await;
+    let gateway = gateway(&emulator, "sk_test_adapter");
+    let price = CatalogPrice::new(
+        PriceKey::parse("cup-usd").unwrap(),
+        Money::new(1250, Currency::USD).unwrap(),
+        None,
+    )
+    .unwrap();
+    let product = Product::new(
+        Sku::parse("espresso-cup").unwrap(),
+        "Espresso cup",
+        Some("Porcelain, 90 ml"),
+        Some("https://cdn.example.com/cup.png"),
+        vec![price.clone()],
+    )
+    .unwrap();
+
+    let product_id = gateway.create_product(&product, "catalog-product-espresso-cup").await.unwrap();
+    assert!(product_id.as_str().starts_with("prod_"), "{product_id}");
+    let again = gateway.create_product(&product, "catalog-product-espresso-cup").await.unwrap();
+    assert_eq!(again, product_id, "a rerun with the same key creates no second product");
+
+    let stored = get_json(&emulator, &format!("v1/products/{product_id}")).await;
+    assert_eq!(stored["name"], "Espresso cup");
+    assert_eq!(stored["description"], "Porcelain, 90 ml");
+    assert_eq!(stored["images"], serde_json::json!(["https://cdn.example.com/cup.png"]));
+    assert_eq!(stored["metadata"]["sku"], "espresso-cup");
+    assert_eq!(stored["active"], true);
+
+    let price_id = gateway.create_price(&product_id, &price, "catalog-price-cup-usd-1250-usd").await.unwrap();
+    assert!(price_id.as_str().starts_with("price_"), "{price_id}");
+    let again = gateway.create_price(&product_id, &price, "catalog-price-cup-usd-1250-usd").await.unwrap();
+    assert_eq!(again, price_id);
+
+    let stored = get_json(&emulator, &format!("v1/prices/{price_id}")).await;
+    assert_eq!(stored["product"], product_id.as_str());
+    assert_eq!(stored["unit_amount"], 1250);
+    assert_eq!(stored["currency"], "usd");
+    assert_eq!(stored["type"], "one_time");
+    assert_eq!(stored["recurring"], serde_json::Value::Null);
+    assert_eq!(stored["metadata"]["price_id"], "cup-usd");
+    assert_eq!(stored["active"], true);
+}
+
+#[tokio::test]
+async fn charges_the_emulator_reports_become_payment_successes_and_declines() {
+    let emulator = emulator().await;
+    let gateway = gateway(&emulator, "sk_test_adapter");
+    let request = checkout_request("checkout-session-emulated-charges");
+    let session = gateway.create_checkout_session(&request).await.unwrap();
+    emulator.pay_session(session.id.as_str(), "4000000000000002").unwrap();
+    emulator.pay_session(session.id.as_str(), "4242424242424242").unwrap();
+
+    let mut kinds = Vec::new();
+    for event in emulator.events() {
+        let event_type = event["type"].as_str().unwrap().to_owned();
+        if !event_type.starts_with("charge.") {
+            continue;
+        }
+        let parsed = parse_event(event.to_string().as_bytes(), Utc::now()).unwrap().event;
+        assert_eq!(parsed.refs.order_id, Some(request.order.id), "{event_type}");
+        assert!(parsed.refs.payment_intent_id.is_some(), "{event_type}");
+        kinds.push((event_type, parsed.kind));
+    }
+    assert_eq!(
+        kinds,
+        vec![
+            (
+                "charge.failed".to_owned(),
+                PaymentEventKind::PaymentFailed {
+                    reason: Some("card_declined: Your card was declined.".into())
+                }
+            ),
+            (
+                "charge.succeeded".to_owned(),
+                PaymentEventKind::PaymentSucceeded { amount: Some(Money::new(4900, Currency::USD).unwrap()) }
+            ),
+        ]
+    );
 }

@@ -113,6 +113,8 @@ fn expected_kind_name(event_type: &str) -> &'static str {
         "payment_intent.succeeded" => "PaymentSucceeded",
         "payment_intent.payment_failed" => "PaymentFailed",
         "payment_intent.canceled" => "PaymentCanceled",
+        "charge.succeeded" => "PaymentSucceeded",
+        "charge.failed" => "PaymentFailed",
         "charge.refunded" => "ChargeRefunded",
         "charge.dispute.created" => "DisputeOpened",
         _ => "Unknown",
@@ -246,14 +248,128 @@ fn dispute_created_names_the_dispute_and_its_payment() {
 
 #[test]
 fn events_about_other_resources_are_unknown_and_name_what_they_can() {
-    let event = parsed_fixture("supabase__stripe-sync-engine/charge_succeeded.json");
+    let event = parsed_fixture("supabase__stripe-sync-engine/charge_captured.json");
     assert_eq!(event.kind, PaymentEventKind::Unknown);
+    assert_eq!(event.refs.payment_intent_id.unwrap().as_str(), "pi_3KtoMeJDPojXS6LN0XnGDnI3");
     let event = parsed_fixture("dj-stripe__dj-stripe/event_account_application_deauthorized.json");
     assert_eq!(event.kind, PaymentEventKind::Unknown);
     assert_eq!(event.refs, EventRefs::default());
     let event = parsed_fixture("supabase__stripe-sync-engine/payment_intent_created.json");
     assert_eq!(event.kind, PaymentEventKind::Unknown);
     assert_eq!(event.refs.payment_intent_id.unwrap().as_str(), "pi_1IqxJOJDPojXS6LN9uOebAea");
+}
+
+#[test]
+fn charge_succeeded_is_a_payment_of_the_charges_amount() {
+    let cases = [
+        ("stripe-ruby-mock__stripe-ruby-mock/charge.succeeded.json", 2000, "pi_000000000000000000000000"),
+        ("supabase__stripe-sync-engine/charge_succeeded.json", 3000, "pi_3KtQThJDPojXS6LN0H9EfsjV"),
+        // Data-only, with a made-up `payment_intent`: any Stripe-shaped id is kept.
+        ("pay-rails__pay/charge.succeeded.json", 500, "pm_1234"),
+    ];
+    for (name, amount, payment_intent) in cases {
+        let event = parsed_fixture(name);
+        assert_eq!(event.kind, PaymentEventKind::PaymentSucceeded { amount: usd(amount) }, "{name}");
+        assert_eq!(event.refs.payment_intent_id.unwrap().as_str(), payment_intent, "{name}");
+        assert_eq!((event.refs.order_id, event.refs.session_id), (None, None), "{name}");
+    }
+}
+
+#[test]
+fn charge_failed_is_a_decline_with_the_charges_failure_code_and_message() {
+    let event = parsed_fixture("stripe-ruby-mock__stripe-ruby-mock/charge.failed.json");
+    assert_eq!(
+        event.kind,
+        PaymentEventKind::PaymentFailed { reason: Some("card_declined: Your card was declined.".into()) }
+    );
+    assert_eq!(event.refs.payment_intent_id.unwrap().as_str(), "pi_000000000000000000000000");
+
+    let event = parsed_fixture("supabase__stripe-sync-engine/charge_failed.json");
+    assert_eq!(
+        event.kind,
+        PaymentEventKind::PaymentFailed {
+            reason: Some("card_declined: Your card does not support this type of purchase.".into())
+        }
+    );
+    assert_eq!(event.refs.payment_intent_id.unwrap().as_str(), "pi_3KtoMeJDPojXS6LN0XnGDnI3");
+}
+
+fn charge_event(event_type: &str, charge: Value) -> Value {
+    json!({
+        "id": "evt_3ChargeEvent0001",
+        "object": "event",
+        "api_version": "2026-09-30.endive",
+        "created": NOW - 10,
+        "type": event_type,
+        "data": { "object": charge },
+    })
+}
+
+#[test]
+fn charge_events_name_the_order_in_their_metadata_and_their_payment_intent() {
+    let charge = json!({
+        "id": "ch_3Order", "object": "charge", "amount": 4900, "amount_captured": 4900, "currency": "eur",
+        "paid": true, "status": "succeeded",
+        "payment_intent": { "id": "pi_3Order", "object": "payment_intent" },
+        "metadata": { "order_id": ORDER }, "failure_code": null, "failure_message": null, "outcome": null,
+        "a_future_field": { "nested": true },
+    });
+    let event = deliver_json(&charge_event("charge.succeeded", charge));
+    let eur = Money::new(4900, Currency::parse("eur").unwrap()).unwrap();
+    assert_eq!(event.kind, PaymentEventKind::PaymentSucceeded { amount: Some(eur) });
+    assert_eq!(event.refs.order_id, Some(order_id()));
+    assert_eq!(event.refs.payment_intent_id.unwrap().as_str(), "pi_3Order");
+    assert_eq!(event.refs.session_id, None);
+
+    let without_currency = json!({ "id": "ch_1", "object": "charge", "amount": 4900, "metadata": {} });
+    let event = deliver_json(&charge_event("charge.succeeded", without_currency));
+    assert_eq!(event.kind, PaymentEventKind::PaymentSucceeded { amount: None }, "an amount needs a currency");
+}
+
+#[test]
+fn a_failed_charges_reason_falls_back_to_its_outcome() {
+    let (long, cut) = ("x".repeat(600), "x".repeat(500));
+    let outcome = json!({
+        "network_status": "declined_by_network", "reason": "insufficient_funds", "risk_level": "normal",
+        "seller_message": "The bank returned the decline code `insufficient_funds`.",
+        "type": "issuer_declined",
+    });
+    let cases = [
+        (
+            json!({ "failure_code": "card_declined", "failure_message": null, "outcome": outcome }),
+            Some("card_declined: insufficient_funds"),
+        ),
+        (
+            json!({ "failure_code": null, "failure_message": "Your card has insufficient funds.",
+                    "outcome": outcome }),
+            Some("Your card has insufficient funds."),
+        ),
+        (
+            json!({ "failure_code": null, "failure_message": null, "outcome": outcome }),
+            Some("insufficient_funds"),
+        ),
+        (
+            json!({ "outcome": { "type": "blocked", "seller_message": "Stripe blocked this payment." } }),
+            Some("Stripe blocked this payment."),
+        ),
+        (json!({ "failure_code": null, "failure_message": null, "outcome": null }), None),
+        (json!({ "failure_message": long }), Some(cut.as_str())),
+    ];
+    for (fields, reason) in cases {
+        let mut charge = json!({
+            "id": "ch_1", "object": "charge", "amount": 100, "currency": "usd", "status": "failed",
+            "payment_intent": "pi_1", "metadata": { "order_id": ORDER },
+        });
+        charge.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        let event = deliver_json(&charge_event("charge.failed", charge));
+        assert_eq!(
+            event.kind,
+            PaymentEventKind::PaymentFailed { reason: reason.map(str::to_owned) },
+            "{fields}"
+        );
+        assert_eq!(event.refs.order_id, Some(order_id()));
+        assert_eq!(event.refs.payment_intent_id.unwrap().as_str(), "pi_1");
+    }
 }
 
 // ---- payloads built from Stripe's checkout.session resource (fixtures3.json) ----

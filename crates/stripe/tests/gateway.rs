@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use payments_domain::{
-    CheckoutRequest, CheckoutSessionId, Currency, Email, GatewayError, LineItem, Money, Order, OrderId,
-    PaymentGateway, SessionPaymentStatus, SessionState,
+    CheckoutRequest, CheckoutSessionId, Currency, CustomerId, Email, GatewayError, LineItem, Money, Order,
+    OrderId, PaymentGateway, SessionPaymentStatus, SessionState,
 };
 use payments_stripe::{StripeConfig, StripeGateway};
 use secrecy::SecretString;
@@ -40,6 +40,7 @@ fn checkout_request() -> CheckoutRequest {
         success_url: SUCCESS_URL.into(),
         cancel_url: "https://shop.example/cart".into(),
         idempotency_key: "checkout-0190f5b2-attempt-1".into(),
+        customer: None,
     }
 }
 
@@ -110,6 +111,27 @@ async fn a_checkout_session_is_opened_with_the_order_as_a_payment_mode_form() {
     expect("metadata[order_id]", &order_id);
     expect("payment_intent_data[metadata][order_id]", &order_id);
     expect("client_reference_id", &order_id);
+    assert!(!form.contains_key("customer"), "a guest checkout names no customer");
+}
+
+#[tokio::test]
+async fn a_checkout_for_a_known_customer_sends_the_customer_instead_of_the_email() {
+    let server = MockServer::start().await;
+    let for_customer = session_json(|s| s["customer"] = json!("cus_QXg1o8vcGmoR32"));
+    mount_create(&server, ResponseTemplate::new(200).set_body_json(for_customer), None).await;
+    let mut request = checkout_request();
+    request.customer = Some(CustomerId::parse("cus_QXg1o8vcGmoR32").unwrap());
+
+    let session = gateway(&server, Duration::from_secs(5)).create_checkout_session(&request).await.unwrap();
+
+    assert_eq!(session.id.as_str(), SESSION_ID);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(header(&received[0], "idempotency-key"), Some(request.idempotency_key.as_str()));
+    let form = form(&received[0]);
+    assert_eq!(form.get("customer").map(String::as_str), Some("cus_QXg1o8vcGmoR32"));
+    assert!(!form.contains_key("customer_email"), "Stripe refuses customer and customer_email together");
+    assert_eq!(form.get("metadata[order_id]"), Some(&request.order.id.to_string()));
+    assert_eq!(form.get("mode").map(String::as_str), Some("payment"));
 }
 
 #[tokio::test]

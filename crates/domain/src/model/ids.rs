@@ -114,6 +114,21 @@ stripe_id!(
     EventId,
     "event"
 );
+stripe_id!(
+    /// A Stripe Customer id (`cus_...`).
+    CustomerId,
+    "customer"
+);
+stripe_id!(
+    /// A Stripe Product id (`prod_...`).
+    StripeProductId,
+    "product"
+);
+stripe_id!(
+    /// A Stripe Price id (`price_...`).
+    StripePriceId,
+    "price"
+);
 
 #[cfg(test)]
 mod tests {

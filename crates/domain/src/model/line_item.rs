@@ -1,5 +1,6 @@
 //! One line of an order.
 
+use crate::model::catalog::CatalogRef;
 use crate::model::money::{Money, MoneyError};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -16,6 +17,9 @@ pub struct LineItem {
     unit_amount: Money,
     quantity: u32,
     image_url: Option<Url>,
+    /// The catalog product and price this line sells, when it came from the catalog.
+    #[serde(default)]
+    catalog: Option<CatalogRef>,
 }
 
 /// Why a line item was refused.
@@ -64,7 +68,7 @@ impl LineItem {
                 Some(url)
             }
         };
-        Ok(Self { name: name.to_owned(), unit_amount, quantity, image_url })
+        Ok(Self { name: name.to_owned(), unit_amount, quantity, image_url, catalog: None })
     }
 
     /// The product name.
@@ -85,6 +89,17 @@ impl LineItem {
     /// The product image, if any.
     pub fn image_url(&self) -> Option<&Url> {
         self.image_url.as_ref()
+    }
+
+    /// The same line, marked as selling this catalog product at this price.
+    pub fn with_catalog(mut self, catalog: CatalogRef) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    /// The catalog product and price this line sells, if it came from the catalog.
+    pub fn catalog(&self) -> Option<&CatalogRef> {
+        self.catalog.as_ref()
     }
 
     /// Unit amount times quantity.

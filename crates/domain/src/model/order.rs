@@ -8,6 +8,7 @@ use crate::model::order_status::OrderStatus;
 use crate::model::payment_event::PaymentEvent;
 use crate::model::payment_facts::PaymentFacts;
 use crate::model::transition::{transition, Effect};
+use crate::model::user::UserId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,9 @@ pub struct Order {
     pub id: OrderId,
     /// Who pays.
     pub email: Email,
+    /// The signed-in user who placed it; `None` for a guest checkout.
+    #[serde(default)]
+    pub user_id: Option<UserId>,
     /// What is bought, in the order given.
     pub items: Vec<LineItem>,
     /// The sum of the items: what Stripe must collect.
@@ -88,6 +92,7 @@ impl Order {
         Ok(Self {
             id,
             email,
+            user_id: None,
             items,
             amount,
             status: OrderStatus::Pending,

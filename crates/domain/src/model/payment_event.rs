@@ -73,12 +73,12 @@ pub enum PaymentEventKind {
     AsyncPaymentFailed,
     /// `checkout.session.expired`.
     CheckoutExpired,
-    /// `payment_intent.succeeded`.
+    /// `payment_intent.succeeded`, or `charge.succeeded` (the same fact, told by the charge).
     PaymentSucceeded {
         /// `amount_received` (else `amount`) and `currency`, when present.
         amount: Option<Money>,
     },
-    /// `payment_intent.payment_failed`: a declined attempt; the customer may retry.
+    /// `payment_intent.payment_failed` or `charge.failed`: a declined attempt; the customer may retry.
     PaymentFailed {
         /// `last_payment_error` code and message, when present.
         reason: Option<String>,

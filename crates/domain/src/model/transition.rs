@@ -77,6 +77,10 @@ pub struct Transition {
 /// | 21 | any                     | an event whose facts are already known (a repeat)    | unchanged (ignored)                      |
 /// | 22 | canceled (no session)   | anything but a success                               | canceled                                 |
 /// | 23 | paid family             | `charge.refunded` in another currency                | refused, unchanged                       |
+///
+/// `charge.succeeded` reaches this function as the same [`PaymentEventKind::PaymentSucceeded`] as
+/// `payment_intent.succeeded`, and `charge.failed` as `payment_intent.payment_failed`'s `PaymentFailed`: the
+/// charge and its payment intent state one fact twice, so either, both, or both repeated end alike.
 pub fn transition(order: &Order, event: &PaymentEvent) -> Transition {
     let unchanged = |effect: Effect| Transition {
         facts: order.facts.clone(),

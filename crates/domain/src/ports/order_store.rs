@@ -4,6 +4,7 @@ use crate::model::ids::{CheckoutSessionId, OrderId};
 use crate::model::order::Order;
 use crate::model::payment_event::PaymentEvent;
 use crate::model::transition::Effect;
+use crate::model::user::UserId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -98,6 +99,10 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Orders by creation time (oldest first, ties by id), at most `limit`.
     /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
     async fn list_orders(&self, limit: u32) -> Result<Vec<Order>, StoreError>;
+
+    /// The orders `user` placed, newest first (ties by id, descending), at most `limit`.
+    /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
+    async fn list_orders_of_user(&self, user: &UserId, limit: u32) -> Result<Vec<Order>, StoreError>;
 
     /// Records `event` and applies its effect to the order it names with [`Order::apply`], in one
     /// transaction. The order is looked up by the event's order id, then session id, then payment intent id.

@@ -1,9 +1,12 @@
 //! The payment provider, as the domain needs it.
 
-use crate::model::ids::{CheckoutSessionId, PaymentIntentId};
+use crate::model::catalog::{CatalogPrice, Product};
+use crate::model::email::Email;
+use crate::model::ids::{CheckoutSessionId, CustomerId, PaymentIntentId, StripePriceId, StripeProductId};
 use crate::model::money::Money;
 use crate::model::order::Order;
 use crate::model::payment_event::SessionPaymentStatus;
+use crate::model::user::UserId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -18,6 +21,19 @@ pub struct CheckoutRequest {
     /// Where the customer lands after canceling.
     pub cancel_url: String,
     /// Sent as the provider's idempotency key: the same key never opens a second session.
+    pub idempotency_key: String,
+    /// The user's customer at the provider: the session is opened for it instead of for the order's email.
+    pub customer: Option<CustomerId>,
+}
+
+/// A customer to create at the provider for a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCustomer {
+    /// The user (kept in the customer's metadata as `user_id`).
+    pub user_id: UserId,
+    /// The customer's email.
+    pub email: Email,
+    /// Sent as the provider's idempotency key: a retried request never creates a second customer.
     pub idempotency_key: String,
 }
 
@@ -90,10 +106,36 @@ pub trait PaymentGateway: Send + Sync + 'static {
         request: &CheckoutRequest,
     ) -> Result<CheckoutSession, GatewayError>;
 
+    /// Creates a customer for a user.
+    /// Errors as for [`PaymentGateway::create_checkout_session`].
+    async fn create_customer(&self, customer: &NewCustomer) -> Result<CustomerId, GatewayError>;
+
     /// Reads a session back. Errors as for [`PaymentGateway::create_checkout_session`]; an unknown id is
     /// [`GatewayError::Rejected`].
     async fn retrieve_checkout_session(
         &self,
         id: &CheckoutSessionId,
     ) -> Result<SessionSnapshot, GatewayError>;
+}
+
+/// Publishing the catalog at the payment provider (`payments catalog sync`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait CatalogGateway: Send + Sync + 'static {
+    /// Creates the product (name, description, image, `metadata.sku`), with `idempotency_key`.
+    /// Errors as for [`PaymentGateway::create_checkout_session`].
+    async fn create_product(
+        &self,
+        product: &Product,
+        idempotency_key: &str,
+    ) -> Result<StripeProductId, GatewayError>;
+
+    /// Creates `price` (amount, currency, recurrence, `metadata.price_id`) under the provider's `product`.
+    /// Errors as for [`PaymentGateway::create_checkout_session`].
+    async fn create_price(
+        &self,
+        product: &StripeProductId,
+        price: &CatalogPrice,
+        idempotency_key: &str,
+    ) -> Result<StripePriceId, GatewayError>;
 }

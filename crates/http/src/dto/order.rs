@@ -10,6 +10,8 @@ use serde::Serialize;
 pub(crate) struct OrderView {
     id: String,
     email: String,
+    /// The signed-in user who placed it; `null` for a guest checkout.
+    user_id: Option<String>,
     items: Vec<ItemView>,
     amount: i64,
     currency: String,
@@ -22,13 +24,30 @@ pub(crate) struct OrderView {
     updated_at: String,
 }
 
-/// One line of an order.
+/// One line of an order; `sku` and `priceId` only when the line came from the catalog.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ItemView {
     name: String,
     price: i64,
     quantity: u32,
     image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sku: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_id: Option<String>,
+}
+
+/// A list of orders: `{"orders": [...]}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct OrderList {
+    orders: Vec<OrderView>,
+}
+
+impl OrderList {
+    pub(crate) fn new(orders: &[Order]) -> Self {
+        Self { orders: orders.iter().map(OrderView::from).collect() }
+    }
 }
 
 impl From<&Order> for OrderView {
@@ -36,6 +55,7 @@ impl From<&Order> for OrderView {
         Self {
             id: order.id.to_string(),
             email: order.email.to_string(),
+            user_id: order.user_id.as_ref().map(ToString::to_string),
             items: order.items.iter().map(ItemView::from).collect(),
             amount: order.amount.minor(),
             currency: order.amount.currency().to_string(),
@@ -56,11 +76,13 @@ impl From<&LineItem> for ItemView {
             price: item.unit_amount().minor(),
             quantity: item.quantity(),
             image: item.image_url().map(ToString::to_string),
+            sku: item.catalog().map(|catalog| catalog.sku.to_string()),
+            price_id: item.catalog().map(|catalog| catalog.price_id.to_string()),
         }
     }
 }
 
 /// Milliseconds and a `Z`, as JavaScript's `Date.toJSON` writes them (what the seed's clients parse).
-fn rfc3339(at: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

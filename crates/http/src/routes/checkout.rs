@@ -1,35 +1,105 @@
-//! `POST /create-checkout-session` (the seed's path) and `POST /api/v1/checkout/sessions`.
+//! `POST /create-checkout-session` (the seed's path and body) and `POST /api/v1/checkout/sessions` (the seed's
+//! body or catalog items).
 
-use crate::dto::checkout::{order_error, CheckoutCreated, CheckoutRequest};
+use crate::auth::Authenticated;
+use crate::dto::checkout::{
+    order_error, unprocessable, AnyCheckoutRequest, CheckoutCreated, CheckoutRequest, ValidCheckout,
+};
 use crate::error::ApiError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use payments_domain::{GatewayError, Payments, StartCheckoutError};
+use payments_domain::{Caller, GatewayError, Payments, StartCheckoutError};
 
-/// Registers the checkout route under both of its paths.
+/// Registers both checkout paths.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(super::post(&["/create-checkout-session", "/api/v1/checkout/sessions"], create));
+    cfg.service(super::post(&["/create-checkout-session"], create_from_cart))
+        .service(super::post(&["/api/v1/checkout/sessions"], create));
 }
 
-/// Checks the cart, opens a checkout for it and answers 201 with where to send the customer.
+/// The seed's body: checks the cart, opens a checkout for it and answers 201 with where to send the customer.
 #[tracing::instrument(skip_all)]
-async fn create(
+async fn create_from_cart(
     payments: web::Data<Payments>,
+    caller: Authenticated,
     body: web::Json<CheckoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let checkout = body.into_inner().validate(payments.currency())?;
+    open(&payments, &caller.0, checkout).await
+}
+
+/// Either body: `{"items": [{"sku" | "price_id", "quantity"}], "email"?}` or the seed's.
+#[tracing::instrument(skip_all)]
+async fn create(
+    payments: web::Data<Payments>,
+    caller: Authenticated,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let checkout = AnyCheckoutRequest::from_json(body.into_inner())?.validate(payments.currency())?;
+    open(&payments, &caller.0, checkout).await
+}
+
+async fn open(
+    payments: &Payments,
+    caller: &Caller,
+    checkout: ValidCheckout,
+) -> Result<HttpResponse, ApiError> {
+    let list = checkout.list;
     let started = payments
-        .start_checkout(checkout.email, checkout.items)
+        .start_checkout(caller, checkout.email, checkout.lines)
         .await
-        .map_err(|e| start_checkout_error(&e))?;
+        .map_err(|e| start_checkout_error(&e, list))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/orders/{}", started.order_id)))
         .json(CheckoutCreated::from(&started)))
 }
 
-fn start_checkout_error(err: &StartCheckoutError) -> ApiError {
+/// What a client reads when the domain refuses the checkout; `list` names the request's list of lines.
+fn start_checkout_error(err: &StartCheckoutError, list: &str) -> ApiError {
     match err {
-        StartCheckoutError::InvalidOrder(err) => order_error(err),
+        StartCheckoutError::InvalidOrder(err) => order_error(err, list),
+        StartCheckoutError::AuthenticationRequired => ApiError::authentication_required(
+            "Sign in to check out: guest checkout is turned off (send Authorization: Bearer <token>).",
+        ),
+        StartCheckoutError::EmailRequired => unprocessable(
+            "email_required",
+            "email is required: a guest must give one, and the signed-in user's token has no email claim.",
+        ),
+        StartCheckoutError::UnknownItem { index, reference } => {
+            unprocessable("unknown_item", format!("{list}[{index}]: {reference} is not in the catalog."))
+        }
+        StartCheckoutError::PriceMismatch { index, name, given, expected } => {
+            let expected = match expected {
+                Some(price) => format!("the catalog price is {price}"),
+                None => "the catalog has no price for it in this currency".to_owned(),
+            };
+            unprocessable(
+                "price_mismatch",
+                format!("{list}[{index}] ({name}): the price {given} is not the catalog's; {expected}."),
+            )
+        }
+        StartCheckoutError::NotForSale { index, reference, reason } => unprocessable(
+            "not_for_sale",
+            format!("{list}[{index}]: {reference} cannot be bought here: {reason}."),
+        ),
+        StartCheckoutError::InvalidLine { index, source } => {
+            unprocessable("invalid_item", format!("{list}[{index}].{source}"))
+        }
+        StartCheckoutError::Customer(source @ GatewayError::Rejected { .. }) => {
+            tracing::error!(error = %source, "the payment provider refused to create the user's customer");
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "payment_provider_rejected",
+                "The payment provider refused to set up the customer; nothing was ordered.",
+            )
+        }
+        StartCheckoutError::Customer(source) => {
+            tracing::warn!(error = %source, "the payment provider could not create the user's customer");
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "payment_provider_unavailable",
+                "The payment provider could not be reached; nothing was ordered. Please try again.",
+            )
+        }
         StartCheckoutError::Gateway { order_id, source: source @ GatewayError::Rejected { .. } } => {
             // A refusal is our request's fault (a bad key or parameter): someone must look.
             tracing::error!(%order_id, error = %source, "the payment provider refused the checkout session");

@@ -1,29 +1,50 @@
-//! `GET /api/v1/orders/{id}` and `GET /api/v1/checkout/sessions/{session_id}`: an order, as clients read it.
+//! Orders as clients read them: `GET /api/v1/orders/{id}`, `GET /api/v1/checkout/sessions/{session_id}`,
+//! `GET /api/v1/orders` (the caller's) and `GET /api/v1/admin/orders` (every order, admin only).
 
-use crate::dto::order::OrderView;
+use crate::auth::Authenticated;
+use crate::dto::order::{OrderList, OrderView};
 use crate::error::ApiError;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use payments_domain::{CheckoutSessionId, GetOrderError, Order, OrderId, Payments};
+use payments_domain::{Caller, CheckoutSessionId, OrderId, Payments};
+use serde::Deserialize;
 
-/// Registers both lookups.
+/// How many orders a list holds unless `?limit=` says otherwise.
+const DEFAULT_LIMIT: u32 = 50;
+/// The largest `?limit=`.
+const MAX_LIMIT: u32 = 500;
+
+/// Registers the lookups and the lists.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(super::get(&["/api/v1/orders/{id}"], by_id))
-        .service(super::get(&["/api/v1/checkout/sessions/{session_id}"], by_session));
+    cfg.service(super::get(&["/api/v1/orders"], list))
+        .service(super::get(&["/api/v1/orders/{id}"], by_id))
+        .service(super::get(&["/api/v1/checkout/sessions/{session_id}"], by_session))
+        .service(super::get(&["/api/v1/admin/orders"], admin_list));
 }
 
-/// The order with this id.
+/// The order with this id: the admin may read any, a user their own (anyone else's is a 404), a guest none
+/// (401: a guest reads their order by its session id).
 #[tracing::instrument(skip_all)]
-async fn by_id(payments: web::Data<Payments>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn by_id(
+    payments: web::Data<Payments>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = OrderId::parse(&id).map_err(|_| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_order_id", "The order id must be a UUID.")
     })?;
-    found(payments.order(id).await)
+    let order = payments.order_for(&caller.0, id).await.map_err(|e| super::read_error(&e))?;
+    Ok(super::private_json(OrderView::from(&order)))
 }
 
-/// The order paid through this Checkout Session (a success page holds `?session_id=`).
+/// The order paid through this Checkout Session (a success page holds `?session_id=`): a guest's order for
+/// anyone holding the session id, a user's only for that user or the admin.
 #[tracing::instrument(skip_all)]
-async fn by_session(payments: web::Data<Payments>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn by_session(
+    payments: web::Data<Payments>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = CheckoutSessionId::parse(&id).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -31,20 +52,59 @@ async fn by_session(payments: web::Data<Payments>, id: web::Path<String>) -> Res
             "The session id must be 1 to 255 letters, digits and underscores (cs_...).",
         )
     })?;
-    found(payments.order_by_session(&id).await)
+    let order = payments.order_by_session_for(&caller.0, &id).await.map_err(|e| super::read_error(&e))?;
+    Ok(super::private_json(OrderView::from(&order)))
 }
 
-fn found(result: Result<Order, GetOrderError>) -> Result<HttpResponse, ApiError> {
-    match result {
-        // It holds the customer's email: no shared cache may keep it.
-        Ok(order) => Ok(HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(OrderView::from(&order))),
-        Err(GetOrderError::NotFound) => {
-            Err(ApiError::new(StatusCode::NOT_FOUND, "order_not_found", "No such order."))
+/// `?limit=`: 1 to 500, 50 when absent.
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    limit: Option<String>,
+}
+
+impl ListQuery {
+    fn limit(&self) -> Result<u32, ApiError> {
+        match self.limit.as_deref() {
+            None => Ok(DEFAULT_LIMIT),
+            Some(raw) => {
+                raw.trim().parse::<u32>().ok().filter(|limit| (1..=MAX_LIMIT).contains(limit)).ok_or_else(
+                    || {
+                        ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "invalid_limit",
+                            format!("limit must be a whole number from 1 to {MAX_LIMIT}."),
+                        )
+                    },
+                )
+            }
         }
-        Err(GetOrderError::Store(err)) => Err(ApiError::store(&err)),
     }
+}
+
+/// The caller's orders: a user's own, newest first; the admin's every order (as the store lists them).
+#[tracing::instrument(skip_all)]
+async fn list(
+    payments: web::Data<Payments>,
+    caller: Authenticated,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit()?;
+    let orders = payments.orders_for(&caller.0, limit).await.map_err(|e| super::read_error(&e))?;
+    Ok(super::private_json(OrderList::new(&orders)))
+}
+
+/// Every order, for the admin API key only.
+#[tracing::instrument(skip_all)]
+async fn admin_list(
+    payments: web::Data<Payments>,
+    caller: Authenticated,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    super::admin_only(&caller.0)?;
+    let limit = query.limit()?;
+    let orders = payments.orders_for(&Caller::Admin, limit).await.map_err(|e| super::read_error(&e))?;
+    Ok(super::private_json(OrderList::new(&orders)))
 }
 
 #[cfg(test)]

@@ -23,7 +23,11 @@ async fn page(html: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("content-security-policy", "default-src 'self'; script-src 'self' 'unsafe-inline'"))
+        .insert_header((
+            "content-security-policy",
+            // Product images come from the catalog's image URLs, wherever they are hosted.
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; img-src 'self' https: http: data:",
+        ))
         .body(html)
 }
 
@@ -43,7 +47,7 @@ mod tests {
             ("/", "text/html", "id=\"checkout\""),
             ("/success?session_id=cs_test_1", "text/html", "id=\"status\""),
             ("/cancel", "text/html", "nothing was charged"),
-            ("/storefront/shop.js", "text/javascript", "/create-checkout-session"),
+            ("/storefront/shop.js", "text/javascript", "/api/v1/checkout/sessions"),
             ("/storefront/shop.css", "text/css", "body"),
         ] {
             let response = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
@@ -53,6 +57,20 @@ mod tests {
             assert!(content_type.starts_with(kind), "{path}: {content_type}");
             let body = test::read_body(response).await;
             assert!(String::from_utf8_lossy(&body).contains(marker), "{path}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn the_shop_lists_the_catalog_and_sends_only_skus_and_quantities() {
+        assert!(SCRIPT.contains("fetch(\"/api/v1/products\""));
+        assert!(SCRIPT.contains("{ sku: line.product.sku, quantity: line.quantity }"));
+        assert!(!SCRIPT.contains("/create-checkout-session"), "the seed's client-priced path is not used");
+        // The browser test's selectors.
+        assert!(SCRIPT.contains("data-product"));
+        for id in
+            ["id=\"products\"", "id=\"cart\"", "id=\"total\"", "id=\"email\"", "id=\"pay\"", "id=\"error\""]
+        {
+            assert!(INDEX.contains(id), "{id}");
         }
     }
 

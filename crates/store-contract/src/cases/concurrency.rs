@@ -12,7 +12,7 @@ use tokio::sync::Barrier;
 
 /// Runs every operation at once, each in its own task, released together, and returns their results in the
 /// same order.
-async fn all_at_once<T: Send + 'static>(operations: Vec<BoxFuture<'static, T>>) -> Vec<T> {
+pub(super) async fn all_at_once<T: Send + 'static>(operations: Vec<BoxFuture<'static, T>>) -> Vec<T> {
     let start = Arc::new(Barrier::new(operations.len()));
     let tasks = operations.into_iter().map(|operation| {
         let start = Arc::clone(&start);

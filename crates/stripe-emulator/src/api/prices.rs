@@ -1,10 +1,10 @@
-//! `/v1/prices`: create, retrieve, list (one-time, per-unit prices).
+//! `/v1/prices`: create, retrieve, list (per-unit prices, one-time or recurring with licensed usage).
 
 use super::list::{self, Created};
 use super::{found, Call};
 use crate::error::ApiError;
 use crate::ids;
-use crate::model::price::Price;
+use crate::model::price::{Price, Recurring};
 use crate::model::product::Product;
 use crate::money;
 use crate::store::Store;
@@ -59,19 +59,52 @@ pub fn unit_amount(p: &crate::params::Params<'_>) -> Result<i64, ApiError> {
     Ok(amount)
 }
 
+/// `recurring[interval]` (day, week, month, year) and `recurring[interval_count]` (default 1; at most a year's
+/// worth, as on Stripe), if given. Metered usage is not emulated.
+fn recurring(p: &crate::params::Params<'_>) -> Result<Option<Recurring>, ApiError> {
+    let Some(data) = p.hash("recurring")? else {
+        return Ok(None);
+    };
+    data.allow_only(&["interval", "interval_count", "usage_type"])?;
+    if data.opt_text("usage_type")?.is_some_and(|usage| usage != "licensed") {
+        return Err(ApiError::bad_value(
+            &data.name("usage_type"),
+            "The emulator supports licensed usage only.",
+        ));
+    }
+    let interval = data.required_text("interval")?;
+    let max = match interval {
+        "day" => 365,
+        "week" => 52,
+        "month" => 12,
+        "year" => 1,
+        other => {
+            return Err(ApiError::bad_value(&data.name("interval"), format!("Invalid interval: {other}")));
+        }
+    };
+    let interval_count = data.integer("interval_count")?.unwrap_or(1);
+    if !(1..=max).contains(&interval_count) {
+        return Err(ApiError::bad_value(
+            &data.name("interval_count"),
+            format!("The interval count must be between 1 and {max} for interval={interval}."),
+        ));
+    }
+    Ok(Some(Recurring { interval: interval.to_owned(), interval_count }))
+}
+
 /// `POST /v1/prices` (event `price.created`; `product_data` also creates the product).
 pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = &call.params;
     p.allow_only(CREATE_PARAMS)?;
-    for unsupported in ["recurring", "tiers", "custom_unit_amount", "transform_quantity", "currency_options"]
-    {
+    for unsupported in ["tiers", "custom_unit_amount", "transform_quantity", "currency_options"] {
         if p.has(unsupported) {
             return Err(ApiError::bad_value(
                 unsupported,
-                format!("The emulator supports one-time, per-unit prices only ({unsupported})."),
+                format!("The emulator supports per-unit prices only ({unsupported})."),
             ));
         }
     }
+    let recurring = recurring(p)?;
     let currency = money::parse_currency(p.required_text("currency")?, "currency")?;
     let unit_amount = unit_amount(p)?;
     let product = match (p.opt_text("product")?, p.hash("product_data")?) {
@@ -114,6 +147,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
         metadata: p.metadata("metadata")?.map(|m| m.into_new()).unwrap_or_default(),
         tax_behavior: tax_behavior(p.opt_text("tax_behavior")?, "tax_behavior")?
             .unwrap_or_else(|| "unspecified".to_owned()),
+        recurring,
     };
     let json = store.price_json(&price);
     store.emit("price.created", json.clone(), None);
@@ -146,12 +180,14 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     let currency = p.opt_text("currency")?;
     let product = p.opt_text("product")?;
     let lookup_keys = p.text_list("lookup_keys")?;
-    let recurring_only = p.opt_text("type")? == Some("recurring") || p.has("recurring");
+    let kind = p.opt_text("type")?;
+    let recurring_only = kind == Some("recurring") || p.has("recurring");
+    let one_time_only = kind == Some("one_time");
     let created = Created::from(p)?;
     let items = store
         .prices
         .newest_first()
-        .filter(|_| !recurring_only)
+        .filter(|x| (!recurring_only || x.recurring.is_some()) && (!one_time_only || x.recurring.is_none()))
         .filter(|x| active.is_none_or(|a| x.active == a) && currency.is_none_or(|c| x.currency == c))
         .filter(|x| product.is_none_or(|id| x.product == id) && created.admits(x.created))
         .filter(|x| {

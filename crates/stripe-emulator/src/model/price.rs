@@ -1,10 +1,10 @@
-//! Prices (`price_`): one-time, per unit.
+//! Prices (`price_`): per unit, one-time or recurring.
 
 use super::Row;
 use crate::metadata::Metadata;
 use serde_json::{json, Value};
 
-/// A one-time, per-unit price.
+/// A per-unit price, one-time or recurring.
 #[derive(Debug, Clone)]
 pub struct Price {
     /// `price_…`
@@ -27,6 +27,17 @@ pub struct Price {
     pub metadata: Metadata,
     /// `inclusive`, `exclusive` or `unspecified`.
     pub tax_behavior: String,
+    /// `None` for a one-time price.
+    pub recurring: Option<Recurring>,
+}
+
+/// A recurring price's schedule (licensed usage: charged per unit each period).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recurring {
+    /// `day`, `week`, `month` or `year`.
+    pub interval: String,
+    /// Periods between charges.
+    pub interval_count: i64,
 }
 
 impl Row for Price {
@@ -51,11 +62,18 @@ impl Price {
             "metadata": self.metadata,
             "nickname": self.nickname,
             "product": product,
-            "recurring": null,
+            "recurring": self.recurring.as_ref().map(|r| json!({
+                "aggregate_usage": null,
+                "interval": r.interval,
+                "interval_count": r.interval_count,
+                "meter": null,
+                "trial_period_days": null,
+                "usage_type": "licensed"
+            })),
             "tax_behavior": self.tax_behavior,
             "tiers_mode": null,
             "transform_quantity": null,
-            "type": "one_time",
+            "type": if self.recurring.is_some() { "recurring" } else { "one_time" },
             "unit_amount": self.unit_amount,
             "unit_amount_decimal": self.unit_amount.to_string()
         })

@@ -172,6 +172,13 @@ impl Store {
                         "The price specified is inactive. This field only accepts active prices.",
                     ));
                 }
+                if price.recurring.is_some() {
+                    return Err(ApiError::bad_value(
+                        &format!("{}[price]", item.param),
+                        "You specified `payment` mode but passed a recurring price. Either switch to \
+                         `subscription` mode or use only one-time prices.",
+                    ));
+                }
                 Ok(price.clone())
             }
             PriceRef::Inline { currency, unit_amount, product, tax_behavior } => {
@@ -212,6 +219,7 @@ impl Store {
                     lookup_key: None,
                     metadata: Metadata::new(),
                     tax_behavior: tax_behavior.clone().unwrap_or_else(|| "unspecified".to_owned()),
+                    recurring: None,
                 };
                 self.prices.insert(price.clone());
                 Ok(price)

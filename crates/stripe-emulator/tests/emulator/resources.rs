@@ -159,7 +159,7 @@ async fn products_and_prices_are_created_retrieved_and_listed() {
     assert_eq!(ids(&h.get("/v1/prices?currency=usd").await.ok()), [id_of(&inline)]);
     let types: Vec<_> = h.event_types().into_iter().filter(|t| t.starts_with("pr")).collect();
     assert_eq!(types, ["product.created", "price.created", "product.created", "price.created"]);
-    let error = h
+    let monthly = h
         .post(
             "/v1/prices",
             &[
@@ -169,8 +169,52 @@ async fn products_and_prices_are_created_retrieved_and_listed() {
                 ("recurring[interval]", "month"),
             ],
         )
+        .await
+        .ok();
+    assert_eq!(monthly["type"], "recurring");
+    assert_eq!(
+        (monthly["recurring"]["interval"].as_str(), monthly["recurring"]["interval_count"].as_i64()),
+        (Some("month"), Some(1))
+    );
+    assert_eq!(ids(&h.get("/v1/prices?type=recurring").await.ok()), [id_of(&monthly)]);
+    assert!(!ids(&h.get("/v1/prices?type=one_time").await.ok()).contains(&id_of(&monthly)));
+    let fortnightly = h
+        .post(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "300"),
+                ("product", &id_of(&product)),
+                ("recurring[interval]", "fortnight"),
+            ],
+        )
         .await;
-    assert_eq!(error.error(400)["param"], "recurring");
+    assert_eq!(fortnightly.error(400)["param"], "recurring[interval]");
+    let too_many = h
+        .post(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "300"),
+                ("product", &id_of(&product)),
+                ("recurring[interval]", "year"),
+                ("recurring[interval_count]", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(too_many.error(400)["param"], "recurring[interval_count]");
+    let in_payment_mode = h
+        .post(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "payment"),
+                ("success_url", "https://shop.test/ok"),
+                ("line_items[0][price]", &id_of(&monthly)),
+                ("line_items[0][quantity]", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(in_payment_mode.error(400)["param"], "line_items[0][price]");
 }
 
 #[tokio::test]

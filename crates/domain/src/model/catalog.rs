@@ -1,0 +1,413 @@
+//! The product catalog: products with server-side prices (Stripe's Product/Price model).
+//!
+//! A product is named by its SKU, stable across databases and Stripe accounts; each price by a catalog price id
+//! of the operator's choosing. Prices are immutable in Stripe, so a price whose amount, currency or recurrence
+//! changes in the catalog loses its Stripe price id and is created again by the next sync.
+
+use crate::model::ids::{StripePriceId, StripeProductId};
+use crate::model::line_item::MAX_NAME_CHARS;
+use crate::model::money::{Currency, Money};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use url::Url;
+
+/// The longest SKU or catalog price id.
+pub const MAX_KEY_CHARS: usize = 64;
+/// The longest product description.
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+/// Why a catalog entry is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// A SKU or price id with other characters or length.
+    #[error("{kind} must be 1 to {MAX_KEY_CHARS} letters, digits, '-', '_' or '.', got {value:?}")]
+    Key {
+        /// "sku" or "price id".
+        kind: &'static str,
+        /// The value (cut to 80 characters).
+        value: String,
+    },
+    /// A product name that is empty or too long.
+    #[error("product {sku}: the name must be 1 to {MAX_NAME_CHARS} characters")]
+    Name {
+        /// The product.
+        sku: String,
+    },
+    /// A description that is too long.
+    #[error("product {sku}: the description may hold at most {MAX_DESCRIPTION_CHARS} characters")]
+    Description {
+        /// The product.
+        sku: String,
+    },
+    /// An image that is not an http(s) URL.
+    #[error("product {sku}: the image must be an http or https URL")]
+    Image {
+        /// The product.
+        sku: String,
+    },
+    /// A product without prices.
+    #[error("product {sku} has no price")]
+    NoPrice {
+        /// The product.
+        sku: String,
+    },
+    /// A price of zero or less.
+    #[error("price {price}: the amount must be greater than 0 minor units")]
+    Amount {
+        /// The price.
+        price: String,
+    },
+    /// A recurring interval count of zero or above a year's worth.
+    #[error("price {price}: the interval count must be 1 to 365")]
+    IntervalCount {
+        /// The price.
+        price: String,
+    },
+    /// Two prices (or two products) with one id.
+    #[error("{kind} {value} appears twice in the catalog")]
+    Duplicate {
+        /// "sku" or "price id".
+        kind: &'static str,
+        /// The repeated id.
+        value: String,
+    },
+}
+
+macro_rules! catalog_key {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses `raw`: 1 to [`MAX_KEY_CHARS`] ASCII letters, digits, `-`, `_` or `.`.
+            pub fn parse(raw: &str) -> Result<Self, CatalogError> {
+                let ok = !raw.is_empty()
+                    && raw.len() <= MAX_KEY_CHARS
+                    && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                if ok {
+                    Ok(Self(raw.to_owned()))
+                } else {
+                    Err(CatalogError::Key { kind: $kind, value: raw.chars().take(80).collect() })
+                }
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = CatalogError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+    };
+}
+
+catalog_key!(
+    /// A product's stock-keeping unit: the product's id in this service's API.
+    Sku,
+    "sku"
+);
+catalog_key!(
+    /// A catalog price's id, chosen by the operator (Stripe's own price id is kept beside it once synced).
+    PriceKey,
+    "price id"
+);
+
+/// How often a recurring price charges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interval {
+    /// Daily.
+    Day,
+    /// Weekly.
+    Week,
+    /// Monthly.
+    Month,
+    /// Yearly.
+    Year,
+}
+
+impl Interval {
+    /// Stripe's name for it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Interval::Day => "day",
+            Interval::Week => "week",
+            Interval::Month => "month",
+            Interval::Year => "year",
+        }
+    }
+
+    /// Parses Stripe's name.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "day" => Some(Interval::Day),
+            "week" => Some(Interval::Week),
+            "month" => Some(Interval::Month),
+            "year" => Some(Interval::Year),
+            _ => None,
+        }
+    }
+}
+
+/// A recurring price's schedule (kept for subscriptions; one-time checkout refuses such prices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Recurring {
+    /// The unit.
+    pub interval: Interval,
+    /// How many units between charges.
+    pub interval_count: u32,
+}
+
+/// One price of a product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogPrice {
+    /// The catalog's id for it.
+    pub id: PriceKey,
+    /// The amount per unit.
+    pub unit_amount: Money,
+    /// `None` for a one-time price.
+    pub recurring: Option<Recurring>,
+    /// Whether it can be bought.
+    pub active: bool,
+    /// Stripe's id, once synced.
+    pub stripe_price_id: Option<StripePriceId>,
+}
+
+impl CatalogPrice {
+    /// A one-time or recurring price, checked.
+    pub fn new(id: PriceKey, unit_amount: Money, recurring: Option<Recurring>) -> Result<Self, CatalogError> {
+        if unit_amount.minor() <= 0 {
+            return Err(CatalogError::Amount { price: id.to_string() });
+        }
+        if recurring.is_some_and(|r| !(1..=365).contains(&r.interval_count)) {
+            return Err(CatalogError::IntervalCount { price: id.to_string() });
+        }
+        Ok(Self { id, unit_amount, recurring, active: true, stripe_price_id: None })
+    }
+
+    /// Whether Stripe's copy of this price (amount, currency, recurrence) still equals `other`'s.
+    pub fn same_terms(&self, other: &CatalogPrice) -> bool {
+        self.unit_amount == other.unit_amount && self.recurring == other.recurring
+    }
+
+    /// Whether one-time checkout can sell it.
+    pub fn is_one_time_and_active(&self) -> bool {
+        self.active && self.recurring.is_none()
+    }
+}
+
+/// A product and its prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// Its SKU.
+    pub sku: Sku,
+    /// Shown to customers and on Stripe's checkout page.
+    pub name: String,
+    /// A longer text, if any.
+    pub description: Option<String>,
+    /// A picture.
+    pub image_url: Option<Url>,
+    /// Whether it is for sale.
+    pub active: bool,
+    /// Its prices, in catalog order.
+    pub prices: Vec<CatalogPrice>,
+    /// Stripe's id, once synced.
+    pub stripe_product_id: Option<StripeProductId>,
+}
+
+impl Product {
+    /// A product, checked: a name of 1 to 250 characters, an http(s) image, at least one price, price ids unique.
+    pub fn new(
+        sku: Sku,
+        name: &str,
+        description: Option<&str>,
+        image_url: Option<&str>,
+        prices: Vec<CatalogPrice>,
+    ) -> Result<Self, CatalogError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+            return Err(CatalogError::Name { sku: sku.to_string() });
+        }
+        let description = description.map(str::trim).filter(|text| !text.is_empty());
+        if description.is_some_and(|text| text.chars().count() > MAX_DESCRIPTION_CHARS) {
+            return Err(CatalogError::Description { sku: sku.to_string() });
+        }
+        let image_url = match image_url.map(str::trim).filter(|raw| !raw.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let url = Url::parse(raw)
+                    .ok()
+                    .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+                    .ok_or_else(|| CatalogError::Image { sku: sku.to_string() })?;
+                Some(url)
+            }
+        };
+        if prices.is_empty() {
+            return Err(CatalogError::NoPrice { sku: sku.to_string() });
+        }
+        let mut seen = BTreeSet::new();
+        if let Some(price) = prices.iter().find(|price| !seen.insert(price.id.clone())) {
+            return Err(CatalogError::Duplicate { kind: "price id", value: price.id.to_string() });
+        }
+        Ok(Self {
+            sku,
+            name: name.to_owned(),
+            description: description.map(str::to_owned),
+            image_url,
+            active: true,
+            prices,
+            stripe_product_id: None,
+        })
+    }
+
+    /// The price one-time checkout uses for this product in `currency`: its first active one-time price there.
+    pub fn checkout_price(&self, currency: Currency) -> Option<&CatalogPrice> {
+        self.prices
+            .iter()
+            .find(|price| price.is_one_time_and_active() && price.unit_amount.currency() == currency)
+    }
+
+    /// The price with this catalog id or Stripe price id.
+    pub fn price(&self, id: &str) -> Option<&CatalogPrice> {
+        self.prices.iter().find(|price| {
+            price.id.as_str() == id
+                || price.stripe_price_id.as_ref().is_some_and(|stripe| stripe.as_str() == id)
+        })
+    }
+}
+
+/// Checks a whole catalog: SKUs and price ids are unique across it.
+pub fn check_catalog(products: &[Product]) -> Result<(), CatalogError> {
+    let mut skus = BTreeSet::new();
+    let mut prices = BTreeSet::new();
+    for product in products {
+        if !skus.insert(product.sku.clone()) {
+            return Err(CatalogError::Duplicate { kind: "sku", value: product.sku.to_string() });
+        }
+        for price in &product.prices {
+            if !prices.insert(price.id.clone()) {
+                return Err(CatalogError::Duplicate { kind: "price id", value: price.id.to_string() });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a line of an order refers to in the catalog, so a paid order can grant its products.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CatalogRef {
+    /// The product.
+    pub sku: Sku,
+    /// The price it was sold at.
+    pub price_id: PriceKey,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::USD).unwrap()
+    }
+
+    fn price(id: &str, minor: i64) -> CatalogPrice {
+        CatalogPrice::new(PriceKey::parse(id).unwrap(), usd(minor), None).unwrap()
+    }
+
+    #[test]
+    fn keys_accept_sku_shapes_only() {
+        assert!(Sku::parse("course-rust_2.0").is_ok());
+        assert!(Sku::parse("").is_err());
+        assert!(Sku::parse("a b").is_err());
+        assert!(Sku::parse(&"a".repeat(65)).is_err());
+        assert!(PriceKey::parse("price/1").is_err());
+    }
+
+    #[test]
+    fn a_product_is_checked() {
+        let sku = Sku::parse("mug").unwrap();
+        assert!(Product::new(sku.clone(), "Mug", None, None, vec![price("mug-usd", 1200)]).is_ok());
+        assert_eq!(
+            Product::new(sku.clone(), " ", None, None, vec![price("mug-usd", 1200)]),
+            Err(CatalogError::Name { sku: "mug".into() })
+        );
+        assert_eq!(
+            Product::new(sku.clone(), "Mug", None, Some("ftp://x.org/a.png"), vec![price("p", 1)]),
+            Err(CatalogError::Image { sku: "mug".into() })
+        );
+        assert_eq!(
+            Product::new(sku.clone(), "Mug", None, None, vec![]),
+            Err(CatalogError::NoPrice { sku: "mug".into() })
+        );
+        assert_eq!(
+            Product::new(sku, "Mug", None, None, vec![price("p", 1), price("p", 2)]),
+            Err(CatalogError::Duplicate { kind: "price id", value: "p".into() })
+        );
+        assert_eq!(
+            CatalogPrice::new(PriceKey::parse("p").unwrap(), usd(0), None),
+            Err(CatalogError::Amount { price: "p".into() })
+        );
+        let monthly = Recurring { interval: Interval::Month, interval_count: 0 };
+        assert!(CatalogPrice::new(PriceKey::parse("p").unwrap(), usd(5), Some(monthly)).is_err());
+    }
+
+    #[test]
+    fn checkout_uses_the_first_active_one_time_price_in_the_currency() {
+        let monthly = Recurring { interval: Interval::Month, interval_count: 1 };
+        let recurring = CatalogPrice::new(PriceKey::parse("sub").unwrap(), usd(900), Some(monthly)).unwrap();
+        let mut retired = price("old", 500);
+        retired.active = false;
+        let euro = CatalogPrice::new(
+            PriceKey::parse("eur").unwrap(),
+            Money::new(700, Currency::parse("eur").unwrap()).unwrap(),
+            None,
+        )
+        .unwrap();
+        let product = Product::new(
+            Sku::parse("book").unwrap(),
+            "Book",
+            None,
+            None,
+            vec![recurring, retired, euro, price("now", 800)],
+        )
+        .unwrap();
+        assert_eq!(product.checkout_price(Currency::USD).unwrap().id.as_str(), "now");
+        assert_eq!(product.price("sub").unwrap().unit_amount.minor(), 900);
+        assert!(product.price("missing").is_none());
+    }
+
+    #[test]
+    fn a_catalog_has_unique_skus_and_price_ids() {
+        let a = Product::new(Sku::parse("a").unwrap(), "A", None, None, vec![price("p1", 1)]).unwrap();
+        let b = Product::new(Sku::parse("b").unwrap(), "B", None, None, vec![price("p1", 2)]).unwrap();
+        assert!(check_catalog(std::slice::from_ref(&a)).is_ok());
+        assert_eq!(
+            check_catalog(&[a.clone(), a.clone()]),
+            Err(CatalogError::Duplicate { kind: "sku", value: "a".into() })
+        );
+        assert_eq!(
+            check_catalog(&[a, b]),
+            Err(CatalogError::Duplicate { kind: "price id", value: "p1".into() })
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! Products, purchase statuses and purchases as clients read them.
+
+use crate::dto::order::rfc3339;
+use payments_domain::{CatalogPrice, Currency, Product, Purchase, PurchaseState, Recurring};
+use serde::Serialize;
+
+/// `{"products": [...]}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ProductList {
+    products: Vec<ProductView>,
+}
+
+impl ProductList {
+    /// The products, each with `price`: the one checkout sells it at in `currency`.
+    pub(crate) fn new(products: &[Product], currency: Currency) -> Self {
+        Self { products: products.iter().map(|product| ProductView::new(product, currency)).collect() }
+    }
+}
+
+/// A product: `id` is its SKU (the id the purchase-status path takes).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductView {
+    id: String,
+    sku: String,
+    name: String,
+    description: Option<String>,
+    image: Option<String>,
+    prices: Vec<PriceView>,
+    /// The first active one-time price in the checkout currency: what `{"sku"}` checks out at. `null` when
+    /// the product cannot be bought in a one-time checkout.
+    price: Option<PriceView>,
+}
+
+impl ProductView {
+    fn new(product: &Product, currency: Currency) -> Self {
+        Self {
+            id: product.sku.to_string(),
+            sku: product.sku.to_string(),
+            name: product.name.clone(),
+            description: product.description.clone(),
+            image: product.image_url.as_ref().map(ToString::to_string),
+            prices: product.prices.iter().map(PriceView::from).collect(),
+            price: product.checkout_price(currency).map(PriceView::from),
+        }
+    }
+}
+
+/// A price, amounts in minor units.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PriceView {
+    id: String,
+    currency: String,
+    unit_amount: i64,
+    recurring: Option<RecurringView>,
+    stripe_price_id: Option<String>,
+}
+
+impl From<&CatalogPrice> for PriceView {
+    fn from(price: &CatalogPrice) -> Self {
+        Self {
+            id: price.id.to_string(),
+            currency: price.unit_amount.currency().to_string(),
+            unit_amount: price.unit_amount.minor(),
+            recurring: price.recurring.as_ref().map(RecurringView::from),
+            stripe_price_id: price.stripe_price_id.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A recurring price's schedule.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecurringView {
+    interval: &'static str,
+    interval_count: u32,
+}
+
+impl From<&Recurring> for RecurringView {
+    fn from(recurring: &Recurring) -> Self {
+        Self { interval: recurring.interval.as_str(), interval_count: recurring.interval_count }
+    }
+}
+
+/// `{"status": "not purchased" | "pending" | "completed" | "failed" | "refunded"}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct PurchaseStatusView {
+    status: &'static str,
+}
+
+impl From<PurchaseState> for PurchaseStatusView {
+    fn from(state: PurchaseState) -> Self {
+        Self { status: state.as_str() }
+    }
+}
+
+/// `{"purchases": [...]}`, newest first.
+#[derive(Debug, Serialize)]
+pub(crate) struct PurchaseList {
+    purchases: Vec<PurchaseView>,
+}
+
+impl PurchaseList {
+    pub(crate) fn new(purchases: &[Purchase]) -> Self {
+        Self { purchases: purchases.iter().map(PurchaseView::from).collect() }
+    }
+}
+
+/// One product bought in one order; `purchasedAt` is when the order was placed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PurchaseView {
+    product_id: String,
+    sku: String,
+    name: String,
+    order_id: String,
+    status: &'static str,
+    purchased_at: String,
+    updated_at: String,
+}
+
+impl From<&Purchase> for PurchaseView {
+    fn from(purchase: &Purchase) -> Self {
+        Self {
+            product_id: purchase.sku.to_string(),
+            sku: purchase.sku.to_string(),
+            name: purchase.name.clone(),
+            order_id: purchase.order_id.to_string(),
+            status: purchase.status.as_str(),
+            purchased_at: rfc3339(purchase.created_at),
+            updated_at: rfc3339(purchase.updated_at),
+        }
+    }
+}

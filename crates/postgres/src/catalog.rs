@@ -1,0 +1,177 @@
+//! The SQL for the product catalog: upsert a product by SKU, list them all, and record the Stripe ids a sync
+//! created.
+
+use crate::error::{is_unique_violation, store_error};
+use crate::rows::ProductRow;
+use anyhow::anyhow;
+use chrono::{DateTime, Utc};
+use payments_domain::{PriceKey, Product, Sku, StoreError, StripePriceId, StripeProductId};
+use sqlx::PgPool;
+
+/// Inserts `product` or updates the one with its SKU, in one transaction (see
+/// [`CatalogStore::upsert_product`](payments_domain::CatalogStore)). Concurrent upserts of one SKU take
+/// turns on the product's row, which the first statement locks.
+pub(crate) async fn upsert(pool: &PgPool, product: &Product, now: DateTime<Utc>) -> Result<(), StoreError> {
+    if product.prices.is_empty() {
+        // It could not be read back: the domain builds no product without a price.
+        return Err(StoreError::Unknown(anyhow!("product {} has no price", product.sku)));
+    }
+    let mut tx = pool.begin().await.map_err(store_error)?;
+    // The Stripe product id is never written here: the stored one is kept, the one in `product` ignored.
+    sqlx::query(
+        "INSERT INTO products (sku, name, description, image_url, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) \
+         ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, \
+                                         image_url = EXCLUDED.image_url, active = EXCLUDED.active, \
+                                         updated_at = EXCLUDED.updated_at",
+    )
+    .bind(product.sku.as_str())
+    .bind(&product.name)
+    .bind(product.description.as_deref())
+    .bind(product.image_url.as_ref().map(|url| url.as_str()))
+    .bind(product.active)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+
+    let prices = &product.prices;
+    let ids: Vec<&str> = prices.iter().map(|price| price.id.as_str()).collect();
+    let positions: Vec<i32> = (0..).take(prices.len()).collect();
+    let amounts: Vec<i64> = prices.iter().map(|price| price.unit_amount.minor()).collect();
+    let currencies: Vec<String> =
+        prices.iter().map(|price| price.unit_amount.currency().to_string()).collect();
+    let intervals: Vec<Option<&str>> =
+        prices.iter().map(|price| price.recurring.map(|r| r.interval.as_str())).collect();
+    // At most 365 (the domain's limit); a larger value would fail the column's CHECK anyway.
+    let counts: Vec<Option<i32>> = prices
+        .iter()
+        .map(|price| price.recurring.map(|r| i32::try_from(r.interval_count).unwrap_or(i32::MAX)))
+        .collect();
+    let active: Vec<bool> = prices.iter().map(|price| price.active).collect();
+    // A stored Stripe price id is kept while Stripe's copy still matches: same product, amount, currency and
+    // recurrence. Otherwise it is cleared (Stripe prices are immutable, and belong to one Stripe product),
+    // and the next sync creates a new one. A price id named under another SKU moves to this one.
+    sqlx::query(
+        "INSERT INTO prices (id, sku, position, unit_amount_minor, currency, recurring_interval, \
+                             recurring_interval_count, active, created_at, updated_at) \
+         SELECT price.id, $1, price.position, price.unit_amount_minor, price.currency, \
+                price.recurring_interval, price.recurring_interval_count, price.active, $2, $2 \
+         FROM unnest($3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::bool[]) \
+              AS price(id, position, unit_amount_minor, currency, recurring_interval, \
+                       recurring_interval_count, active) \
+         ON CONFLICT (id) DO UPDATE SET \
+             sku = EXCLUDED.sku, position = EXCLUDED.position, \
+             unit_amount_minor = EXCLUDED.unit_amount_minor, currency = EXCLUDED.currency, \
+             recurring_interval = EXCLUDED.recurring_interval, \
+             recurring_interval_count = EXCLUDED.recurring_interval_count, active = EXCLUDED.active, \
+             updated_at = EXCLUDED.updated_at, \
+             stripe_price_id = CASE \
+                 WHEN (prices.sku, prices.unit_amount_minor, prices.currency, \
+                       prices.recurring_interval, prices.recurring_interval_count) \
+                      IS NOT DISTINCT FROM \
+                      (EXCLUDED.sku, EXCLUDED.unit_amount_minor, EXCLUDED.currency, \
+                       EXCLUDED.recurring_interval, EXCLUDED.recurring_interval_count) \
+                 THEN prices.stripe_price_id END",
+    )
+    .bind(product.sku.as_str())
+    .bind(now)
+    .bind(&ids)
+    .bind(positions)
+    .bind(amounts)
+    .bind(currencies)
+    .bind(intervals)
+    .bind(counts)
+    .bind(active)
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+
+    // Prices the product no longer lists are kept (orders refer to them) but made inactive, after the listed
+    // ones, in their previous order.
+    let listed = i32::try_from(prices.len()).unwrap_or(i32::MAX);
+    sqlx::query(
+        "UPDATE prices SET active = false, position = $2 + retired.rank::int, updated_at = $3 \
+         FROM (SELECT id, row_number() OVER (ORDER BY position, id) - 1 AS rank \
+               FROM prices WHERE sku = $1 AND id <> ALL($4)) AS retired \
+         WHERE prices.id = retired.id",
+    )
+    .bind(product.sku.as_str())
+    .bind(listed)
+    .bind(now)
+    .bind(&ids)
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+    tx.commit().await.map_err(store_error)
+}
+
+/// Every product with every price: products by SKU (byte order, as [`Sku`] sorts), prices in catalog order.
+pub(crate) async fn list(pool: &PgPool) -> Result<Vec<Product>, StoreError> {
+    let rows: Vec<ProductRow> = sqlx::query_as(
+        "SELECT p.sku, p.name, p.description, p.image_url, p.active, p.stripe_product_id, \
+                (SELECT coalesce(jsonb_agg(jsonb_build_object( \
+                            'id', r.id, 'unit_amount_minor', r.unit_amount_minor, 'currency', r.currency, \
+                            'recurring_interval', r.recurring_interval, \
+                            'recurring_interval_count', r.recurring_interval_count, \
+                            'active', r.active, 'stripe_price_id', r.stripe_price_id) \
+                        ORDER BY r.position, r.id), '[]'::jsonb) \
+                 FROM prices r WHERE r.sku = p.sku) AS prices \
+         FROM products p ORDER BY p.sku COLLATE \"C\"",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    rows.into_iter().map(|row| row.into_product().map_err(StoreError::Unknown)).collect()
+}
+
+/// Records the Stripe product of `sku`. The port passes no time, so `updated_at` is this process's clock.
+pub(crate) async fn set_stripe_product_id(
+    pool: &PgPool,
+    sku: &Sku,
+    id: &StripeProductId,
+) -> Result<(), StoreError> {
+    let updated = sqlx::query("UPDATE products SET stripe_product_id = $2, updated_at = $3 WHERE sku = $1")
+        .bind(sku.as_str())
+        .bind(id.as_str())
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .map_err(|error| match is_unique_violation(&error, "products_stripe_product_id_key") {
+            true => {
+                StoreError::Unknown(anyhow!("Stripe product {id} is recorded for another product already"))
+            }
+            false => store_error(error),
+        })?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::Unknown(anyhow!(
+            "cannot record Stripe product {id}: no catalog product has sku {sku}"
+        )));
+    }
+    Ok(())
+}
+
+/// Records the Stripe price of the catalog price `price`. The port passes no time, so `updated_at` is this
+/// process's clock.
+pub(crate) async fn set_stripe_price_id(
+    pool: &PgPool,
+    price: &PriceKey,
+    id: &StripePriceId,
+) -> Result<(), StoreError> {
+    let updated = sqlx::query("UPDATE prices SET stripe_price_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(price.as_str())
+        .bind(id.as_str())
+        .bind(Utc::now())
+        .execute(pool)
+        .await
+        .map_err(|error| match is_unique_violation(&error, "prices_stripe_price_id_key") {
+            true => StoreError::Unknown(anyhow!("Stripe price {id} is recorded for another price already")),
+            false => store_error(error),
+        })?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::Unknown(anyhow!(
+            "cannot record Stripe price {id}: no catalog price has id {price}"
+        )));
+    }
+    Ok(())
+}
