@@ -607,8 +607,29 @@ async fn purchase_status_follows_the_users_orders_and_needs_a_user() {
 
 #[tokio::test]
 async fn only_active_products_and_prices_are_listed() {
-    let payments = payments(MockOrderStore::new(), MockPaymentGateway::new(), MockWebhookVerifier::new());
+    let mut catalog = MockCatalogStore::new();
+    catalog.expect_list_products().returning(|| {
+        let mut products = products();
+        let mut retired = CatalogPrice::new(
+            PriceKey::parse("course-old").unwrap(),
+            Money::new(3900, Currency::USD).unwrap(),
+            None,
+        )
+        .unwrap();
+        retired.active = false;
+        products[0].prices.push(retired);
+        Ok(products)
+    });
+    let payments = with_ports(
+        MockOrderStore::new(),
+        catalog,
+        MockCustomerStore::new(),
+        MockPaymentGateway::new(),
+        MockWebhookVerifier::new(),
+        settings(),
+    );
     let listed = payments.products().await.unwrap();
     assert_eq!(listed.iter().map(|p| p.sku.as_str()).collect::<Vec<_>>(), ["course"]);
-    assert_eq!(listed[0].prices.len(), 2);
+    let prices: Vec<&str> = listed[0].prices.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(prices, ["course-usd", "course-monthly"], "the retired price is not listed");
 }
