@@ -331,8 +331,11 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
             Ok(Store::Sqlite(store))
         }
         Some(Backend::Postgres) => {
-            let options =
-                PgStoreOptions { max_connections: settings.database.max_connections, acquire_timeout };
+            let options = PgStoreOptions {
+                max_connections: settings.database.max_connections,
+                acquire_timeout,
+                ..PgStoreOptions::default()
+            };
             let store = PgStore::connect_lazy(url, &options).context("database.url (DATABASE_URL)")?;
             Ok(Store::Postgres(store))
         }

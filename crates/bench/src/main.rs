@@ -59,7 +59,10 @@ async fn run(backend: Backend, orders: usize) -> anyhow::Result<()> {
         ("STRIPE_API_BASE", "http://127.0.0.1:9/".to_owned()),
         ("PORT", "0".to_owned()),
         ("APP__SERVER__STOREFRONT", "false".to_owned()),
-        ("APP__DATABASE__MAX_CONNECTIONS", "32".to_owned()),
+        (
+            "APP__DATABASE__MAX_CONNECTIONS",
+            std::env::var("BENCH_CONNECTIONS").unwrap_or_else(|_| "32".to_owned()),
+        ),
         ("APP__LOG__LEVEL", "error".to_owned()),
     ]);
     let settings = Settings::load_from(Path::new("config"), |name| env.get(name).cloned())?;
@@ -128,7 +131,10 @@ async fn run(backend: Backend, orders: usize) -> anyhow::Result<()> {
     let listed = store.list_orders(orders as u32 + 1).await?;
     let paid = listed.iter().filter(|order| order.status == OrderStatus::Paid).count();
     let stored = stored_events(backend, &database_url).await?;
-    ensure!(paid == orders && stored == orders as i64, "end state wrong: {paid} paid, {stored} stored");
+    ensure!(
+        std::env::var("BENCH_TYPE").is_ok() || paid == orders && stored == orders as i64,
+        "end state wrong: {paid} paid, {stored} stored"
+    );
     server.abort();
 
     println!(
@@ -162,7 +168,7 @@ fn completed_event(order_id: &str, session_id: &str, n: usize) -> Vec<u8> {
         "livemode": false,
         "pending_webhooks": 1,
         "request": {"id": null, "idempotency_key": null},
-        "type": "checkout.session.completed",
+        "type": std::env::var("BENCH_TYPE").unwrap_or_else(|_| "checkout.session.completed".to_owned()),
         "data": {"object": {
             "id": session_id,
             "object": "checkout.session",

@@ -3,6 +3,7 @@
 use crate::adoption::adopt_orphans;
 use crate::error::store_error;
 use crate::locks::LockSet;
+use crate::optimistic;
 use crate::orders;
 use crate::save::{save, AppliedEvent};
 use crate::unit_of_work::{run, Attempt, UnitOfWork};
@@ -12,16 +13,28 @@ use payments_domain::{ReceivedEvent, RecordOutcome, StoreError};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
-/// Records `received` and applies it (see [`OrderStore::record_event`](payments_domain::OrderStore)).
+/// Records `received` and applies it (see [`OrderStore::record_event`](payments_domain::OrderStore)):
+/// first up to `optimistic_attempts` times with one read and one conditional write (`optimistic.rs`), then
+/// in a transaction that locks what it reads.
 pub(crate) async fn record_event(
     pool: &PgPool,
     received: &ReceivedEvent,
     now: DateTime<Utc>,
+    optimistic_attempts: u32,
 ) -> Result<RecordOutcome, StoreError> {
     if !received.event.kind.affects_orders() {
         // Nothing to apply: one autocommitted insert.
         let inserted = insert(pool, received, "stored", &LockSet::default(), now).await?;
         return Ok(if inserted { RecordOutcome::Stored } else { RecordOutcome::Duplicate });
+    }
+    for _ in 0..optimistic_attempts {
+        match optimistic::attempt(pool, received, now).await? {
+            optimistic::Attempt::Done(outcome) => return Ok(outcome),
+            optimistic::Attempt::Stale => {
+                tracing::debug!("the order changed between read and write; reading again");
+            }
+            optimistic::Attempt::Unsupported => break,
+        }
     }
     run(pool, &RecordEvent { received, now }, LockSet::of_event(&received.event.refs)).await
 }

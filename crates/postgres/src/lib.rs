@@ -12,6 +12,7 @@ mod customers;
 mod error;
 mod events;
 mod locks;
+mod optimistic;
 mod options;
 mod orders;
 mod rows;

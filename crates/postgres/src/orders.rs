@@ -6,17 +6,24 @@ use payments_domain::{CheckoutSessionId, EventRefs, Order, OrderId, StoreError, 
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, PgPool};
 
-/// `SELECT` of an order with its items as one JSON array in position order: one round trip per order.
+/// The columns of an order with its items as one JSON array in position order (alias `o` for `orders`).
+macro_rules! order_columns {
+    () => {
+        "o.id, o.email, o.user_id, o.amount_minor, o.currency, o.status, o.checkout_session_id, \
+         o.payment_intent_id, o.failure_reason, o.facts, o.created_at, o.updated_at, \
+         (SELECT coalesce(jsonb_agg(jsonb_build_object( \
+                     'name', i.name, 'unit_amount_minor', i.unit_amount_minor, 'currency', i.currency, \
+                     'quantity', i.quantity, 'image_url', i.image_url, \
+                     'sku', i.sku, 'price_id', i.price_id) ORDER BY i.position), '[]'::jsonb) \
+          FROM order_items i WHERE i.order_id = o.id) AS items"
+    };
+}
+pub(crate) use order_columns;
+
+/// `SELECT` of an order with its items: one round trip per order.
 macro_rules! select_order {
     () => {
-        "SELECT o.id, o.email, o.user_id, o.amount_minor, o.currency, o.status, o.checkout_session_id, \
-                o.payment_intent_id, o.failure_reason, o.facts, o.created_at, o.updated_at, \
-                (SELECT coalesce(jsonb_agg(jsonb_build_object( \
-                            'name', i.name, 'unit_amount_minor', i.unit_amount_minor, 'currency', i.currency, \
-                            'quantity', i.quantity, 'image_url', i.image_url, \
-                            'sku', i.sku, 'price_id', i.price_id) ORDER BY i.position), '[]'::jsonb) \
-                 FROM order_items i WHERE i.order_id = o.id) AS items \
-         FROM orders o "
+        concat!("SELECT ", order_columns!(), " FROM orders o ")
     };
 }
 

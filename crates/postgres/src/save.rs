@@ -16,7 +16,7 @@ pub(crate) struct AppliedEvent {
 }
 
 /// The `stripe_events.outcome` for an effect.
-fn outcome(effect: &Effect) -> &'static str {
+pub(crate) fn outcome(effect: &Effect) -> &'static str {
     match effect {
         Effect::Changed { .. } | Effect::Recorded => "applied",
         Effect::Ignored => "ignored",

@@ -21,6 +21,7 @@ use std::str::FromStr;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    optimistic_attempts: u32,
 }
 
 impl PgStore {
@@ -44,7 +45,7 @@ impl PgStore {
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_lazy_with(connect);
-        Ok(Self { pool })
+        Ok(Self { pool, optimistic_attempts: options.optimistic_attempts })
     }
 
     /// Applies the pending migrations of [`MIGRATOR`].
@@ -115,7 +116,7 @@ impl OrderStore for PgStore {
         event: &ReceivedEvent,
         now: DateTime<Utc>,
     ) -> Result<RecordOutcome, StoreError> {
-        events::record_event(&self.pool, event, now).await
+        events::record_event(&self.pool, event, now, self.optimistic_attempts).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,4 +1,6 @@
-//! The storage contract (`payments-store-contract`) on a fresh Postgres database per test.
+//! The storage contract (`payments-store-contract`) on a fresh Postgres database per test, twice: with the
+//! default options (webhook events written optimistically, falling back to the locking transaction), and
+//! with the locking transaction only.
 
 use async_trait::async_trait;
 use payments_domain::{CatalogStore, CustomerStore, EventId, OrderId, OrderStore, UserId};
@@ -7,17 +9,40 @@ use payments_postgres::{PgStore, PgStoreOptions};
 use payments_store_contract::{Harness, StoredEvent};
 use std::sync::Arc;
 
-struct Postgres {
+/// How the harness's store is configured.
+trait Mode {
+    fn options() -> PgStoreOptions;
+}
+
+/// The defaults.
+struct Optimistic;
+
+impl Mode for Optimistic {
+    fn options() -> PgStoreOptions {
+        PgStoreOptions::default()
+    }
+}
+
+/// Every webhook event in the locking transaction.
+struct Locking;
+
+impl Mode for Locking {
+    fn options() -> PgStoreOptions {
+        PgStoreOptions { optimistic_attempts: 0, ..PgStoreOptions::default() }
+    }
+}
+
+struct Postgres<M> {
     store: PgStore,
+    mode: std::marker::PhantomData<M>,
 }
 
 #[async_trait]
-impl Harness for Postgres {
+impl<M: Mode + Send + Sync + 'static> Harness for Postgres<M> {
     async fn fresh() -> Self {
         let url = fresh_database().await;
-        let store =
-            PgStore::connect_lazy(&url, &PgStoreOptions::default()).expect("the test database URL is valid");
-        Self { store }
+        let store = PgStore::connect_lazy(&url, &M::options()).expect("the test database URL is valid");
+        Self { store, mode: std::marker::PhantomData }
     }
 
     fn store(&self) -> Arc<dyn OrderStore> {
@@ -58,4 +83,10 @@ impl Harness for Postgres {
     }
 }
 
-payments_store_contract::store_contract_tests!(Postgres);
+mod optimistic {
+    payments_store_contract::store_contract_tests!(super::Postgres<super::Optimistic>);
+}
+
+mod locking {
+    payments_store_contract::store_contract_tests!(super::Postgres<super::Locking>);
+}

@@ -1,0 +1,256 @@
+//! The webhook's hot path in two statements: one read, then one write that commits only if the read still
+//! holds (`payments_record_event`, migrations/postgres/0003_record_event_function.sql).
+//!
+//! The read takes no lock: it says whether the event id is known, and returns the order the event names with
+//! its row version and the kept events that could apply to it. The domain's transition runs in memory; the
+//! write takes the advisory locks, checks that the order's row version and its kept events are unchanged,
+//! and records everything at once. When they changed ([`Attempt::Stale`]) the caller reads again, and after a
+//! few tries falls back to the locking transaction in `events.rs`, which always makes progress.
+//! The two paths take the same advisory locks (see `locks.rs`), so either sees the other's committed work.
+
+use crate::error::store_error;
+use crate::locks::LockSet;
+use crate::orders::order_columns;
+use crate::rows::{stored_event, OrderRow};
+use crate::save::outcome;
+use chrono::{DateTime, Utc};
+use payments_domain::{Effect, EventRefs, Order, PaymentEvent, ReceivedEvent, RecordOutcome, StoreError};
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::{FromRow, PgPool, Row};
+
+/// How one optimistic attempt ended.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// Recorded (or found to be a duplicate): the answer.
+    Done(RecordOutcome),
+    /// What was read changed before the write: read again.
+    Stale,
+    /// The kept events lead to ids the read did not search: only the locking path handles this.
+    Unsupported,
+}
+
+/// The read: whether the event id is known; the order the event names (by order id, else session, else
+/// payment intent) with its row version; and the kept events naming the order's ids or, where the order
+/// has none yet, the event's, oldest first.
+const READ: &str = concat!(
+    "SELECT EXISTS (SELECT 1 FROM stripe_events WHERE id = $1) AS duplicate, found.* \
+     FROM (SELECT) AS nothing LEFT JOIN LATERAL ( \
+         SELECT ",
+    order_columns!(),
+    ", o.xmin::text::bigint AS version, \
+           (SELECT coalesce(jsonb_agg(jsonb_build_array(e.id, e.event) ORDER BY e.created_at, e.id), '[]'::jsonb) \
+            FROM stripe_events e \
+            WHERE e.outcome = 'orphaned' AND e.id <> $1 \
+              AND (e.order_ref = o.id OR e.session_id = coalesce(o.checkout_session_id, $3) \
+                   OR e.payment_intent_id = coalesce(o.payment_intent_id, $4))) AS kept \
+         FROM orders o \
+         WHERE o.id = $2 OR o.checkout_session_id = $3 OR o.payment_intent_id = $4 \
+         ORDER BY (o.id = $2) IS TRUE DESC, (o.checkout_session_id = $3) IS TRUE DESC \
+         LIMIT 1) AS found ON true"
+);
+
+/// What the read found for an event that is not a duplicate.
+struct Found {
+    order: Order,
+    version: i64,
+    /// Kept events, oldest first.
+    kept: Vec<PaymentEvent>,
+}
+
+/// One optimistic attempt at recording and applying `received` (an event that affects orders).
+pub(crate) async fn attempt(
+    pool: &PgPool,
+    received: &ReceivedEvent,
+    now: DateTime<Utc>,
+) -> Result<Attempt, StoreError> {
+    let event = &received.event;
+    let refs = &event.refs;
+    let row = sqlx::query(READ)
+        .bind(event.id.as_str())
+        .bind(refs.order_id.map(|id| id.as_uuid()))
+        .bind(refs.session_id.as_ref().map(|id| id.as_str()))
+        .bind(refs.payment_intent_id.as_ref().map(|id| id.as_str()))
+        .fetch_one(pool)
+        .await
+        .map_err(store_error)?;
+    if row.try_get::<bool, _>("duplicate").map_err(store_error)? {
+        return Ok(Attempt::Done(RecordOutcome::Duplicate));
+    }
+    let Some(found) = found(&row)? else {
+        let write = Write::orphan(received, now);
+        return Ok(match write.run(pool, LockSet::of_event(refs)).await? {
+            Written::Recorded => {
+                tracing::info!(event_id = %event.id, "no order is known for the event yet: kept");
+                Attempt::Done(RecordOutcome::Orphaned)
+            }
+            Written::Duplicate => Attempt::Done(RecordOutcome::Duplicate),
+            Written::Stale => Attempt::Stale,
+        });
+    };
+
+    let Found { mut order, version, kept } = found;
+    // What the read searched kept events by: the order's ids, or the event's where the order has none.
+    let searched = EventRefs {
+        order_id: Some(order.id),
+        session_id: order.checkout_session_id.clone().or_else(|| refs.session_id.clone()),
+        payment_intent_id: order.payment_intent_id.clone().or_else(|| refs.payment_intent_id.clone()),
+    };
+    let before = order.clone();
+    let effect = order.apply(event, now);
+    let adopted = adopt(&mut order, kept, now);
+    let covered = |id: Option<&str>, searched: Option<&str>| id.is_none() || id == searched;
+    if !covered(
+        order.checkout_session_id.as_ref().map(|id| id.as_str()),
+        searched.session_id.as_ref().map(|id| id.as_str()),
+    ) || !covered(
+        order.payment_intent_id.as_ref().map(|id| id.as_str()),
+        searched.payment_intent_id.as_ref().map(|id| id.as_str()),
+    ) {
+        return Ok(Attempt::Unsupported);
+    }
+
+    let mut locks = LockSet::of_event(refs);
+    locks.extend(&LockSet::of_order(&order));
+    let write = Write {
+        received,
+        now,
+        order: Some((&order, version, order != before)),
+        effect: Some(&effect),
+        adopted: &adopted,
+    };
+    Ok(match write.run(pool, locks).await? {
+        Written::Recorded => {
+            let adopted = u32::try_from(adopted.len()).unwrap_or(u32::MAX);
+            Attempt::Done(RecordOutcome::Applied { order_id: order.id, effect, adopted })
+        }
+        Written::Duplicate => Attempt::Done(RecordOutcome::Duplicate),
+        Written::Stale => Attempt::Stale,
+    })
+}
+
+/// The order and kept events in `row`, if it holds an order.
+fn found(row: &PgRow) -> Result<Option<Found>, StoreError> {
+    let unreadable = |error: sqlx::Error| StoreError::Unknown(anyhow::Error::new(error));
+    if row.try_get::<Option<uuid::Uuid>, _>("id").map_err(unreadable)?.is_none() {
+        return Ok(None);
+    }
+    let order = OrderRow::from_row(row).map_err(unreadable)?.into_order().map_err(StoreError::Unknown)?;
+    let version: i64 = row.try_get("version").map_err(unreadable)?;
+    let Json(kept): Json<Vec<(String, serde_json::Value)>> = row.try_get("kept").map_err(unreadable)?;
+    let kept = kept
+        .into_iter()
+        .map(|(id, event)| stored_event(&id, event))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(StoreError::Unknown)?;
+    Ok(Some(Found { order, version, kept }))
+}
+
+/// Applies to `order` the kept events that name one of its ids, as the locking path does: all those found
+/// for its current ids, oldest first, then again for the ids they gave it, until none is left.
+fn adopt(order: &mut Order, mut kept: Vec<PaymentEvent>, now: DateTime<Utc>) -> Vec<(PaymentEvent, Effect)> {
+    let mut adopted = Vec::new();
+    loop {
+        let (batch, rest): (Vec<_>, Vec<_>) = kept.into_iter().partition(|event| names(order, &event.refs));
+        kept = rest;
+        if batch.is_empty() {
+            return adopted;
+        }
+        for event in batch {
+            let effect = order.apply(&event, now);
+            tracing::info!(event_id = %event.id, order_id = %order.id, ?effect, "kept event adopted");
+            adopted.push((event, effect));
+        }
+    }
+}
+
+/// True when `refs` names `order`'s id, session or payment intent.
+fn names(order: &Order, refs: &EventRefs) -> bool {
+    refs.order_id == Some(order.id)
+        || (refs.session_id.is_some() && refs.session_id == order.checkout_session_id)
+        || (refs.payment_intent_id.is_some() && refs.payment_intent_id == order.payment_intent_id)
+}
+
+/// The arguments of `payments_record_event`.
+struct Write<'a> {
+    received: &'a ReceivedEvent,
+    now: DateTime<Utc>,
+    /// The order after applying, the row version read, and whether it changed; `None`: keep the event.
+    order: Option<(&'a Order, i64, bool)>,
+    effect: Option<&'a Effect>,
+    adopted: &'a [(PaymentEvent, Effect)],
+}
+
+/// The SQLSTATE `payments_record_event` raises when the event id turns out to be known after it updated the
+/// order: the statement, and so the update, is undone.
+const DUPLICATE_AFTER_UPDATE: &str = "PY001";
+
+/// What `payments_record_event` did.
+enum Written {
+    Recorded,
+    Duplicate,
+    Stale,
+}
+
+impl<'a> Write<'a> {
+    fn orphan(received: &'a ReceivedEvent, now: DateTime<Utc>) -> Self {
+        Self { received, now, order: None, effect: None, adopted: &[] }
+    }
+
+    async fn run(&self, pool: &PgPool, locks: LockSet) -> Result<Written, StoreError> {
+        let event = &self.received.event;
+        let serialize = |effect: &Effect| {
+            serde_json::to_string(effect).map_err(|error| {
+                StoreError::Unknown(anyhow::Error::new(error).context("effect not serializable"))
+            })
+        };
+        let adopted_ids: Vec<&str> = self.adopted.iter().map(|(event, _)| event.id.as_str()).collect();
+        let adopted_outcomes: Vec<&str> = self.adopted.iter().map(|(_, effect)| outcome(effect)).collect();
+        let adopted_effects =
+            self.adopted.iter().map(|(_, effect)| serialize(effect)).collect::<Result<Vec<_>, _>>()?;
+        let order = self.order.map(|(order, _, _)| order);
+        let written = sqlx::query_scalar::<_, String>(
+            "SELECT payments_record_event($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                                          $15, $16, $17, $18, $19, $20, $21::jsonb, $22, $23, $24)",
+        )
+        .bind(event.id.as_str())
+        .bind(&event.event_type)
+        .bind(event.created)
+        .bind(&self.received.payload)
+        .bind(Json(event))
+        .bind(event.refs.order_id.map(|id| id.as_uuid()))
+        .bind(event.refs.session_id.as_ref().map(|id| id.as_str()))
+        .bind(event.refs.payment_intent_id.as_ref().map(|id| id.as_str()))
+        .bind(self.now)
+        .bind(locks.sorted_keys())
+        .bind(order.map(|order| order.id.as_uuid()))
+        .bind(self.order.map(|(_, version, _)| version))
+        .bind(self.order.is_some_and(|(_, _, changed)| changed))
+        .bind(order.map(|order| order.status.as_str()))
+        .bind(order.and_then(|order| order.failure_reason.as_deref()))
+        .bind(order.map(|order| Json(&order.facts)))
+        .bind(order.and_then(|order| order.checkout_session_id.as_ref().map(|id| id.as_str())))
+        .bind(order.and_then(|order| order.payment_intent_id.as_ref().map(|id| id.as_str())))
+        .bind(order.map(|order| order.updated_at))
+        .bind(self.effect.map(outcome))
+        .bind(self.effect.map(serialize).transpose()?)
+        .bind(adopted_ids)
+        .bind(adopted_outcomes)
+        .bind(adopted_effects)
+        .fetch_one(pool)
+        .await;
+        let written: String = match written {
+            Ok(written) => written,
+            Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some(DUPLICATE_AFTER_UPDATE) => {
+                return Ok(Written::Duplicate);
+            }
+            Err(error) => return Err(store_error(error)),
+        };
+        match written.as_str() {
+            "recorded" => Ok(Written::Recorded),
+            "duplicate" => Ok(Written::Duplicate),
+            "stale" => Ok(Written::Stale),
+            other => Err(StoreError::Unknown(anyhow::anyhow!("payments_record_event answered {other:?}"))),
+        }
+    }
+}
