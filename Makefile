@@ -28,8 +28,10 @@ test: check-rust postgres browser-deps
 	PAYMENTS_TEST_BACKEND=sqlite $(CARGO) test --locked -p payments-tests --test app
 	$(CARGO) test --locked --workspace --doc
 
-## Measures webhook ingest (verified, deduplicated, committed events/s, p50, p99) on an optimised build.
+## Measures webhook ingest (verified, deduplicated, committed events/s, p50, p99) on an optimised build,
+## on a server cleared of earlier test databases.
 bench: check-rust postgres
+	@scripts/drop-test-databases.sh
 	$(CARGO) run --locked --release -p payments-bench
 
 lint: check-rust

@@ -96,7 +96,6 @@ pub(crate) async fn attempt(
         session_id: order.checkout_session_id.clone().or_else(|| refs.session_id.clone()),
         payment_intent_id: order.payment_intent_id.clone().or_else(|| refs.payment_intent_id.clone()),
     };
-    let before = order.clone();
     let effect = order.apply(event, now);
     let adopted = adopt(&mut order, kept, now);
     let covered = |id: Option<&str>, searched: Option<&str>| id.is_none() || id == searched;
@@ -112,13 +111,8 @@ pub(crate) async fn attempt(
 
     let mut locks = LockSet::of_event(refs);
     locks.extend(&LockSet::of_order(&order));
-    let write = Write {
-        received,
-        now,
-        order: Some((&order, version, order != before)),
-        effect: Some(&effect),
-        adopted: &adopted,
-    };
+    let write =
+        Write { received, now, order: Some((&order, version)), effect: Some(&effect), adopted: &adopted };
     Ok(match write.run(pool, locks).await? {
         Written::Recorded => {
             let adopted = u32::try_from(adopted.len()).unwrap_or(u32::MAX);
@@ -175,8 +169,8 @@ fn names(order: &Order, refs: &EventRefs) -> bool {
 struct Write<'a> {
     received: &'a ReceivedEvent,
     now: DateTime<Utc>,
-    /// The order after applying, the row version read, and whether it changed; `None`: keep the event.
-    order: Option<(&'a Order, i64, bool)>,
+    /// The order after applying and the row version read; `None`: keep the event.
+    order: Option<(&'a Order, i64)>,
     effect: Option<&'a Effect>,
     adopted: &'a [(PaymentEvent, Effect)],
 }
@@ -208,24 +202,23 @@ impl<'a> Write<'a> {
         let adopted_outcomes: Vec<&str> = self.adopted.iter().map(|(_, effect)| outcome(effect)).collect();
         let adopted_effects =
             self.adopted.iter().map(|(_, effect)| serialize(effect)).collect::<Result<Vec<_>, _>>()?;
-        let order = self.order.map(|(order, _, _)| order);
+        let order = self.order.map(|(order, _)| order);
         let written = sqlx::query_scalar::<_, String>(
             "SELECT payments_record_event($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                                          $15, $16, $17, $18, $19, $20, $21::jsonb, $22, $23, $24)",
+                                          $15, $16, $17, $18, $19, $20::jsonb, $21, $22, $23)",
         )
         .bind(event.id.as_str())
         .bind(&event.event_type)
         .bind(event.created)
         .bind(&self.received.payload)
-        .bind(Json(event))
+        .bind(order.is_none().then_some(Json(event)))
         .bind(event.refs.order_id.map(|id| id.as_uuid()))
         .bind(event.refs.session_id.as_ref().map(|id| id.as_str()))
         .bind(event.refs.payment_intent_id.as_ref().map(|id| id.as_str()))
         .bind(self.now)
         .bind(locks.sorted_keys())
         .bind(order.map(|order| order.id.as_uuid()))
-        .bind(self.order.map(|(_, version, _)| version))
-        .bind(self.order.is_some_and(|(_, _, changed)| changed))
+        .bind(self.order.map(|(_, version)| version))
         .bind(order.map(|order| order.status.as_str()))
         .bind(order.and_then(|order| order.failure_reason.as_deref()))
         .bind(order.map(|order| Json(&order.facts)))

@@ -24,7 +24,8 @@ pub(crate) fn outcome(effect: &Effect) -> &'static str {
     }
 }
 
-/// Saves `order` when `changed`, and marks `events` as applied to it at `now`, in one statement.
+/// Saves `order` when `changed`, and marks `events` as applied to it at `now` (dropping the domain reading
+/// kept for them), in one statement.
 pub(crate) async fn save(
     conn: &mut PgConnection,
     order: &Order,
@@ -46,7 +47,8 @@ pub(crate) async fn save(
                                checkout_session_id = $6, updated_at = $7 \
              WHERE id = $1 AND $8) \
          UPDATE stripe_events AS e \
-         SET order_id = $1, outcome = applied.outcome, effect = applied.effect::jsonb, applied_at = $9 \
+         SET order_id = $1, outcome = applied.outcome, effect = applied.effect::jsonb, applied_at = $9, \
+             event = NULL \
          FROM unnest($10::text[], $11::text[], $12::text[]) AS applied(id, outcome, effect) \
          WHERE e.id = applied.id",
     )

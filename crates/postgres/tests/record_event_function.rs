@@ -25,7 +25,7 @@ async fn call(store: &PgStore, call: Call<'_>) -> String {
     let adopted_effects = vec![r#""recorded""#; call.adopted.len()];
     sqlx::query_scalar(
         "SELECT payments_record_event($1, 'checkout.session.completed', now(), '{}'::jsonb, '{}'::jsonb, \
-                $2, $3, NULL, now(), '{}'::bigint[], $2, $4, true, $5, NULL, '{}'::jsonb, $6, $7, now(), \
+                $2, $3, NULL, now(), '{}'::bigint[], $2, $4, $5, NULL, '{}'::jsonb, $6, $7, now(), \
                 'applied', '\"recorded\"'::jsonb, $8, $9, $10)",
     )
     .bind(call.event_id)
@@ -134,6 +134,12 @@ async fn a_write_that_missed_a_kept_event_for_the_order_is_stale_and_one_that_ad
     assert_eq!(outcome(&store, "evt_paid").await.as_deref(), Some("applied"));
     assert_eq!(outcome(&store, kept.event.id.as_str()).await.as_deref(), Some("applied"));
     assert_eq!(status(&store, order.id).await, "paid");
+    // The domain reading is kept only while an event is kept.
+    let readings: Vec<bool> = sqlx::query_scalar("SELECT event IS NOT NULL FROM stripe_events ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .expect("stripe_events is readable");
+    assert_eq!(readings, vec![false, false]);
 }
 
 #[tokio::test]
@@ -203,5 +209,11 @@ async fn keeping_a_known_event_id_again_is_a_duplicate() {
     };
     assert_eq!(call(&store, orphan("evt_kept")).await, "recorded");
     assert_eq!(outcome(&store, "evt_kept").await.as_deref(), Some("orphaned"));
+    let reading: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT event FROM stripe_events WHERE id = 'evt_kept'")
+            .fetch_one(store.pool())
+            .await
+            .expect("stripe_events is readable");
+    assert_eq!(reading, Some(serde_json::json!({})), "a kept event keeps its domain reading");
     assert_eq!(call(&store, orphan("evt_kept")).await, "duplicate");
 }
