@@ -34,20 +34,19 @@ pub(crate) enum Attempt {
 /// payment intent) with its row version; and the kept events naming the order's ids or, where the order
 /// has none yet, the event's, oldest first.
 const READ: &str = concat!(
-    "SELECT EXISTS (SELECT 1 FROM stripe_events WHERE id = $1) AS duplicate, found.* \
-     FROM (SELECT) AS nothing LEFT JOIN LATERAL ( \
-         SELECT ",
+    "SELECT EXISTS (SELECT 1 FROM stripe_events WHERE id = $1) AS duplicate, ",
     order_columns!(),
     ", o.xmin::text::bigint AS version, \
-           (SELECT coalesce(jsonb_agg(jsonb_build_array(e.id, e.event) ORDER BY e.created_at, e.id), '[]'::jsonb) \
-            FROM stripe_events e \
-            WHERE e.outcome = 'orphaned' AND e.id <> $1 \
-              AND (e.order_ref = o.id OR e.session_id = coalesce(o.checkout_session_id, $3) \
-                   OR e.payment_intent_id = coalesce(o.payment_intent_id, $4))) AS kept \
-         FROM orders o \
-         WHERE o.id = $2 OR o.checkout_session_id = $3 OR o.payment_intent_id = $4 \
-         ORDER BY (o.id = $2) IS TRUE DESC, (o.checkout_session_id = $3) IS TRUE DESC \
-         LIMIT 1) AS found ON true"
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(e.id, e.event) ORDER BY e.created_at, e.id), '[]'::jsonb) \
+        FROM stripe_events e \
+        WHERE e.outcome = 'orphaned' AND e.id <> $1 \
+          AND (e.order_ref = o.id OR e.session_id = coalesce(o.checkout_session_id, $3) \
+               OR e.payment_intent_id = coalesce(o.payment_intent_id, $4))) AS kept \
+     FROM (SELECT) AS nothing \
+     LEFT JOIN orders o ON o.id = coalesce( \
+         (SELECT id FROM orders WHERE id = $2), \
+         (SELECT id FROM orders WHERE checkout_session_id = $3), \
+         (SELECT id FROM orders WHERE payment_intent_id = $4 LIMIT 1))"
 );
 
 /// What the read found for an event that is not a duplicate.
