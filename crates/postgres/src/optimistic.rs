@@ -73,7 +73,7 @@ pub(crate) async fn attempt(
         .fetch_one(pool)
         .await
         .map_err(store_error)?;
-    if row.try_get::<bool, _>("duplicate").map_err(store_error)? {
+    if row.try_get::<bool, _>("duplicate").map_err(|error| StoreError::Unknown(anyhow::Error::new(error)))? {
         return Ok(Attempt::Done(RecordOutcome::Duplicate));
     }
     let Some(found) = found(&row)? else {
@@ -90,21 +90,14 @@ pub(crate) async fn attempt(
 
     let Found { mut order, version, kept } = found;
     // What the read searched kept events by: the order's ids, or the event's where the order has none.
-    let searched = EventRefs {
-        order_id: Some(order.id),
-        session_id: order.checkout_session_id.clone().or_else(|| refs.session_id.clone()),
-        payment_intent_id: order.payment_intent_id.clone().or_else(|| refs.payment_intent_id.clone()),
-    };
+    let searched_session = order.checkout_session_id.clone().or_else(|| refs.session_id.clone());
+    let searched_intent = order.payment_intent_id.clone().or_else(|| refs.payment_intent_id.clone());
     let effect = order.apply(event, now);
     let adopted = adopt(&mut order, kept, now);
-    let covered = |id: Option<&str>, searched: Option<&str>| id.is_none() || id == searched;
-    if !covered(
-        order.checkout_session_id.as_ref().map(|id| id.as_str()),
-        searched.session_id.as_ref().map(|id| id.as_str()),
-    ) || !covered(
-        order.payment_intent_id.as_ref().map(|id| id.as_str()),
-        searched.payment_intent_id.as_ref().map(|id| id.as_str()),
-    ) {
+    // A kept event gave the order an id the read did not search by: only the locking path handles that.
+    if (order.checkout_session_id.is_some() && order.checkout_session_id != searched_session)
+        || (order.payment_intent_id.is_some() && order.payment_intent_id != searched_intent)
+    {
         return Ok(Attempt::Unsupported);
     }
 
