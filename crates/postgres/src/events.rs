@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use payments_domain::{ReceivedEvent, RecordOutcome, StoreError};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, PgPool};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Records `received` and applies it (see [`OrderStore::record_event`](payments_domain::OrderStore)):
 /// first up to `optimistic_attempts` times with one read and one conditional write (`optimistic.rs`), then
@@ -21,6 +22,7 @@ pub(crate) async fn record_event(
     received: &ReceivedEvent,
     now: DateTime<Utc>,
     optimistic_attempts: u32,
+    counts: &WriteCounters,
 ) -> Result<RecordOutcome, StoreError> {
     if !received.event.kind.affects_orders() {
         // Nothing to apply: one autocommitted insert.
@@ -29,14 +31,26 @@ pub(crate) async fn record_event(
     }
     for _ in 0..optimistic_attempts {
         match optimistic::attempt(pool, received, now).await? {
-            optimistic::Attempt::Done(outcome) => return Ok(outcome),
+            optimistic::Attempt::Done(outcome) => {
+                counts.optimistic.fetch_add(1, Ordering::Relaxed);
+                return Ok(outcome);
+            }
             optimistic::Attempt::Stale => {
                 tracing::debug!("the order changed between read and write; reading again");
             }
             optimistic::Attempt::Unsupported => break,
         }
     }
-    run(pool, &RecordEvent { received, now }, LockSet::of_event(&received.event.refs)).await
+    let outcome = run(pool, &RecordEvent { received, now }, LockSet::of_event(&received.event.refs)).await?;
+    counts.locking.fetch_add(1, Ordering::Relaxed);
+    Ok(outcome)
+}
+
+/// How many events that affect orders each path has recorded (see [`crate::WebhookWriteCounts`]).
+#[derive(Debug, Default)]
+pub(crate) struct WriteCounters {
+    pub(crate) optimistic: AtomicU64,
+    pub(crate) locking: AtomicU64,
 }
 
 /// Inserts the event row unless its id is known (false then), and in the same statement, only if it was

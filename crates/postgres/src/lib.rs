@@ -22,7 +22,7 @@ pub mod test_support;
 mod unit_of_work;
 
 pub use options::PgStoreOptions;
-pub use store::PgStore;
+pub use store::{PgStore, WebhookWriteCounts};
 
 /// The schema's migrations (`migrations/postgres`), embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");

@@ -2,6 +2,7 @@
 //! pool.
 
 use crate::error::store_error;
+use crate::events::WriteCounters;
 use crate::options::PgStoreOptions;
 use crate::{catalog, checkout, customers, events, orders, MIGRATOR};
 use anyhow::anyhow;
@@ -15,6 +16,8 @@ use sqlx::migrate::MigrateError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// Orders, their items, received Stripe events, the product catalog and the users' Stripe customers in
 /// Postgres. Cheap to clone: clones share one pool.
@@ -22,6 +25,17 @@ use std::str::FromStr;
 pub struct PgStore {
     pool: PgPool,
     optimistic_attempts: u32,
+    counts: Arc<WriteCounters>,
+}
+
+/// How many webhook events that affect orders this store (and its clones) recorded by each path, since it was
+/// created: one read and one conditional write, or the locking transaction it falls back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookWriteCounts {
+    /// Recorded (or found to be duplicates) by one read and one conditional write.
+    pub optimistic: u64,
+    /// Recorded (or found to be duplicates) by the locking transaction.
+    pub locking: u64,
 }
 
 impl PgStore {
@@ -45,7 +59,7 @@ impl PgStore {
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_lazy_with(connect);
-        Ok(Self { pool, optimistic_attempts: options.optimistic_attempts })
+        Ok(Self { pool, optimistic_attempts: options.optimistic_attempts, counts: Arc::default() })
     }
 
     /// Applies the pending migrations of [`MIGRATOR`].
@@ -56,6 +70,15 @@ impl PgStore {
             MigrateError::Execute(error) => store_error(error),
             other => StoreError::Unknown(anyhow::Error::new(other).context("database migrations failed")),
         })
+    }
+
+    /// How many webhook events each write path has recorded: a high `locking` share means events for one
+    /// order often arrive at the same moment.
+    pub fn webhook_write_counts(&self) -> WebhookWriteCounts {
+        WebhookWriteCounts {
+            optimistic: self.counts.optimistic.load(Ordering::Relaxed),
+            locking: self.counts.locking.load(Ordering::Relaxed),
+        }
     }
 
     /// The connection pool, for what the port does not cover (tests, health details).
@@ -116,7 +139,7 @@ impl OrderStore for PgStore {
         event: &ReceivedEvent,
         now: DateTime<Utc>,
     ) -> Result<RecordOutcome, StoreError> {
-        events::record_event(&self.pool, event, now, self.optimistic_attempts).await
+        events::record_event(&self.pool, event, now, self.optimistic_attempts, &self.counts).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
