@@ -55,9 +55,7 @@ pub(crate) async fn adopt_orphans(
         }
         for (id, event) in orphans {
             let event = stored_event(&id, event).map_err(StoreError::Unknown)?;
-            let effect = order.apply(&event, now);
-            tracing::info!(event_id = %event.id, order_id = %order.id, ?effect, "kept event adopted");
-            adopted.push(AppliedEvent { id: event.id, effect });
+            adopted.push(AppliedEvent::adopt(order, &event, now));
         }
         if LockSet::of_order(order) == ids {
             return Ok(Attempt::Done(adopted));

@@ -12,7 +12,7 @@ use crate::error::store_error;
 use crate::locks::LockSet;
 use crate::orders::order_columns;
 use crate::rows::{stored_event, OrderRow};
-use crate::save::outcome;
+use crate::save::{effect_json, outcome, AppliedColumns, AppliedEvent};
 use chrono::{DateTime, Utc};
 use payments_domain::{Effect, EventRefs, Order, PaymentEvent, ReceivedEvent, RecordOutcome, StoreError};
 use sqlx::postgres::PgRow;
@@ -134,7 +134,7 @@ fn found(row: &PgRow) -> Result<Option<Found>, StoreError> {
 
 /// Applies to `order` the kept events that name one of its ids, as the locking path does: all those found
 /// for its current ids, oldest first, then again for the ids they gave it, until none is left.
-fn adopt(order: &mut Order, mut kept: Vec<PaymentEvent>, now: DateTime<Utc>) -> Vec<(PaymentEvent, Effect)> {
+fn adopt(order: &mut Order, mut kept: Vec<PaymentEvent>, now: DateTime<Utc>) -> Vec<AppliedEvent> {
     let mut adopted = Vec::new();
     loop {
         let (batch, rest): (Vec<_>, Vec<_>) = kept.into_iter().partition(|event| names(order, &event.refs));
@@ -142,11 +142,7 @@ fn adopt(order: &mut Order, mut kept: Vec<PaymentEvent>, now: DateTime<Utc>) -> 
         if batch.is_empty() {
             return adopted;
         }
-        for event in batch {
-            let effect = order.apply(&event, now);
-            tracing::info!(event_id = %event.id, order_id = %order.id, ?effect, "kept event adopted");
-            adopted.push((event, effect));
-        }
+        adopted.extend(batch.iter().map(|event| AppliedEvent::adopt(order, event, now)));
     }
 }
 
@@ -164,7 +160,7 @@ struct Write<'a> {
     /// The order after applying and the row version read; `None`: keep the event.
     order: Option<(&'a Order, i64)>,
     effect: Option<&'a Effect>,
-    adopted: &'a [(PaymentEvent, Effect)],
+    adopted: &'a [AppliedEvent],
 }
 
 /// The SQLSTATE `payments_record_event` raises when the event id turns out to be known after it updated the
@@ -185,15 +181,8 @@ impl<'a> Write<'a> {
 
     async fn run(&self, pool: &PgPool, locks: LockSet) -> Result<Written, StoreError> {
         let event = &self.received.event;
-        let serialize = |effect: &Effect| {
-            serde_json::to_string(effect).map_err(|error| {
-                StoreError::Unknown(anyhow::Error::new(error).context("effect not serializable"))
-            })
-        };
-        let adopted_ids: Vec<&str> = self.adopted.iter().map(|(event, _)| event.id.as_str()).collect();
-        let adopted_outcomes: Vec<&str> = self.adopted.iter().map(|(_, effect)| outcome(effect)).collect();
-        let adopted_effects =
-            self.adopted.iter().map(|(_, effect)| serialize(effect)).collect::<Result<Vec<_>, _>>()?;
+        let AppliedColumns { ids: adopted_ids, outcomes: adopted_outcomes, effects: adopted_effects } =
+            AppliedColumns::of(self.adopted)?;
         let order = self.order.map(|(order, _)| order);
         let written = sqlx::query_scalar::<_, String>(
             "SELECT payments_record_event($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
@@ -218,7 +207,7 @@ impl<'a> Write<'a> {
         .bind(order.and_then(|order| order.payment_intent_id.as_ref().map(|id| id.as_str())))
         .bind(order.map(|order| order.updated_at))
         .bind(self.effect.map(outcome))
-        .bind(self.effect.map(serialize).transpose()?)
+        .bind(self.effect.map(effect_json).transpose()?)
         .bind(adopted_ids)
         .bind(adopted_outcomes)
         .bind(adopted_effects)

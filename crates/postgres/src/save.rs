@@ -2,7 +2,7 @@
 
 use crate::error::store_error;
 use chrono::{DateTime, Utc};
-use payments_domain::{Effect, EventId, Order, StoreError};
+use payments_domain::{Effect, EventId, Order, PaymentEvent, StoreError};
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
@@ -13,6 +13,39 @@ pub(crate) struct AppliedEvent {
     pub(crate) id: EventId,
     /// What it did.
     pub(crate) effect: Effect,
+}
+
+impl AppliedEvent {
+    /// Applies a kept `event` to `order` (in memory) and says what it did.
+    pub(crate) fn adopt(order: &mut Order, event: &PaymentEvent, now: DateTime<Utc>) -> Self {
+        let effect = order.apply(event, now);
+        tracing::info!(event_id = %event.id, order_id = %order.id, ?effect, "kept event adopted");
+        Self { id: event.id.clone(), effect }
+    }
+}
+
+/// Applied events as the `stripe_events` columns they set, one array per column.
+pub(crate) struct AppliedColumns<'a> {
+    pub(crate) ids: Vec<&'a str>,
+    pub(crate) outcomes: Vec<&'static str>,
+    /// serde_json of each effect.
+    pub(crate) effects: Vec<String>,
+}
+
+impl<'a> AppliedColumns<'a> {
+    pub(crate) fn of(events: &'a [AppliedEvent]) -> Result<Self, StoreError> {
+        Ok(Self {
+            ids: events.iter().map(|event| event.id.as_str()).collect(),
+            outcomes: events.iter().map(|event| outcome(&event.effect)).collect(),
+            effects: events.iter().map(|event| effect_json(&event.effect)).collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// serde_json of an effect, for the `stripe_events.effect` column.
+pub(crate) fn effect_json(effect: &Effect) -> Result<String, StoreError> {
+    serde_json::to_string(effect)
+        .map_err(|error| StoreError::Unknown(anyhow::Error::new(error).context("effect not serializable")))
 }
 
 /// The `stripe_events.outcome` for an effect.
@@ -33,13 +66,7 @@ pub(crate) async fn save(
     events: &[AppliedEvent],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let ids: Vec<&str> = events.iter().map(|event| event.id.as_str()).collect();
-    let outcomes: Vec<&str> = events.iter().map(|event| outcome(&event.effect)).collect();
-    let effects = events
-        .iter()
-        .map(|event| serde_json::to_string(&event.effect))
-        .collect::<Result<Vec<String>, _>>()
-        .map_err(|error| StoreError::Unknown(anyhow::Error::new(error).context("effect not serializable")))?;
+    let AppliedColumns { ids, outcomes, effects } = AppliedColumns::of(events)?;
     // A data-modifying CTE runs whether or not the outer statement reads it.
     sqlx::query(
         "WITH saved_order AS ( \

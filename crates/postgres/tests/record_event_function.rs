@@ -20,6 +20,32 @@ struct Call<'a> {
 }
 
 /// What the function returned, or the SQLSTATE it raised.
+impl<'a> Call<'a> {
+    /// Keep `event_id`, naming `session`, as an orphan.
+    fn keep(event_id: &'a str, session: &'a str) -> Self {
+        Self {
+            event_id,
+            event_session_id: Some(session),
+            order_id: None,
+            order_version: None,
+            status: "paid",
+            order_session_id: None,
+            order_payment_intent_id: None,
+            adopted: vec![],
+        }
+    }
+
+    /// Apply `event_id`, naming `session`, to `order` read at `version`: the order becomes paid.
+    fn apply(event_id: &'a str, session: &'a str, order: OrderId, version: i64) -> Self {
+        Self {
+            order_id: Some(order.as_uuid()),
+            order_version: Some(version),
+            order_session_id: Some(session),
+            ..Self::keep(event_id, session)
+        }
+    }
+}
+
 async fn call(store: &PgStore, call: Call<'_>) -> String {
     let adopted_outcomes = vec!["applied"; call.adopted.len()];
     let adopted_effects = vec![r#""recorded""#; call.adopted.len()];
@@ -84,20 +110,7 @@ async fn a_write_over_an_order_changed_since_the_read_is_stale_and_writes_nothin
     store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
     assert_ne!(version(&store, order.id).await, read, "an update gives the row a new version");
 
-    let written = call(
-        &store,
-        Call {
-            event_id: "evt_stale",
-            event_session_id: Some(session.as_str()),
-            order_id: Some(order.id.as_uuid()),
-            order_version: Some(read),
-            status: "paid",
-            order_session_id: Some(session.as_str()),
-            order_payment_intent_id: None,
-            adopted: vec![],
-        },
-    )
-    .await;
+    let written = call(&store, Call::apply("evt_stale", session.as_str(), order.id, read)).await;
     assert_eq!(written, "stale");
     assert_eq!(outcome(&store, "evt_stale").await, None);
     assert_eq!(status(&store, order.id).await, "pending");
@@ -117,14 +130,9 @@ async fn a_write_that_missed_a_kept_event_for_the_order_is_stale_and_one_that_ad
 
     let read = version(&store, order.id).await;
     let attempt = |event_id, adopted| Call {
-        event_id,
-        event_session_id: Some(session.as_str()),
-        order_id: Some(order.id.as_uuid()),
-        order_version: Some(read),
-        status: "paid",
-        order_session_id: Some(session.as_str()),
         order_payment_intent_id: Some(intent.as_str()),
         adopted,
+        ..Call::apply(event_id, session.as_str(), order.id, read)
     };
     assert_eq!(call(&store, attempt("evt_paid", vec![])).await, "stale");
     assert_eq!(outcome(&store, "evt_paid").await, None);
@@ -150,20 +158,7 @@ async fn keeping_an_event_that_an_order_now_matches_is_stale_and_writes_nothing(
     store.insert_order(&order).await.expect("insert_order");
     store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
 
-    let written = call(
-        &store,
-        Call {
-            event_id: "evt_orphan",
-            event_session_id: Some(session.as_str()),
-            order_id: None,
-            order_version: None,
-            status: "paid",
-            order_session_id: None,
-            order_payment_intent_id: None,
-            adopted: vec![],
-        },
-    )
-    .await;
+    let written = call(&store, Call::keep("evt_orphan", session.as_str())).await;
     assert_eq!(written, "stale");
     assert_eq!(outcome(&store, "evt_orphan").await, None);
 }
@@ -175,16 +170,8 @@ async fn a_known_event_id_is_a_duplicate_and_changes_nothing() {
     let session = session_id();
     store.insert_order(&order).await.expect("insert_order");
     store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
-    let attempt = |version, status| Call {
-        event_id: "evt_once",
-        event_session_id: Some(session.as_str()),
-        order_id: Some(order.id.as_uuid()),
-        order_version: Some(version),
-        status,
-        order_session_id: Some(session.as_str()),
-        order_payment_intent_id: None,
-        adopted: vec![],
-    };
+    let attempt =
+        |version, status| Call { status, ..Call::apply("evt_once", session.as_str(), order.id, version) };
 
     assert_eq!(call(&store, attempt(version(&store, order.id).await, "paid")).await, "recorded");
     let paid = version(&store, order.id).await;
@@ -197,16 +184,7 @@ async fn a_known_event_id_is_a_duplicate_and_changes_nothing() {
 #[tokio::test]
 async fn keeping_a_known_event_id_again_is_a_duplicate() {
     let store = store().await;
-    let orphan = |event_id| Call {
-        event_id,
-        event_session_id: Some("cs_test_nobody"),
-        order_id: None,
-        order_version: None,
-        status: "paid",
-        order_session_id: None,
-        order_payment_intent_id: None,
-        adopted: vec![],
-    };
+    let orphan = |event_id| Call::keep(event_id, "cs_test_nobody");
     assert_eq!(call(&store, orphan("evt_kept")).await, "recorded");
     assert_eq!(outcome(&store, "evt_kept").await.as_deref(), Some("orphaned"));
     let reading: Option<serde_json::Value> =
