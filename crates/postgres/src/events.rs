@@ -49,6 +49,7 @@ pub(crate) async fn record_event(
 /// How many events that affect orders each path has recorded (see [`crate::WebhookWriteCounts`]).
 #[derive(Debug, Default)]
 pub(crate) struct WriteCounters {
+    pub(crate) grouped: AtomicU64,
     pub(crate) optimistic: AtomicU64,
     pub(crate) locking: AtomicU64,
 }

@@ -6,6 +6,7 @@
 //! No sqlx type crosses the port: failures become [`StoreError`](payments_domain::StoreError) in `error.rs`.
 
 mod adoption;
+mod batch;
 mod catalog;
 mod checkout;
 mod customers;

@@ -52,6 +52,11 @@ impl LockSet {
         self.0.extend(other.0.iter().copied());
     }
 
+    /// True when no key is in both.
+    pub(crate) fn is_disjoint(&self, other: &LockSet) -> bool {
+        self.0.is_disjoint(&other.0)
+    }
+
     /// True when there are no keys.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -13,10 +13,19 @@ pub struct PgStoreOptions {
     /// recorded in a locking transaction instead (default 3; 0: always lock). Both are correct; the first
     /// is faster when events for one order rarely arrive at the same moment.
     pub optimistic_attempts: u32,
+    /// How many tasks write concurrent webhook events together, each taking every event queued (up to 64)
+    /// into one read and one write (default 2; 0: every event is written on its own). Events that cannot
+    /// go together (no order yet, kept events to adopt, one order twice) are written on their own anyway.
+    pub group_writers: u32,
 }
 
 impl Default for PgStoreOptions {
     fn default() -> Self {
-        Self { max_connections: 10, acquire_timeout: Duration::from_secs(3), optimistic_attempts: 3 }
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(3),
+            optimistic_attempts: 3,
+            group_writers: 2,
+        }
     }
 }

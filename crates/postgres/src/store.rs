@@ -2,9 +2,9 @@
 //! pool.
 
 use crate::error::store_error;
-use crate::events::WriteCounters;
+use crate::batch::{Batcher, Single};
 use crate::options::PgStoreOptions;
-use crate::{catalog, checkout, customers, events, orders, MIGRATOR};
+use crate::{catalog, checkout, customers, orders, MIGRATOR};
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,14 +24,19 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
-    optimistic_attempts: u32,
-    counts: Arc<WriteCounters>,
+    single: Single,
+    /// `None` when events are written one by one.
+    batcher: Option<Arc<Batcher>>,
 }
 
 /// How many webhook events that affect orders this store (and its clones) recorded by each path, since it was
-/// created: one read and one conditional write, or the locking transaction it falls back to.
+/// created: in a group write with other events, alone by one read and one conditional write, or by the
+/// locking transaction that falls back to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookWriteCounts {
+    /// Recorded (or found to be duplicates) together with other concurrent events, in one read and one
+    /// write.
+    pub grouped: u64,
     /// Recorded (or found to be duplicates) by one read and one conditional write.
     pub optimistic: u64,
     /// Recorded (or found to be duplicates) by the locking transaction.
@@ -59,7 +64,10 @@ impl PgStore {
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_lazy_with(connect);
-        Ok(Self { pool, optimistic_attempts: options.optimistic_attempts, counts: Arc::default() })
+        let single =
+            Single { pool: pool.clone(), optimistic_attempts: options.optimistic_attempts, counts: Arc::default() };
+        let batcher = (options.group_writers > 0).then(|| Arc::new(Batcher::new(options.group_writers)));
+        Ok(Self { pool, single, batcher })
     }
 
     /// Applies the pending migrations of [`MIGRATOR`].
@@ -75,9 +83,11 @@ impl PgStore {
     /// How many webhook events each write path has recorded: a high `locking` share means events for one
     /// order often arrive at the same moment.
     pub fn webhook_write_counts(&self) -> WebhookWriteCounts {
+        let counts = &self.single.counts;
         WebhookWriteCounts {
-            optimistic: self.counts.optimistic.load(Ordering::Relaxed),
-            locking: self.counts.locking.load(Ordering::Relaxed),
+            grouped: counts.grouped.load(Ordering::Relaxed),
+            optimistic: counts.optimistic.load(Ordering::Relaxed),
+            locking: counts.locking.load(Ordering::Relaxed),
         }
     }
 
@@ -139,7 +149,10 @@ impl OrderStore for PgStore {
         event: &ReceivedEvent,
         now: DateTime<Utc>,
     ) -> Result<RecordOutcome, StoreError> {
-        events::record_event(&self.pool, event, now, self.optimistic_attempts, &self.counts).await
+        match &self.batcher {
+            Some(batcher) if event.event.kind.affects_orders() => batcher.record(&self.single, event, now).await,
+            _ => self.single.record(event, now).await,
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
