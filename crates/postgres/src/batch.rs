@@ -38,7 +38,11 @@ pub(crate) struct Single {
 }
 
 impl Single {
-    pub(crate) async fn record(&self, received: &ReceivedEvent, now: DateTime<Utc>) -> Result<RecordOutcome, StoreError> {
+    pub(crate) async fn record(
+        &self,
+        received: &ReceivedEvent,
+        now: DateTime<Utc>,
+    ) -> Result<RecordOutcome, StoreError> {
         events::record_event(&self.pool, received, now, self.optimistic_attempts, &self.counts).await
     }
 }
@@ -154,6 +158,7 @@ async fn write_group(single: &Single, group: Vec<Request>) {
     if !members.is_empty() {
         match write(&single.pool, &members, &held).await {
             Ok(answers) => {
+                single.counts.group_writes.fetch_add(1, Ordering::Relaxed);
                 for ((request, applied), answer) in members.into_iter().zip(answers) {
                     let outcome = match answer {
                         Answer::Recorded => RecordOutcome::Applied {
@@ -199,13 +204,17 @@ enum Answer {
 }
 
 /// One call of `payments_record_events` for `members`, holding `locks` (all of theirs).
-async fn write(pool: &PgPool, members: &[(Request, Applied)], locks: &LockSet) -> Result<Vec<Answer>, StoreError> {
+async fn write(
+    pool: &PgPool,
+    members: &[(Request, Applied)],
+    locks: &LockSet,
+) -> Result<Vec<Answer>, StoreError> {
     let events = || members.iter().map(|(request, _)| &request.received);
     let orders = || members.iter().map(|(_, applied)| &applied.order);
-    let facts = orders()
-        .map(|order| serde_json::to_string(&order.facts))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| StoreError::Unknown(anyhow::Error::new(error).context("order facts not serializable")))?;
+    let facts =
+        orders().map(|order| serde_json::to_string(&order.facts)).collect::<Result<Vec<_>, _>>().map_err(
+            |error| StoreError::Unknown(anyhow::Error::new(error).context("order facts not serializable")),
+        )?;
     let effects =
         members.iter().map(|(_, applied)| effect_json(&applied.effect)).collect::<Result<Vec<_>, _>>()?;
     let answers = sqlx::query_scalar::<_, Vec<String>>(

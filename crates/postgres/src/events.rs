@@ -50,6 +50,7 @@ pub(crate) async fn record_event(
 #[derive(Debug, Default)]
 pub(crate) struct WriteCounters {
     pub(crate) grouped: AtomicU64,
+    pub(crate) group_writes: AtomicU64,
     pub(crate) optimistic: AtomicU64,
     pub(crate) locking: AtomicU64,
 }

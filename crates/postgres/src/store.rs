@@ -1,8 +1,8 @@
 //! [`PgStore`]: the [`OrderStore`], [`CatalogStore`] and [`CustomerStore`] ports on a Postgres connection
 //! pool.
 
-use crate::error::store_error;
 use crate::batch::{Batcher, Single};
+use crate::error::store_error;
 use crate::options::PgStoreOptions;
 use crate::{catalog, checkout, customers, orders, MIGRATOR};
 use anyhow::anyhow;
@@ -37,6 +37,8 @@ pub struct WebhookWriteCounts {
     /// Recorded (or found to be duplicates) together with other concurrent events, in one read and one
     /// write.
     pub grouped: u64,
+    /// How many group writes carried those (fewer than `grouped` when events arrive together).
+    pub group_writes: u64,
     /// Recorded (or found to be duplicates) by one read and one conditional write.
     pub optimistic: u64,
     /// Recorded (or found to be duplicates) by the locking transaction.
@@ -64,8 +66,11 @@ impl PgStore {
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_lazy_with(connect);
-        let single =
-            Single { pool: pool.clone(), optimistic_attempts: options.optimistic_attempts, counts: Arc::default() };
+        let single = Single {
+            pool: pool.clone(),
+            optimistic_attempts: options.optimistic_attempts,
+            counts: Arc::default(),
+        };
         let batcher = (options.group_writers > 0).then(|| Arc::new(Batcher::new(options.group_writers)));
         Ok(Self { pool, single, batcher })
     }
@@ -86,6 +91,7 @@ impl PgStore {
         let counts = &self.single.counts;
         WebhookWriteCounts {
             grouped: counts.grouped.load(Ordering::Relaxed),
+            group_writes: counts.group_writes.load(Ordering::Relaxed),
             optimistic: counts.optimistic.load(Ordering::Relaxed),
             locking: counts.locking.load(Ordering::Relaxed),
         }
@@ -150,7 +156,9 @@ impl OrderStore for PgStore {
         now: DateTime<Utc>,
     ) -> Result<RecordOutcome, StoreError> {
         match &self.batcher {
-            Some(batcher) if event.event.kind.affects_orders() => batcher.record(&self.single, event, now).await,
+            Some(batcher) if event.event.kind.affects_orders() => {
+                batcher.record(&self.single, event, now).await
+            }
             _ => self.single.record(event, now).await,
         }
     }

@@ -1,6 +1,7 @@
-//! The storage contract (`payments-store-contract`) on a fresh Postgres database per test, twice: with the
-//! default options (webhook events written optimistically, falling back to the locking transaction), and
-//! with the locking transaction only.
+//! The storage contract (`payments-store-contract`) on a fresh Postgres database per test, three times: with
+//! the default options (concurrent webhook events written together, the rest optimistically one by one,
+//! falling back to the locking transaction), with events written one by one, and with the locking
+//! transaction only.
 
 use async_trait::async_trait;
 use payments_domain::{CatalogStore, CustomerStore, EventId, OrderId, OrderStore, UserId};
@@ -15,11 +16,20 @@ trait Mode {
 }
 
 /// The defaults.
+struct Grouped;
+
+impl Mode for Grouped {
+    fn options() -> PgStoreOptions {
+        PgStoreOptions::default()
+    }
+}
+
+/// Every webhook event on its own: one read and one conditional write, else the locking transaction.
 struct Optimistic;
 
 impl Mode for Optimistic {
     fn options() -> PgStoreOptions {
-        PgStoreOptions::default()
+        PgStoreOptions { group_writers: 0, ..PgStoreOptions::default() }
     }
 }
 
@@ -28,7 +38,7 @@ struct Locking;
 
 impl Mode for Locking {
     fn options() -> PgStoreOptions {
-        PgStoreOptions { optimistic_attempts: 0, ..PgStoreOptions::default() }
+        PgStoreOptions { group_writers: 0, optimistic_attempts: 0, ..PgStoreOptions::default() }
     }
 }
 
@@ -81,6 +91,10 @@ impl<M: Mode + Send + Sync + 'static> Harness for Postgres<M> {
             .await
             .expect("customers is readable")
     }
+}
+
+mod grouped {
+    payments_store_contract::store_contract_tests!(super::Postgres<super::Grouped>);
 }
 
 mod optimistic {

@@ -1,5 +1,6 @@
-//! `payments_record_event`, the webhook's conditional write (migrations/postgres/0003), called directly: it
-//! writes only while what the caller read still holds, and otherwise writes nothing.
+//! `payments_record_event`, the webhook's conditional write (migrations/postgres/0003), and
+//! `payments_record_events`, the same for a group of events (0004), called directly: they write only while
+//! what the caller read still holds, and otherwise write nothing.
 
 use payments_domain::{OrderId, OrderStore};
 use payments_postgres::test_support::fresh_database;
@@ -194,4 +195,171 @@ async fn keeping_a_known_event_id_again_is_a_duplicate() {
             .expect("stripe_events is readable");
     assert_eq!(reading, Some(serde_json::json!({})), "a kept event keeps its domain reading");
     assert_eq!(call(&store, orphan("evt_kept")).await, "duplicate");
+}
+
+/// One element of a `payments_record_events` call: `event_id`, naming `session`, applied to `order` read at
+/// `version`; the order becomes `status` and has the payment intent `intent`.
+struct Member<'a> {
+    event_id: &'a str,
+    session: &'a str,
+    order: OrderId,
+    version: i64,
+    status: &'a str,
+    intent: Option<&'a str>,
+}
+
+impl<'a> Member<'a> {
+    fn paid(event_id: &'a str, session: &'a str, order: OrderId, version: i64) -> Self {
+        Self { event_id, session, order, version, status: "paid", intent: None }
+    }
+}
+
+/// Calls `payments_record_events` for `members` on `conn`: its answers, or the SQLSTATE it raised.
+async fn call_group(conn: &mut sqlx::PgConnection, members: &[Member<'_>]) -> Result<Vec<String>, String> {
+    let n = members.len();
+    let mut keys: Vec<i64> = (0..).take(n).collect();
+    keys.sort_unstable();
+    sqlx::query_scalar(
+        "SELECT payments_record_events($1, $2, $3, $4, $5, $6, $7, $3, $8, $5, $9, $10, $11, $12, $6, $13, $3, \
+                                       $14, $15)",
+    )
+    .bind(members.iter().map(|member| member.event_id).collect::<Vec<_>>())
+    .bind(vec!["checkout.session.completed"; n])
+    .bind(vec![now(); n])
+    .bind(vec!["{}"; n])
+    .bind(members.iter().map(|member| member.order.as_uuid()).collect::<Vec<_>>())
+    .bind(members.iter().map(|member| member.session).collect::<Vec<_>>())
+    .bind(vec![None::<&str>; n])
+    .bind(keys)
+    .bind(members.iter().map(|member| member.version).collect::<Vec<_>>())
+    .bind(members.iter().map(|member| member.status).collect::<Vec<_>>())
+    .bind(vec![None::<&str>; n])
+    .bind(vec!["{}"; n])
+    .bind(members.iter().map(|member| member.intent).collect::<Vec<_>>())
+    .bind(vec!["applied"; n])
+    .bind(vec![r#""recorded""#; n])
+    .fetch_one(conn)
+    .await
+    .map_err(|error| match error {
+        sqlx::Error::Database(error) => format!("SQLSTATE {}", error.code().unwrap_or_default()),
+        other => panic!("payments_record_events did not run: {other}"),
+    })
+}
+
+/// Two pending orders, each with its Checkout Session.
+async fn two_orders(store: &PgStore) -> [(OrderId, String); 2] {
+    let mut made = Vec::new();
+    for _ in 0..2 {
+        let (order, session) = (order(), session_id());
+        store.insert_order(&order).await.expect("insert_order");
+        store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+        made.push((order.id, session.as_str().to_owned()));
+    }
+    made.try_into().expect("two orders")
+}
+
+async fn group(store: &PgStore, members: &[Member<'_>]) -> Result<Vec<String>, String> {
+    let mut conn = store.pool().acquire().await.expect("a connection");
+    call_group(&mut conn, members).await
+}
+
+#[tokio::test]
+async fn a_group_records_each_event_whose_order_is_unchanged_and_nothing_for_a_stale_one() {
+    let store = store().await;
+    let [(a, session_a), (b, session_b)] = two_orders(&store).await;
+    let (read_a, read_b) = (version(&store, a).await, version(&store, b).await);
+    sqlx::query("UPDATE orders SET updated_at = now() WHERE id = $1")
+        .bind(b.as_uuid())
+        .execute(store.pool())
+        .await
+        .expect("orders is writable");
+
+    let members =
+        [Member::paid("evt_a", &session_a, a, read_a), Member::paid("evt_b", &session_b, b, read_b)];
+    assert_eq!(group(&store, &members).await, Ok(vec!["recorded".to_owned(), "stale".to_owned()]));
+    assert_eq!(
+        (status(&store, a).await, outcome(&store, "evt_a").await.as_deref()),
+        ("paid".into(), Some("applied"))
+    );
+    assert_eq!((status(&store, b).await, outcome(&store, "evt_b").await), ("pending".into(), None));
+}
+
+#[tokio::test]
+async fn a_group_answers_duplicate_for_an_event_recorded_since_the_read_and_writes_nothing_for_it() {
+    let store = store().await;
+    let [(a, session_a), (b, session_b)] = two_orders(&store).await;
+    let read_a = version(&store, a).await;
+    assert_eq!(
+        group(&store, &[Member::paid("evt_a", &session_a, a, read_a)]).await,
+        Ok(vec!["recorded".into()])
+    );
+
+    let paid_a = version(&store, a).await;
+    let again = Member { status: "failed", ..Member::paid("evt_a", &session_a, a, paid_a) };
+    let members = [again, Member::paid("evt_b", &session_b, b, version(&store, b).await)];
+    assert_eq!(group(&store, &members).await, Ok(vec!["duplicate".to_owned(), "recorded".to_owned()]));
+    assert_eq!((status(&store, a).await, version(&store, a).await), ("paid".into(), paid_a));
+    assert_eq!(status(&store, b).await, "paid");
+}
+
+#[tokio::test]
+async fn a_group_member_that_missed_a_kept_event_for_its_order_is_stale() {
+    let store = store().await;
+    let [(a, session_a), (b, session_b)] = two_orders(&store).await;
+    let intent = payment_intent_id();
+    let kept = refunded(&intent, usd(4900));
+    store.record_event(&kept, now()).await.expect("the refund is kept");
+
+    let missed = Member {
+        intent: Some(intent.as_str()),
+        ..Member::paid("evt_a", &session_a, a, version(&store, a).await)
+    };
+    let members = [missed, Member::paid("evt_b", &session_b, b, version(&store, b).await)];
+    assert_eq!(group(&store, &members).await, Ok(vec!["stale".to_owned(), "recorded".to_owned()]));
+    assert_eq!((status(&store, a).await, outcome(&store, "evt_a").await), ("pending".into(), None));
+    assert_eq!(outcome(&store, kept.event.id.as_str()).await.as_deref(), Some("orphaned"));
+}
+
+#[tokio::test]
+async fn an_event_committed_elsewhere_while_the_group_wrote_undoes_the_whole_group() {
+    let store = store().await;
+    let [(a, session_a), (b, session_b)] = two_orders(&store).await;
+    let (read_a, read_b) = (version(&store, a).await, version(&store, b).await);
+    // Another transaction has inserted evt_race but not committed: the group's check cannot see it.
+    let mut other = store.pool().begin().await.expect("a transaction");
+    sqlx::query(
+        "INSERT INTO stripe_events (id, type, created_at, payload, event, outcome, received_at) \
+         VALUES ('evt_race', 'checkout.session.completed', now(), '{}', '{}', 'orphaned', now())",
+    )
+    .execute(&mut *other)
+    .await
+    .expect("stripe_events is writable");
+
+    let mut conn = store.pool().acquire().await.expect("a connection");
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *conn).await.expect("a pid");
+    let write = tokio::spawn(async move {
+        let members =
+            [Member::paid("evt_race", &session_a, a, read_a), Member::paid("evt_b", &session_b, b, read_b)];
+        call_group(&mut conn, &members).await
+    });
+    // The group waits on evt_race's unique key once it has written both orders.
+    loop {
+        let waiting: bool =
+            sqlx::query_scalar("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1")
+                .bind(pid)
+                .fetch_optional(store.pool())
+                .await
+                .expect("pg_stat_activity is readable")
+                .flatten()
+                .unwrap_or(false);
+        if waiting {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    other.commit().await.expect("the other transaction commits");
+
+    assert_eq!(write.await.expect("the call ran"), Err("SQLSTATE PY001".to_owned()));
+    assert_eq!((status(&store, a).await, status(&store, b).await), ("pending".into(), "pending".into()));
+    assert_eq!(outcome(&store, "evt_b").await, None);
 }

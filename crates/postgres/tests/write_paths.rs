@@ -1,7 +1,9 @@
-//! Which path records a webhook event: one read and one conditional write when nothing races it (kept events
-//! included), the locking transaction when the store is told to skip the first. The storage contract runs on
-//! both paths and passes through the fallback either way; these tests pin down that the fast path is taken.
+//! Which path records a webhook event: together with the other events delivered at the same moment (the
+//! default), else one read and one conditional write when nothing races it (kept events included), else the
+//! locking transaction. The storage contract runs on all three and passes through the fallbacks either way;
+//! these tests pin down that the fast paths are taken.
 
+use futures::future::join_all;
 use payments_domain::{OrderStatus, OrderStore, ReceivedEvent, RecordOutcome};
 use payments_postgres::test_support::fresh_database;
 use payments_postgres::{PgStore, PgStoreOptions, WebhookWriteCounts};
@@ -23,12 +25,17 @@ async fn order_and_payment(store: &PgStore) -> ReceivedEvent {
 }
 
 fn counts(optimistic: u64, locking: u64) -> WebhookWriteCounts {
-    WebhookWriteCounts { optimistic, locking }
+    WebhookWriteCounts { grouped: 0, group_writes: 0, optimistic, locking }
+}
+
+/// Every event written on its own.
+fn one_by_one() -> PgStoreOptions {
+    PgStoreOptions { group_writers: 0, ..PgStoreOptions::default() }
 }
 
 #[tokio::test]
 async fn an_event_nothing_races_is_recorded_and_deduplicated_by_one_read_and_one_write() {
-    let store = store(PgStoreOptions::default()).await;
+    let store = store(one_by_one()).await;
     let paid = order_and_payment(&store).await;
 
     let recorded = store.record_event(&paid, now()).await.expect("record_event");
@@ -40,7 +47,7 @@ async fn an_event_nothing_races_is_recorded_and_deduplicated_by_one_read_and_one
 
 #[tokio::test]
 async fn a_kept_event_is_kept_and_later_adopted_by_one_read_and_one_write() {
-    let store = store(PgStoreOptions::default()).await;
+    let store = store(one_by_one()).await;
     let order = order();
     let (session, intent) = (session_id(), payment_intent_id());
     store.insert_order(&order).await.expect("insert_order");
@@ -58,7 +65,7 @@ async fn a_kept_event_is_kept_and_later_adopted_by_one_read_and_one_write() {
 
 #[tokio::test]
 async fn without_optimistic_attempts_every_event_takes_the_locking_transaction() {
-    let store = store(PgStoreOptions { optimistic_attempts: 0, ..PgStoreOptions::default() }).await;
+    let store = store(PgStoreOptions { optimistic_attempts: 0, ..one_by_one() }).await;
     let paid = order_and_payment(&store).await;
 
     let recorded = store.record_event(&paid, now()).await.expect("record_event");
@@ -72,4 +79,56 @@ async fn without_optimistic_attempts_every_event_takes_the_locking_transaction()
             .await
             .expect("stripe_events is readable");
     assert_eq!(reading, None);
+}
+
+#[tokio::test]
+async fn events_delivered_at_the_same_moment_are_written_together_and_deduplicated_together() {
+    let store = store(PgStoreOptions::default()).await;
+    let mut events = Vec::new();
+    for _ in 0..20 {
+        events.push(order_and_payment(&store).await);
+    }
+
+    let recorded = join_all(events.iter().map(|event| store.record_event(event, now()))).await;
+    for outcome in recorded {
+        let outcome = outcome.expect("record_event");
+        assert!(matches!(outcome, RecordOutcome::Applied { adopted: 0, .. }), "{outcome:?}");
+    }
+    let counts = store.webhook_write_counts();
+    assert_eq!((counts.grouped, counts.optimistic, counts.locking), (20, 0, 0));
+    assert!(counts.group_writes < 20, "20 events in {} writes", counts.group_writes);
+    let paid = store.list_orders(100).await.expect("list_orders");
+    assert!(paid.iter().all(|order| order.status == OrderStatus::Paid), "{paid:?}");
+
+    let again = join_all(events.iter().map(|event| store.record_event(event, now()))).await;
+    assert!(again.into_iter().all(|outcome| outcome.expect("record_event") == RecordOutcome::Duplicate));
+    assert_eq!(store.webhook_write_counts().grouped, 40);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE outcome = 'applied'")
+        .fetch_one(store.pool())
+        .await
+        .expect("stripe_events is readable");
+    assert_eq!(stored, 20);
+}
+
+#[tokio::test]
+async fn events_for_one_order_delivered_together_are_all_applied() {
+    let store = store(PgStoreOptions::default()).await;
+    let paid = order_and_payment(&store).await;
+    let order_id = paid.event.refs.order_id.expect("the payment names its order");
+    let intent = paid.event.refs.payment_intent_id.clone().expect("the payment names its payment intent");
+    // In full: the fixtures' orders are all of one amount.
+    let refund = refunded(&intent, order().amount);
+
+    let (first, second) = tokio::join!(store.record_event(&paid, now()), store.record_event(&refund, now()));
+    let (first, second) = (first.expect("record_event"), second.expect("record_event"));
+    assert!(matches!(first, RecordOutcome::Applied { .. }), "{first:?}");
+    // The refund names only the payment intent, which the order learns from the payment: kept, or applied.
+    assert!(matches!(second, RecordOutcome::Applied { .. } | RecordOutcome::Orphaned), "{second:?}");
+    let status = store.find_order(order_id).await.expect("find_order").expect("the order").status;
+    assert_eq!(status, OrderStatus::Refunded);
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE outcome = 'applied'")
+        .fetch_one(store.pool())
+        .await
+        .expect("stripe_events is readable");
+    assert_eq!(applied, 2);
 }
