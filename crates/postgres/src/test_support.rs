@@ -55,3 +55,27 @@ pub async fn fresh_database() -> String {
     pool.close().await;
     database.to_url_lossy().to_string()
 }
+
+/// Waits until a connection to the database of `pool` other than the one asking waits for a lock (a row, a
+/// unique key, an advisory lock), checking every 10 ms.
+///
+/// # Panics
+/// When the database cannot be queried, or after 10 s without such a wait.
+pub async fn wait_for_a_lock_wait(pool: &sqlx::PgPool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+                            WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                              AND wait_event_type = 'Lock')",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|error| panic!("pg_stat_activity is unreadable: {error}"));
+        if waiting {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "no connection waited for a lock within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}

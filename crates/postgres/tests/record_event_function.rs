@@ -3,7 +3,7 @@
 //! what the caller read still holds, and otherwise write nothing.
 
 use payments_domain::{OrderId, OrderStore};
-use payments_postgres::test_support::fresh_database;
+use payments_postgres::test_support::{fresh_database, wait_for_a_lock_wait};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_store_contract::fixtures::{now, order, payment_intent_id, refunded, session_id, usd};
 use uuid::Uuid;
@@ -336,27 +336,13 @@ async fn an_event_committed_elsewhere_while_the_group_wrote_undoes_the_whole_gro
     .expect("stripe_events is writable");
 
     let mut conn = store.pool().acquire().await.expect("a connection");
-    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(&mut *conn).await.expect("a pid");
     let write = tokio::spawn(async move {
         let members =
             [Member::paid("evt_race", &session_a, a, read_a), Member::paid("evt_b", &session_b, b, read_b)];
         call_group(&mut conn, &members).await
     });
     // The group waits on evt_race's unique key once it has written both orders.
-    loop {
-        let waiting: bool =
-            sqlx::query_scalar("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1")
-                .bind(pid)
-                .fetch_optional(store.pool())
-                .await
-                .expect("pg_stat_activity is readable")
-                .flatten()
-                .unwrap_or(false);
-        if waiting {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    wait_for_a_lock_wait(store.pool()).await;
     other.commit().await.expect("the other transaction commits");
 
     assert_eq!(write.await.expect("the call ran"), Err("SQLSTATE PY001".to_owned()));

@@ -5,7 +5,7 @@
 
 use futures::future::join_all;
 use payments_domain::{OrderStatus, OrderStore, ReceivedEvent, RecordOutcome};
-use payments_postgres::test_support::fresh_database;
+use payments_postgres::test_support::{fresh_database, wait_for_a_lock_wait};
 use payments_postgres::{PgStore, PgStoreOptions, WebhookWriteCounts};
 use payments_store_contract::fixtures::{
     now, order, payment_intent_id, refs, refunded, session_id, session_paid,
@@ -131,4 +131,42 @@ async fn events_for_one_order_delivered_together_are_all_applied() {
         .await
         .expect("stripe_events is readable");
     assert_eq!(applied, 2);
+}
+
+#[tokio::test]
+async fn when_a_group_write_is_undone_each_of_its_events_is_written_on_its_own() {
+    let store = store(PgStoreOptions::default()).await;
+    let (first, second) = (order_and_payment(&store).await, order_and_payment(&store).await);
+    // Another transaction has inserted the first event's id but not committed: the group's read and its check
+    // cannot see it, so the group writes both orders, then waits on that id's unique key.
+    let mut other = store.pool().begin().await.expect("a transaction");
+    sqlx::query(
+        "INSERT INTO stripe_events (id, type, created_at, payload, event, outcome, received_at) \
+         VALUES ($1, 'checkout.session.completed', now(), '{}', '{}', 'orphaned', now())",
+    )
+    .bind(first.event.id.as_str())
+    .execute(&mut *other)
+    .await
+    .expect("stripe_events is writable");
+
+    let recording = {
+        let store = store.clone();
+        let (first, second) = (first.clone(), second.clone());
+        tokio::spawn(async move {
+            tokio::join!(store.record_event(&first, now()), store.record_event(&second, now()))
+        })
+    };
+    wait_for_a_lock_wait(store.pool()).await;
+    other.commit().await.expect("the other transaction commits");
+
+    let (first_outcome, second_outcome) = recording.await.expect("recording ran");
+    assert_eq!(first_outcome.expect("record_event"), RecordOutcome::Duplicate);
+    let second_outcome = second_outcome.expect("record_event");
+    assert!(matches!(second_outcome, RecordOutcome::Applied { .. }), "{second_outcome:?}");
+    // Undone as a group, then each read and written on its own.
+    assert_eq!(store.webhook_write_counts(), counts(2, 0));
+    let paid = |event: &ReceivedEvent| event.event.refs.order_id.expect("the payment names its order");
+    let first_status = store.find_order(paid(&first)).await.expect("find_order").expect("the order").status;
+    let second_status = store.find_order(paid(&second)).await.expect("find_order").expect("the order").status;
+    assert_eq!((first_status, second_status), (OrderStatus::Pending, OrderStatus::Paid));
 }
