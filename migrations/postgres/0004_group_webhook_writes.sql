@@ -97,3 +97,11 @@ BEGIN
     RETURN answers;
 END
 $$;
+
+-- The same for the one-event write: its lookups all have indexes too.
+ALTER FUNCTION payments_record_event(text, text, timestamptz, jsonb, jsonb, uuid, text, text, timestamptz, bigint[],
+                                     uuid, bigint, text, text, jsonb, text, text, timestamptz, text, jsonb, text[],
+                                     text[], text[])
+    SET enable_seqscan = off
+    SET enable_hashjoin = off
+    SET enable_mergejoin = off;

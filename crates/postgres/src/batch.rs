@@ -149,7 +149,7 @@ async fn write_group(single: &Single, group: Vec<Request>) {
                     && ids.insert(request.received.event.id.as_str().to_owned()) =>
             {
                 held.extend(&applied.locks);
-                members.push((request, applied));
+                members.push((request, *applied));
             }
             _ => rest.push(request),
         }

@@ -62,7 +62,7 @@ pub(crate) enum Read {
     /// No order matches the event's ids.
     NoOrder,
     /// The order it names.
-    Order(Found),
+    Order(Box<Found>),
 }
 
 /// What the read found for an event that is not a duplicate.
@@ -101,7 +101,7 @@ pub(crate) enum Plan {
     /// No order yet: keep the event.
     Orphan,
     /// Write the order and record the event as applied to it.
-    Apply(Applied),
+    Apply(Box<Applied>),
     /// The kept events lead to ids the read did not search: only the locking path handles this.
     Unsupported,
 }
@@ -126,7 +126,7 @@ pub(crate) fn plan(received: &ReceivedEvent, read: Read, now: DateTime<Utc>) -> 
     let Found { mut order, version, kept } = match read {
         Read::Duplicate => return Plan::Duplicate,
         Read::NoOrder => return Plan::Orphan,
-        Read::Order(found) => found,
+        Read::Order(found) => *found,
     };
     // What the read searched kept events by: the order's ids, or the event's where the order has none.
     let searched_session = order.checkout_session_id.clone().or_else(|| refs.session_id.clone());
@@ -141,7 +141,7 @@ pub(crate) fn plan(received: &ReceivedEvent, read: Read, now: DateTime<Utc>) -> 
     }
     let mut locks = LockSet::of_event(refs);
     locks.extend(&LockSet::of_order(&order));
-    Plan::Apply(Applied { order, version, effect, adopted, locks })
+    Plan::Apply(Box::new(Applied { order, version, effect, adopted, locks }))
 }
 
 /// One optimistic attempt at recording and applying `received` (an event that affects orders).
@@ -166,7 +166,7 @@ pub(crate) async fn attempt(
                 Written::Stale => Attempt::Stale,
             });
         }
-        Plan::Apply(applied) => applied,
+        Plan::Apply(applied) => *applied,
     };
     let Applied { order, version, effect, adopted, locks } = applied;
     let write =
@@ -198,7 +198,7 @@ fn read_row(row: &PgRow) -> Result<Read, StoreError> {
         .map(|(id, event)| stored_event(&id, event))
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(StoreError::Unknown)?;
-    Ok(Read::Order(Found { order, version, kept }))
+    Ok(Read::Order(Box::new(Found { order, version, kept })))
 }
 
 /// Applies to `order` the kept events that name one of its ids, as the locking path does: all those found
