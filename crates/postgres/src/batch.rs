@@ -21,7 +21,6 @@ use crate::save::{effect_json, outcome};
 use chrono::{DateTime, Utc};
 use payments_domain::{ReceivedEvent, RecordOutcome, StoreError};
 use sqlx::PgPool;
-use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot, Mutex};
@@ -136,18 +135,15 @@ async fn write_group(single: &Single, group: Vec<Request>) {
     let mut members: Vec<(Request, Applied)> = Vec::new();
     let mut rest = Vec::new();
     let mut held = LockSet::default();
-    let mut ids = HashSet::new();
     for (request, read) in group.into_iter().zip(reads) {
         match optimistic::plan(&request.received, read, request.now) {
             Plan::Duplicate => {
                 single.counts.grouped.fetch_add(1, Ordering::Relaxed);
                 request.answer(Ok(RecordOutcome::Duplicate));
             }
-            Plan::Apply(applied)
-                if applied.adopted.is_empty()
-                    && applied.locks.is_disjoint(&held)
-                    && ids.insert(request.received.event.id.as_str().to_owned()) =>
-            {
+            // An order's keys include its id, so two events for one order (two deliveries of one event
+            // among them) never share a group: the second would only find the order changed (stale).
+            Plan::Apply(applied) if applied.adopted.is_empty() && applied.locks.is_disjoint(&held) => {
                 held.extend(&applied.locks);
                 members.push((request, *applied));
             }

@@ -134,6 +134,39 @@ async fn events_for_one_order_delivered_together_are_all_applied() {
 }
 
 #[tokio::test]
+async fn two_events_for_one_order_delivered_together_are_applied_one_after_the_other() {
+    let store = store(PgStoreOptions::default()).await;
+    let paid = order_and_payment(&store).await;
+    let order_id = paid.event.refs.order_id.expect("the payment names its order");
+    let intent = paid.event.refs.payment_intent_id.clone().expect("the payment names its payment intent");
+    // The order knows its payment intent already, so the refund finds it too: both read the pending order.
+    sqlx::query("UPDATE orders SET payment_intent_id = $2 WHERE id = $1")
+        .bind(order_id.as_uuid())
+        .bind(intent.as_str())
+        .execute(store.pool())
+        .await
+        .expect("orders is writable");
+    let refund = refunded(&intent, order().amount);
+
+    let (refunded, paid) = tokio::join!(store.record_event(&refund, now()), store.record_event(&paid, now()));
+    for outcome in [refunded.expect("record_event"), paid.expect("record_event")] {
+        assert!(matches!(outcome, RecordOutcome::Applied { .. }), "{outcome:?}");
+    }
+    // One was written in a group; the other, for the same order, was read again after it and written alone.
+    assert_eq!(
+        store.webhook_write_counts(),
+        WebhookWriteCounts { grouped: 1, group_writes: 1, ..counts(1, 0) }
+    );
+    let status = store.find_order(order_id).await.expect("find_order").expect("the order").status;
+    assert_eq!(status, OrderStatus::Refunded);
+    let outcomes: Vec<String> = sqlx::query_scalar("SELECT outcome FROM stripe_events ORDER BY outcome")
+        .fetch_all(store.pool())
+        .await
+        .expect("stripe_events is readable");
+    assert_eq!(outcomes, ["applied", "applied"]);
+}
+
+#[tokio::test]
 async fn when_a_group_write_is_undone_each_of_its_events_is_written_on_its_own() {
     let store = store(PgStoreOptions::default()).await;
     let (first, second) = (order_and_payment(&store).await, order_and_payment(&store).await);
