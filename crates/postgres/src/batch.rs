@@ -1,7 +1,7 @@
 //! Concurrent webhook deliveries written together: one read and one write for a group of events, so the
 //! per-statement and per-commit costs are paid once per group rather than once per event.
 //!
-//! `record_event` hands each event that affects orders to a queue and waits for its answer. A few worker
+//! `record_event` hands each event that affects orders to a queue and waits for its answer. Worker
 //! tasks each take every event queued (up to [`MAX_GROUP`]), read what they all need in one query
 //! (`optimistic::read`), apply each in memory (`optimistic::plan`), and write in one call of
 //! `payments_record_events` (migrations/postgres/0004) the events that can go together: order found, no kept
