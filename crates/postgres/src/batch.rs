@@ -8,15 +8,15 @@
 //! event adopted, no lock key shared with another event of the group. An event is answered only after the
 //! write that records it has committed.
 //!
-//! Everything else takes the path an event takes on its own (`events::record_event`): events without an
+//! Everything else takes the path an event takes on its own (`events::Single`): events without an
 //! order, events that adopt kept ones, events sharing an order with an earlier one in the group, events whose
 //! order changed between read and write, and every event of a group whose read or write failed. That path is
 //! correct whatever runs beside it; the group only saves work when nothing races it.
 
 use crate::error::store_error;
-use crate::events::{self, WriteCounters};
+use crate::events::Single;
 use crate::locks::LockSet;
-use crate::optimistic::{self, Applied, Plan, DUPLICATE_AFTER_UPDATE};
+use crate::optimistic::{self, Applied, Plan, Written, DUPLICATE_AFTER_UPDATE};
 use crate::save::{effect_json, outcome};
 use chrono::{DateTime, Utc};
 use payments_domain::{ReceivedEvent, RecordOutcome, StoreError};
@@ -27,24 +27,6 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 /// Most events written together.
 const MAX_GROUP: usize = 64;
-
-/// How an event is written on its own: the pool, the optimistic attempts, the counters.
-#[derive(Debug, Clone)]
-pub(crate) struct Single {
-    pub(crate) pool: PgPool,
-    pub(crate) optimistic_attempts: u32,
-    pub(crate) counts: Arc<WriteCounters>,
-}
-
-impl Single {
-    pub(crate) async fn record(
-        &self,
-        received: &ReceivedEvent,
-        now: DateTime<Utc>,
-    ) -> Result<RecordOutcome, StoreError> {
-        events::record_event(&self.pool, received, now, self.optimistic_attempts, &self.counts).await
-    }
-}
 
 /// The queue of events waiting to be written, and its workers (started on first use, on the runtime of
 /// that first caller; they stop when every clone of the store is gone).
@@ -123,8 +105,7 @@ async fn work(receiver: Arc<Mutex<mpsc::UnboundedReceiver<Request>>>, single: Si
 /// Writes `group` together where it can, and hands the rest to the single path.
 async fn write_group(single: &Single, group: Vec<Request>) {
     let received: Vec<&ReceivedEvent> = group.iter().map(|request| &request.received).collect();
-    let reads = optimistic::read(&single.pool, &received).await;
-    let reads = match reads {
+    let reads = match optimistic::read(&single.pool, &received).await {
         Ok(reads) => reads,
         Err(error) => {
             tracing::debug!(%error, "group read failed; writing each event on its own");
@@ -157,13 +138,13 @@ async fn write_group(single: &Single, group: Vec<Request>) {
                 single.counts.group_writes.fetch_add(1, Ordering::Relaxed);
                 for ((request, applied), answer) in members.into_iter().zip(answers) {
                     let outcome = match answer {
-                        Answer::Recorded => RecordOutcome::Applied {
+                        Written::Recorded => RecordOutcome::Applied {
                             order_id: applied.order.id,
                             effect: applied.effect,
                             adopted: 0,
                         },
-                        Answer::Duplicate => RecordOutcome::Duplicate,
-                        Answer::Stale => {
+                        Written::Duplicate => RecordOutcome::Duplicate,
+                        Written::Stale => {
                             rest.push(request);
                             continue;
                         }
@@ -192,19 +173,12 @@ fn alone(single: &Single, requests: Vec<Request>) {
     }
 }
 
-/// What `payments_record_events` did with one event.
-enum Answer {
-    Recorded,
-    Duplicate,
-    Stale,
-}
-
 /// One call of `payments_record_events` for `members`, holding `locks` (all of theirs).
 async fn write(
     pool: &PgPool,
     members: &[(Request, Applied)],
     locks: &LockSet,
-) -> Result<Vec<Answer>, StoreError> {
+) -> Result<Vec<Written>, StoreError> {
     let events = || members.iter().map(|(request, _)| &request.received);
     let orders = || members.iter().map(|(_, applied)| &applied.order);
     let facts =
@@ -260,13 +234,5 @@ async fn write(
             members.len()
         )));
     }
-    answers
-        .iter()
-        .map(|answer| match answer.as_str() {
-            "recorded" => Ok(Answer::Recorded),
-            "duplicate" => Ok(Answer::Duplicate),
-            "stale" => Ok(Answer::Stale),
-            other => Err(StoreError::Unknown(anyhow::anyhow!("payments_record_events answered {other:?}"))),
-        })
-        .collect()
+    answers.iter().map(|answer| Written::parse(answer, "payments_record_events")).collect()
 }

@@ -13,37 +13,48 @@ use payments_domain::{ReceivedEvent, RecordOutcome, StoreError};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, PgPool};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-/// Records `received` and applies it (see [`OrderStore::record_event`](payments_domain::OrderStore)):
-/// first up to `optimistic_attempts` times with one read and one conditional write (`optimistic.rs`), then
-/// in a transaction that locks what it reads.
-pub(crate) async fn record_event(
-    pool: &PgPool,
-    received: &ReceivedEvent,
-    now: DateTime<Utc>,
-    optimistic_attempts: u32,
-    counts: &WriteCounters,
-) -> Result<RecordOutcome, StoreError> {
-    if !received.event.kind.affects_orders() {
-        // Nothing to apply: one autocommitted insert.
-        let inserted = insert(pool, received, "stored", &LockSet::default(), now).await?;
-        return Ok(if inserted { RecordOutcome::Stored } else { RecordOutcome::Duplicate });
-    }
-    for _ in 0..optimistic_attempts {
-        match optimistic::attempt(pool, received, now).await? {
-            optimistic::Attempt::Done(outcome) => {
-                counts.optimistic.fetch_add(1, Ordering::Relaxed);
-                return Ok(outcome);
-            }
-            optimistic::Attempt::Stale => {
-                tracing::debug!("the order changed between read and write; reading again");
-            }
-            optimistic::Attempt::Unsupported => break,
+/// How an event is written on its own: the pool, the optimistic attempts, the counters.
+#[derive(Debug, Clone)]
+pub(crate) struct Single {
+    pub(crate) pool: PgPool,
+    pub(crate) optimistic_attempts: u32,
+    pub(crate) counts: Arc<WriteCounters>,
+}
+
+impl Single {
+    /// Records `received` and applies it (see [`OrderStore::record_event`](payments_domain::OrderStore)):
+    /// first up to `optimistic_attempts` times with one read and one conditional write (`optimistic.rs`),
+    /// then in a transaction that locks what it reads.
+    pub(crate) async fn record(
+        &self,
+        received: &ReceivedEvent,
+        now: DateTime<Utc>,
+    ) -> Result<RecordOutcome, StoreError> {
+        let (pool, counts) = (&self.pool, &self.counts);
+        if !received.event.kind.affects_orders() {
+            // Nothing to apply: one autocommitted insert.
+            let inserted = insert(pool, received, "stored", &LockSet::default(), now).await?;
+            return Ok(if inserted { RecordOutcome::Stored } else { RecordOutcome::Duplicate });
         }
+        for _ in 0..self.optimistic_attempts {
+            match optimistic::attempt(pool, received, now).await? {
+                optimistic::Attempt::Done(outcome) => {
+                    counts.optimistic.fetch_add(1, Ordering::Relaxed);
+                    return Ok(outcome);
+                }
+                optimistic::Attempt::Stale => {
+                    tracing::debug!("the order changed between read and write; reading again");
+                }
+                optimistic::Attempt::Unsupported => break,
+            }
+        }
+        let outcome =
+            run(pool, &RecordEvent { received, now }, LockSet::of_event(&received.event.refs)).await?;
+        counts.locking.fetch_add(1, Ordering::Relaxed);
+        Ok(outcome)
     }
-    let outcome = run(pool, &RecordEvent { received, now }, LockSet::of_event(&received.event.refs)).await?;
-    counts.locking.fetch_add(1, Ordering::Relaxed);
-    Ok(outcome)
 }
 
 /// How many events that affect orders each path has recorded (see [`crate::WebhookWriteCounts`]).

@@ -236,11 +236,23 @@ struct Write<'a> {
 /// order: the statement, and so the update, is undone.
 pub(crate) const DUPLICATE_AFTER_UPDATE: &str = "PY001";
 
-/// What `payments_record_event` did.
+/// What `payments_record_event` did, or `payments_record_events` did with one event.
 pub(crate) enum Written {
     Recorded,
     Duplicate,
     Stale,
+}
+
+impl Written {
+    /// `answer` as `function` returned it.
+    pub(crate) fn parse(answer: &str, function: &str) -> Result<Self, StoreError> {
+        match answer {
+            "recorded" => Ok(Self::Recorded),
+            "duplicate" => Ok(Self::Duplicate),
+            "stale" => Ok(Self::Stale),
+            other => Err(StoreError::Unknown(anyhow::anyhow!("{function} answered {other:?}"))),
+        }
+    }
 }
 
 impl<'a> Write<'a> {
@@ -289,11 +301,6 @@ impl<'a> Write<'a> {
             }
             Err(error) => return Err(store_error(error)),
         };
-        match written.as_str() {
-            "recorded" => Ok(Written::Recorded),
-            "duplicate" => Ok(Written::Duplicate),
-            "stale" => Ok(Written::Stale),
-            other => Err(StoreError::Unknown(anyhow::anyhow!("payments_record_event answered {other:?}"))),
-        }
+        Written::parse(&written, "payments_record_event")
     }
 }

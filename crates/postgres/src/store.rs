@@ -1,8 +1,9 @@
 //! [`PgStore`]: the [`OrderStore`], [`CatalogStore`] and [`CustomerStore`] ports on a Postgres connection
 //! pool.
 
-use crate::batch::{Batcher, Single};
+use crate::batch::Batcher;
 use crate::error::store_error;
+use crate::events::Single;
 use crate::options::PgStoreOptions;
 use crate::{catalog, checkout, customers, orders, MIGRATOR};
 use anyhow::anyhow;

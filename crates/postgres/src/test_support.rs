@@ -79,3 +79,24 @@ pub async fn wait_for_a_lock_wait(pool: &sqlx::PgPool) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+/// Begins a transaction on `pool` that records `event_id` (kept, naming nothing) and does not commit, so
+/// that another transaction writing that id waits on its unique key until this one ends.
+///
+/// # Panics
+/// When the database cannot be written.
+pub async fn begin_recording(
+    pool: &sqlx::PgPool,
+    event_id: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut transaction = pool.begin().await.unwrap_or_else(|error| panic!("no transaction: {error}"));
+    sqlx::query(
+        "INSERT INTO stripe_events (id, type, created_at, payload, event, outcome, received_at) \
+         VALUES ($1, 'checkout.session.completed', now(), '{}', '{}', 'orphaned', now())",
+    )
+    .bind(event_id)
+    .execute(&mut *transaction)
+    .await
+    .unwrap_or_else(|error| panic!("stripe_events is not writable: {error}"));
+    transaction
+}

@@ -2,8 +2,8 @@
 //! `payments_record_events`, the same for a group of events (0004), called directly: they write only while
 //! what the caller read still holds, and otherwise write nothing.
 
-use payments_domain::{OrderId, OrderStore};
-use payments_postgres::test_support::{fresh_database, wait_for_a_lock_wait};
+use payments_domain::{CheckoutSessionId, Order, OrderId, OrderStore};
+use payments_postgres::test_support::{begin_recording, fresh_database, wait_for_a_lock_wait};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_store_contract::fixtures::{now, order, payment_intent_id, refunded, session_id, usd};
 use uuid::Uuid;
@@ -77,6 +77,14 @@ async fn store() -> PgStore {
     PgStore::connect_lazy(&fresh_database().await, &PgStoreOptions::default()).expect("a valid URL")
 }
 
+/// A pending order with its Checkout Session.
+async fn order_with_session(store: &PgStore) -> (Order, CheckoutSessionId) {
+    let (order, session) = (order(), session_id());
+    store.insert_order(&order).await.expect("insert_order");
+    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+    (order, session)
+}
+
 async fn version(store: &PgStore, id: OrderId) -> i64 {
     sqlx::query_scalar("SELECT xmin::text::bigint FROM orders WHERE id = $1")
         .bind(id.as_uuid())
@@ -120,11 +128,8 @@ async fn a_write_over_an_order_changed_since_the_read_is_stale_and_writes_nothin
 #[tokio::test]
 async fn a_write_that_missed_a_kept_event_for_the_order_is_stale_and_one_that_adopts_it_is_recorded() {
     let store = store().await;
-    let order = order();
-    let session = session_id();
+    let (order, session) = order_with_session(&store).await;
     let intent = payment_intent_id();
-    store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
     let kept = refunded(&intent, usd(4900));
     store.record_event(&kept, now()).await.expect("the refund is kept");
     assert_eq!(outcome(&store, kept.event.id.as_str()).await.as_deref(), Some("orphaned"));
@@ -154,10 +159,7 @@ async fn a_write_that_missed_a_kept_event_for_the_order_is_stale_and_one_that_ad
 #[tokio::test]
 async fn keeping_an_event_that_an_order_now_matches_is_stale_and_writes_nothing() {
     let store = store().await;
-    let order = order();
-    let session = session_id();
-    store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+    let (_, session) = order_with_session(&store).await;
 
     let written = call(&store, Call::keep("evt_orphan", session.as_str())).await;
     assert_eq!(written, "stale");
@@ -167,10 +169,7 @@ async fn keeping_an_event_that_an_order_now_matches_is_stale_and_writes_nothing(
 #[tokio::test]
 async fn a_known_event_id_is_a_duplicate_and_changes_nothing() {
     let store = store().await;
-    let order = order();
-    let session = session_id();
-    store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+    let (order, session) = order_with_session(&store).await;
     let attempt =
         |version, status| Call { status, ..Call::apply("evt_once", session.as_str(), order.id, version) };
 
@@ -250,9 +249,7 @@ async fn call_group(conn: &mut sqlx::PgConnection, members: &[Member<'_>]) -> Re
 async fn two_orders(store: &PgStore) -> [(OrderId, String); 2] {
     let mut made = Vec::new();
     for _ in 0..2 {
-        let (order, session) = (order(), session_id());
-        store.insert_order(&order).await.expect("insert_order");
-        store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+        let (order, session) = order_with_session(store).await;
         made.push((order.id, session.as_str().to_owned()));
     }
     made.try_into().expect("two orders")
@@ -326,14 +323,7 @@ async fn an_event_committed_elsewhere_while_the_group_wrote_undoes_the_whole_gro
     let [(a, session_a), (b, session_b)] = two_orders(&store).await;
     let (read_a, read_b) = (version(&store, a).await, version(&store, b).await);
     // Another transaction has inserted evt_race but not committed: the group's check cannot see it.
-    let mut other = store.pool().begin().await.expect("a transaction");
-    sqlx::query(
-        "INSERT INTO stripe_events (id, type, created_at, payload, event, outcome, received_at) \
-         VALUES ('evt_race', 'checkout.session.completed', now(), '{}', '{}', 'orphaned', now())",
-    )
-    .execute(&mut *other)
-    .await
-    .expect("stripe_events is writable");
+    let other = begin_recording(store.pool(), "evt_race").await;
 
     let mut conn = store.pool().acquire().await.expect("a connection");
     let write = tokio::spawn(async move {

@@ -4,8 +4,10 @@
 //! these tests pin down that the fast paths are taken.
 
 use futures::future::join_all;
-use payments_domain::{OrderStatus, OrderStore, ReceivedEvent, RecordOutcome};
-use payments_postgres::test_support::{fresh_database, wait_for_a_lock_wait};
+use payments_domain::{
+    CheckoutSessionId, Order, OrderId, OrderStatus, OrderStore, ReceivedEvent, RecordOutcome,
+};
+use payments_postgres::test_support::{begin_recording, fresh_database, wait_for_a_lock_wait};
 use payments_postgres::{PgStore, PgStoreOptions, WebhookWriteCounts};
 use payments_store_contract::fixtures::{
     now, order, payment_intent_id, refs, refunded, session_id, session_paid,
@@ -15,13 +17,41 @@ async fn store(options: PgStoreOptions) -> PgStore {
     PgStore::connect_lazy(&fresh_database().await, &options).expect("a valid URL")
 }
 
-/// An order with its Checkout Session, and the event that pays it.
-async fn order_and_payment(store: &PgStore) -> ReceivedEvent {
-    let order = order();
-    let session = session_id();
+/// A pending order with its Checkout Session.
+async fn order_with_session(store: &PgStore) -> (Order, CheckoutSessionId) {
+    let (order, session) = (order(), session_id());
     store.insert_order(&order).await.expect("insert_order");
     store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+    (order, session)
+}
+
+/// An order with its Checkout Session, and the event that pays it.
+async fn order_and_payment(store: &PgStore) -> ReceivedEvent {
+    let (order, session) = order_with_session(store).await;
     session_paid(&order, refs(Some(order.id), Some(&session), Some(&payment_intent_id())))
+}
+
+/// An order with its Checkout Session, the event that pays it, and a full refund naming only its payment
+/// intent; and the order's id.
+async fn payment_and_refund(store: &PgStore) -> (ReceivedEvent, ReceivedEvent, OrderId) {
+    let paid = order_and_payment(store).await;
+    let order_id = paid.event.refs.order_id.expect("the payment names its order");
+    let intent = paid.event.refs.payment_intent_id.clone().expect("the payment names its payment intent");
+    // In full: the fixtures' orders are all of one amount.
+    let refund = refunded(&intent, order().amount);
+    (paid, refund, order_id)
+}
+
+async fn status(store: &PgStore, id: OrderId) -> OrderStatus {
+    store.find_order(id).await.expect("find_order").expect("the order").status
+}
+
+/// The outcomes of the recorded events, sorted.
+async fn outcomes(store: &PgStore) -> Vec<String> {
+    sqlx::query_scalar("SELECT outcome FROM stripe_events ORDER BY outcome")
+        .fetch_all(store.pool())
+        .await
+        .expect("stripe_events is readable")
 }
 
 fn counts(optimistic: u64, locking: u64) -> WebhookWriteCounts {
@@ -48,10 +78,8 @@ async fn an_event_nothing_races_is_recorded_and_deduplicated_by_one_read_and_one
 #[tokio::test]
 async fn a_kept_event_is_kept_and_later_adopted_by_one_read_and_one_write() {
     let store = store(one_by_one()).await;
-    let order = order();
-    let (session, intent) = (session_id(), payment_intent_id());
-    store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+    let (order, session) = order_with_session(&store).await;
+    let intent = payment_intent_id();
     let refund = refunded(&intent, order.amount);
     assert_eq!(store.record_event(&refund, now()).await.expect("record_event"), RecordOutcome::Orphaned);
 
@@ -59,8 +87,7 @@ async fn a_kept_event_is_kept_and_later_adopted_by_one_read_and_one_write() {
     let recorded = store.record_event(&paid, now()).await.expect("record_event");
     assert!(matches!(recorded, RecordOutcome::Applied { adopted: 1, .. }), "{recorded:?}");
     assert_eq!(store.webhook_write_counts(), counts(2, 0));
-    let status = store.find_order(order.id).await.expect("find_order").expect("the order").status;
-    assert_eq!(status, OrderStatus::Refunded);
+    assert_eq!(status(&store, order.id).await, OrderStatus::Refunded);
 }
 
 #[tokio::test]
@@ -103,42 +130,28 @@ async fn events_delivered_at_the_same_moment_are_written_together_and_deduplicat
     let again = join_all(events.iter().map(|event| store.record_event(event, now()))).await;
     assert!(again.into_iter().all(|outcome| outcome.expect("record_event") == RecordOutcome::Duplicate));
     assert_eq!(store.webhook_write_counts().grouped, 40);
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE outcome = 'applied'")
-        .fetch_one(store.pool())
-        .await
-        .expect("stripe_events is readable");
-    assert_eq!(stored, 20);
+    assert_eq!(outcomes(&store).await, vec!["applied"; 20]);
 }
 
 #[tokio::test]
 async fn events_for_one_order_delivered_together_are_all_applied() {
     let store = store(PgStoreOptions::default()).await;
-    let paid = order_and_payment(&store).await;
-    let order_id = paid.event.refs.order_id.expect("the payment names its order");
-    let intent = paid.event.refs.payment_intent_id.clone().expect("the payment names its payment intent");
-    // In full: the fixtures' orders are all of one amount.
-    let refund = refunded(&intent, order().amount);
+    let (paid, refund, order_id) = payment_and_refund(&store).await;
 
     let (first, second) = tokio::join!(store.record_event(&paid, now()), store.record_event(&refund, now()));
     let (first, second) = (first.expect("record_event"), second.expect("record_event"));
     assert!(matches!(first, RecordOutcome::Applied { .. }), "{first:?}");
     // The refund names only the payment intent, which the order learns from the payment: kept, or applied.
     assert!(matches!(second, RecordOutcome::Applied { .. } | RecordOutcome::Orphaned), "{second:?}");
-    let status = store.find_order(order_id).await.expect("find_order").expect("the order").status;
-    assert_eq!(status, OrderStatus::Refunded);
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE outcome = 'applied'")
-        .fetch_one(store.pool())
-        .await
-        .expect("stripe_events is readable");
-    assert_eq!(applied, 2);
+    assert_eq!(status(&store, order_id).await, OrderStatus::Refunded);
+    assert_eq!(outcomes(&store).await, ["applied", "applied"]);
 }
 
 #[tokio::test]
 async fn two_events_for_one_order_delivered_together_are_applied_one_after_the_other() {
     let store = store(PgStoreOptions::default()).await;
-    let paid = order_and_payment(&store).await;
-    let order_id = paid.event.refs.order_id.expect("the payment names its order");
-    let intent = paid.event.refs.payment_intent_id.clone().expect("the payment names its payment intent");
+    let (paid, refund, order_id) = payment_and_refund(&store).await;
+    let intent = paid.event.refs.payment_intent_id.as_ref().expect("the payment names its payment intent");
     // The order knows its payment intent already, so the refund finds it too: both read the pending order.
     sqlx::query("UPDATE orders SET payment_intent_id = $2 WHERE id = $1")
         .bind(order_id.as_uuid())
@@ -146,7 +159,6 @@ async fn two_events_for_one_order_delivered_together_are_applied_one_after_the_o
         .execute(store.pool())
         .await
         .expect("orders is writable");
-    let refund = refunded(&intent, order().amount);
 
     let (refunded, paid) = tokio::join!(store.record_event(&refund, now()), store.record_event(&paid, now()));
     for outcome in [refunded.expect("record_event"), paid.expect("record_event")] {
@@ -157,13 +169,8 @@ async fn two_events_for_one_order_delivered_together_are_applied_one_after_the_o
         store.webhook_write_counts(),
         WebhookWriteCounts { grouped: 1, group_writes: 1, ..counts(1, 0) }
     );
-    let status = store.find_order(order_id).await.expect("find_order").expect("the order").status;
-    assert_eq!(status, OrderStatus::Refunded);
-    let outcomes: Vec<String> = sqlx::query_scalar("SELECT outcome FROM stripe_events ORDER BY outcome")
-        .fetch_all(store.pool())
-        .await
-        .expect("stripe_events is readable");
-    assert_eq!(outcomes, ["applied", "applied"]);
+    assert_eq!(status(&store, order_id).await, OrderStatus::Refunded);
+    assert_eq!(outcomes(&store).await, ["applied", "applied"]);
 }
 
 #[tokio::test]
@@ -172,15 +179,7 @@ async fn when_a_group_write_is_undone_each_of_its_events_is_written_on_its_own()
     let (first, second) = (order_and_payment(&store).await, order_and_payment(&store).await);
     // Another transaction has inserted the first event's id but not committed: the group's read and its check
     // cannot see it, so the group writes both orders, then waits on that id's unique key.
-    let mut other = store.pool().begin().await.expect("a transaction");
-    sqlx::query(
-        "INSERT INTO stripe_events (id, type, created_at, payload, event, outcome, received_at) \
-         VALUES ($1, 'checkout.session.completed', now(), '{}', '{}', 'orphaned', now())",
-    )
-    .bind(first.event.id.as_str())
-    .execute(&mut *other)
-    .await
-    .expect("stripe_events is writable");
+    let other = begin_recording(store.pool(), first.event.id.as_str()).await;
 
     let recording = {
         let store = store.clone();
@@ -199,7 +198,6 @@ async fn when_a_group_write_is_undone_each_of_its_events_is_written_on_its_own()
     // Undone as a group, then each read and written on its own.
     assert_eq!(store.webhook_write_counts(), counts(2, 0));
     let paid = |event: &ReceivedEvent| event.event.refs.order_id.expect("the payment names its order");
-    let first_status = store.find_order(paid(&first)).await.expect("find_order").expect("the order").status;
-    let second_status = store.find_order(paid(&second)).await.expect("find_order").expect("the order").status;
-    assert_eq!((first_status, second_status), (OrderStatus::Pending, OrderStatus::Paid));
+    assert_eq!(status(&store, paid(&first)).await, OrderStatus::Pending);
+    assert_eq!(status(&store, paid(&second)).await, OrderStatus::Paid);
 }
