@@ -4,7 +4,7 @@
 use actix_web::{test, App};
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
 use payments_domain::{
-    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, Payments, Ports, SystemClock,
+    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, Ports, Services, SystemClock,
 };
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::StripeWebhookVerifier;
@@ -23,7 +23,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
 
     let mut gateway = MockPaymentGateway::new();
     gateway.expect_create_checkout_session().times(1).returning(|request| {
-        assert_eq!(request.order.amount.minor(), 4900);
+        assert_eq!(request.order.amount().minor(), 4900);
         Ok(CheckoutSession {
             id: CheckoutSessionId::parse("cs_test_fake").unwrap(),
             url: "https://pay.example/cs_test_fake".parse().unwrap(),
@@ -35,7 +35,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
 
     // One adapter serves the three storage ports.
     let store = Arc::new(store);
-    let payments = Payments::new(
+    let services = Services::new(
         Ports {
             orders: store.clone(),
             catalog: store.clone(),
@@ -54,7 +54,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
         },
     );
     let app = test::init_service(
-        App::new().configure(payments_http::configure(payments, payments_http::HttpOptions::default())),
+        App::new().configure(payments_http::configure(services, payments_http::HttpOptions::default())),
     )
     .await;
 

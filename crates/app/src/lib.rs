@@ -6,7 +6,7 @@ pub mod telemetry;
 
 use anyhow::Context;
 use payments_domain::{Catalog, CatalogReport, CatalogStore, CustomerStore, OrderStore};
-use payments_domain::{Currency, Payments, Ports, SystemClock};
+use payments_domain::{Currency, Ports, Services, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::{StripeConfig, StripeGateway, StripeWebhookVerifier};
@@ -82,7 +82,7 @@ impl Application {
             Duration::from_secs(settings.stripe.webhook_tolerance_secs),
         )
         .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
-        let payments = Payments::new(
+        let services = Services::new(
             Ports {
                 orders: ports.orders,
                 catalog: ports.catalog,
@@ -103,7 +103,7 @@ impl Application {
             storefront: settings.server.storefront,
             auth: auth_options(&settings.auth)?,
         };
-        let server = payments_http::serve(listener, payments, options)?;
+        let server = payments_http::serve(listener, services, options)?;
         Ok(Self { port, server, emulator: stripe.emulator })
     }
 
@@ -336,7 +336,7 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
                 acquire_timeout,
                 ..PgStoreOptions::default()
             };
-            let store = PgStore::connect_lazy(url, &options).context("database.url (DATABASE_URL)")?;
+            let store = PgStore::connect(url, &options).await.context("database.url (DATABASE_URL)")?;
             Ok(Store::Postgres(store))
         }
         None => anyhow::bail!("DATABASE_URL (database.url) must start with sqlite:// or postgres://"),

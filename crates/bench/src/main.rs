@@ -86,7 +86,7 @@ async fn run(backend: Backend, warmup: usize, orders: usize) -> anyhow::Result<(
 
     eprintln!("bench ({label}): creating {} orders", warmup + orders);
     let store: Arc<dyn OrderStore> = match backend {
-        Backend::Postgres => Arc::new(PgStore::connect_lazy(&database_url, &PgStoreOptions::default())?),
+        Backend::Postgres => Arc::new(PgStore::connect(&database_url, &PgStoreOptions::default()).await?),
         Backend::Sqlite => {
             Arc::new(SqliteStore::connect(&database_url, &SqliteStoreOptions::default()).await?)
         }
@@ -119,7 +119,7 @@ async fn run(backend: Backend, warmup: usize, orders: usize) -> anyhow::Result<(
 
     let all = warmup + orders;
     let listed = store.list_orders(u32::try_from(all + 1)?).await?;
-    let paid = listed.iter().filter(|order| order.status == OrderStatus::Paid).count();
+    let paid = listed.iter().filter(|order| order.status() == OrderStatus::Paid).count();
     let stored = stored_events(backend, &database_url).await?;
     ensure!(paid == all && stored == all as i64, "end state wrong: {paid} paid, {stored} stored of {all}");
     server.abort();
@@ -160,8 +160,8 @@ async fn create_orders(store: &Arc<dyn OrderStore>, count: usize) -> anyhow::Res
             let order = Order::new(OrderId::new_v7(), Email::parse("bench@example.com")?, vec![item], now)?;
             store.insert_order(&order).await?;
             let session = CheckoutSessionId::parse(&format!("cs_test_bench{n}"))?;
-            store.attach_checkout_session(order.id, &session, now).await?;
-            anyhow::Ok(completed_event(&order.id.to_string(), session.as_str(), n))
+            payments_domain::attach_session(&*store, order.id(), &session, now).await?;
+            anyhow::Ok(completed_event(&order.id().to_string(), session.as_str(), n))
         }
     };
     futures::stream::iter((0..count).map(create)).buffered(IN_FLIGHT).try_collect().await

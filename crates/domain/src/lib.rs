@@ -6,6 +6,7 @@ pub mod model {
     //! Domain types, each built by a constructor that checks it.
     pub mod catalog;
     pub mod email;
+    pub mod event_outcome;
     pub mod ids;
     pub mod line_item;
     pub mod money;
@@ -13,6 +14,7 @@ pub mod model {
     pub mod order_status;
     pub mod payment_event;
     pub mod payment_facts;
+    pub mod plan;
     pub mod purchase;
     pub mod transition;
     pub mod user;
@@ -31,26 +33,38 @@ pub mod ports {
 pub mod services {
     //! What the inbound adapters call.
     pub mod catalog;
+    pub mod checkout;
+    pub mod ingest;
     mod keyed_lock;
-    pub mod payments;
+    pub mod pricing;
+    pub mod queries;
+    pub mod record;
+    pub mod wiring;
 }
+
+#[cfg(any(test, feature = "mocks"))]
+pub mod testing;
 
 pub use model::catalog::{
     check_catalog, CatalogError, CatalogPrice, CatalogRef, Interval, PriceKey, Product, Recurring, Sku,
 };
 pub use model::email::{Email, EmailError};
+pub use model::event_outcome::{EventOutcome, UnknownOutcome};
 pub use model::ids::{
     CheckoutSessionId, CustomerId, EventId, OrderId, OrderIdError, PaymentIntentId, StripeIdError,
     StripePriceId, StripeProductId,
 };
 pub use model::line_item::{LineItem, LineItemError, MAX_NAME_CHARS, MAX_QUANTITY};
 pub use model::money::{Currency, CurrencyError, Money, MoneyError, STRIPE_MAX_AMOUNT_MINOR};
-pub use model::order::{Order, OrderError, MAX_LINE_ITEMS};
+pub use model::order::{Order, OrderError, SessionConflict, StoredOrder, StoredOrderError, MAX_LINE_ITEMS};
 pub use model::order_status::OrderStatus;
 pub use model::payment_event::{
     DisputeOutcome, EventRefs, PaymentEvent, PaymentEventKind, SessionPaymentStatus,
 };
 pub use model::payment_facts::{Decline, PaymentFacts};
+pub use model::plan::{
+    adopt, plan_change, plan_event, Applied, Load, LoadedOrder, OrderWrite, Plan, RowVersion, Snapshot,
+};
 pub use model::purchase::{
     completed_purchases, purchase_state, purchases_of, Purchase, PurchaseState, PurchaseStatus,
 };
@@ -59,14 +73,20 @@ pub use model::user::{Caller, Customer, UserId, UserIdError};
 pub use ports::catalog_store::CatalogStore;
 pub use ports::clock::{Clock, SystemClock};
 pub use ports::customer_store::CustomerStore;
-pub use ports::order_store::{OrderStore, ReceivedEvent, RecordOutcome, StoreError};
+pub use ports::order_store::{
+    Committed, InsertOrderError, OrderStore, ReceivedEvent, RecordOutcome, StoreError, Write,
+};
 pub use ports::payment_gateway::{
     CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, PaymentGateway,
     SessionSnapshot, SessionState,
 };
 pub use ports::webhook_verifier::{WebhookError, WebhookVerifier};
 pub use services::catalog::{Catalog, CatalogReport, CatalogServiceError};
-pub use services::payments::{
-    CartLine, CatalogItem, CheckoutSettings, GetOrderError, HandleWebhookError, Payments, Ports,
-    StartCheckoutError, StartedCheckout, MAX_USER_ORDERS,
+pub use services::checkout::{
+    Checkout, CheckoutPorts, CheckoutSettings, StartCheckoutError, StartedCheckout,
 };
+pub use services::ingest::{HandleWebhookError, WebhookIngest};
+pub use services::pricing::{price_line, CartLine, CatalogItem, PriceError, PricingRules};
+pub use services::queries::{GetOrderError, Queries, MAX_USER_ORDERS};
+pub use services::record::{attach_session, mark_checkout_failed, record_event, OrderChangeError};
+pub use services::wiring::{Ports, Services};

@@ -46,7 +46,7 @@ async fn who(options: AuthOptions, authorization: Option<&str>) -> (Reply, Optio
         request = request.insert_header((header::AUTHORIZATION, value));
     }
     let reply =
-        send_with(ports.payments(), HttpOptions { auth: options, ..HttpOptions::default() }, request).await;
+        send_with(ports.services(), HttpOptions { auth: options, ..HttpOptions::default() }, request).await;
     let seen = seen.lock().unwrap().clone();
     (reply, seen)
 }
@@ -243,7 +243,7 @@ async fn a_user_token_on_the_admin_route_is_forbidden() {
     ports.store.expect_list_orders().never();
     let request =
         TestRequest::get().uri("/api/v1/admin/orders").insert_header(bearer(&user_token("u1", None)));
-    send(ports.payments(), request).await.assert_error(StatusCode::FORBIDDEN, "admin_only");
+    send(ports.services(), request).await.assert_error(StatusCode::FORBIDDEN, "admin_only");
 }
 
 #[actix_web::test]

@@ -79,7 +79,7 @@ impl ApiError {
                 )
                 .with_retry_after(STORE_RETRY_AFTER_SECS)
             }
-            StoreError::Duplicate(_) | StoreError::NotFound(_) | StoreError::Unknown(_) => {
+            StoreError::Unknown(_) => {
                 tracing::error!(error = ?err, "order store failed");
                 Self::internal()
             }

@@ -1,6 +1,7 @@
 //! The HTTP adapter (actix-web): checkout, Stripe webhooks, orders, products, purchases and health checks.
 //!
-//! Handlers translate JSON to domain types, call [`payments_domain::Payments`], and map its errors to
+//! Handlers translate JSON to domain types, call the domain's services ([`payments_domain::Services`]), and map
+//! their errors to
 //! responses. This layer owns what clients read: every error is a JSON body
 //! `{"error": {"code": "...", "message": "..."}}`, and internal errors are logged, never shown.
 //!

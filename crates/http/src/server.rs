@@ -6,7 +6,7 @@ use crate::{body, routes};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App, HttpServer};
-use payments_domain::Payments;
+use payments_domain::Services;
 use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 
@@ -27,10 +27,12 @@ impl Default for HttpOptions {
 }
 
 /// Registers every route, the JSON and payload limits, and the JSON answers for unknown paths and methods
-/// on an `App` (used by [`serve`] and by tests): `App::new().configure(configure(payments, options))`.
-pub fn configure(payments: Payments, options: HttpOptions) -> impl FnOnce(&mut web::ServiceConfig) {
+/// on an `App` (used by [`serve`] and by tests): `App::new().configure(configure(services, options))`.
+pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.app_data(web::Data::new(payments))
+        cfg.app_data(web::Data::new(services.checkout))
+            .app_data(web::Data::new(services.ingest))
+            .app_data(web::Data::new(services.queries))
             .app_data(web::Data::new(options.auth))
             .app_data(body::json_config())
             .app_data(body::query_config())
@@ -48,14 +50,14 @@ pub fn configure(payments: Payments, options: HttpOptions) -> impl FnOnce(&mut w
 
 /// Runs the server on an already-bound `listener` (port 0 in tests) with the default number of workers,
 /// a tracing span per request, and an `x-request-id` on every response. Await the returned server to run it.
-pub fn serve(listener: TcpListener, payments: Payments, options: HttpOptions) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || app(payments.clone(), options.clone())).listen(listener)?.run();
+pub fn serve(listener: TcpListener, services: Services, options: HttpOptions) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || app(services.clone(), options.clone())).listen(listener)?.run();
     Ok(server)
 }
 
 /// The whole application, middleware included.
 pub(crate) fn app(
-    payments: Payments,
+    services: Services,
     options: HttpOptions,
 ) -> App<
     impl ServiceFactory<
@@ -70,7 +72,7 @@ pub(crate) fn app(
         // Registered first, so it runs inside TracingLogger's span and can read the id it assigned.
         .wrap(middleware::from_fn(request_id::echo_or_assign))
         .wrap(TracingLogger::<RequestSpan>::new())
-        .configure(configure(payments, options))
+        .configure(configure(services, options))
 }
 
 #[cfg(test)]

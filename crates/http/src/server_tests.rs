@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 
 #[actix_web::test]
 async fn an_unknown_path_is_a_json_404() {
-    let reply = send(Ports::new().payments(), TestRequest::get().uri("/nope")).await;
+    let reply = send(Ports::new().services(), TestRequest::get().uri("/nope")).await;
     reply.assert_error(StatusCode::NOT_FOUND, "not_found");
 }
 
@@ -28,7 +28,7 @@ async fn a_wrong_method_is_a_json_405_naming_the_allowed_one() {
         ("POST", "/api/v1/purchases", "GET"),
     ] {
         let request = TestRequest::default().method(method.parse().unwrap()).uri(uri);
-        let reply = send(Ports::new().payments(), request).await;
+        let reply = send(Ports::new().services(), request).await;
         reply.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
         assert_eq!(reply.headers.get("allow").unwrap(), allowed, "{method} {uri}");
     }
@@ -36,7 +36,7 @@ async fn a_wrong_method_is_a_json_405_naming_the_allowed_one() {
 
 #[actix_web::test]
 async fn every_response_gets_a_request_id_and_a_sane_client_id_is_echoed() {
-    let service = test::init_service(app(Ports::new().payments(), HttpOptions::default())).await;
+    let service = test::init_service(app(Ports::new().services(), HttpOptions::default())).await;
 
     let assigned = test::call_service(&service, TestRequest::get().uri("/healthz").to_request()).await;
     let id = assigned.headers().get("x-request-id").expect("an assigned id").to_str().unwrap();
@@ -59,7 +59,7 @@ async fn every_response_gets_a_request_id_and_a_sane_client_id_is_echoed() {
 async fn serve_answers_on_the_listener_it_is_given() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server = serve(listener, Ports::new().payments(), HttpOptions::default()).unwrap();
+    let server = serve(listener, Ports::new().services(), HttpOptions::default()).unwrap();
     let handle = server.handle();
     actix_web::rt::spawn(server);
 

@@ -1,4 +1,4 @@
-//! Handler tests' helpers: mocked ports wired into `Payments`, a test catalog, tokens, and one call through
+//! Handler tests' helpers: mocked ports wired into the services, a test catalog, tokens, and one call through
 //! the configured app.
 
 use crate::{configure, AuthOptions, HttpOptions, JwtKey, JwtSettings};
@@ -13,8 +13,8 @@ use payments_domain::ports::order_store::MockOrderStore;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
 use payments_domain::ports::webhook_verifier::MockWebhookVerifier;
 use payments_domain::{
-    CatalogPrice, CheckoutSettings, Currency, Interval, Money, Payments, PriceKey, Product, Recurring, Sku,
-    StripePriceId,
+    CatalogPrice, CheckoutSettings, Committed, Currency, Email, Interval, LineItem, LoadedOrder, Money,
+    Order, OrderId, PriceKey, Product, Recurring, RowVersion, Services, Sku, Snapshot, StripePriceId, Write,
 };
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -25,7 +25,7 @@ pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
 }
 
-/// The ports, as mocks: set expectations, then [`Ports::payments`]. A mock without an expectation for a
+/// The ports, as mocks: set expectations, then [`Ports::services`]. A mock without an expectation for a
 /// method panics if it is called; `.never()` says so explicitly. The catalog answers [`products`] any number
 /// of times; replace `catalog` with a fresh mock to answer otherwise.
 pub(crate) struct Ports {
@@ -58,11 +58,27 @@ impl Ports {
         }
     }
 
-    /// The service over these mocks and a clock stopped at [`now`].
-    pub(crate) fn payments(self) -> Payments {
+    /// Expects `times` order changes (a session attached, or a checkout refused) and accepts each: the order
+    /// is loaded as a fresh one with the id asked for, and each commit is done if `check` passes the order as
+    /// it is to be written.
+    pub(crate) fn accept_order_changes(&mut self, times: usize, check: fn(&Order) -> bool) {
+        self.store.expect_load().times(times).returning(|loads| {
+            Ok(loads.iter().map(|load| fresh_snapshot(load.find.order_id.expect("found by id"))).collect())
+        });
+        self.store
+            .expect_commit()
+            .withf(move |writes, _| {
+                writes.iter().all(|write| matches!(write, Write::Order { write, .. } if check(&write.order)))
+            })
+            .times(times)
+            .returning(|writes, _| Ok(vec![Committed::Done; writes.len()]));
+    }
+
+    /// The services over these mocks and a clock stopped at [`now`].
+    pub(crate) fn services(self) -> Services {
         let mut clock = MockClock::new();
         clock.expect_now().returning(now);
-        Payments::new(
+        Services::new(
             payments_domain::Ports {
                 orders: Arc::new(self.store),
                 catalog: Arc::new(self.catalog),
@@ -74,6 +90,13 @@ impl Ports {
             self.settings,
         )
     }
+}
+
+/// What a load finds for a fresh order `id` (one pen, no session), at version 1, with nothing kept.
+fn fresh_snapshot(id: OrderId) -> Snapshot {
+    let item = LineItem::new("Pen", usd(100), 1, None).unwrap();
+    let order = Order::new(id, Email::parse("ada@example.com").unwrap(), vec![item], now()).unwrap();
+    Snapshot { known: false, order: Some(LoadedOrder { order, version: RowVersion(1) }), kept: vec![] }
 }
 
 fn usd(minor: i64) -> Money {
@@ -198,16 +221,16 @@ impl Reply {
     }
 }
 
-/// Sends `request` to an app configured with `payments` and [`auth_options`]. The app, and so the mocks, are
+/// Sends `request` to an app configured with `services` and [`auth_options`]. The app, and so the mocks, are
 /// dropped before this returns: a `times(n)` expectation that was not met fails the test here.
-pub(crate) async fn send(payments: Payments, request: test::TestRequest) -> Reply {
+pub(crate) async fn send(services: Services, request: test::TestRequest) -> Reply {
     let options = HttpOptions { auth: auth_options(), ..HttpOptions::default() };
-    send_with(payments, options, request).await
+    send_with(services, options, request).await
 }
 
 /// [`send`] with other options.
-pub(crate) async fn send_with(payments: Payments, options: HttpOptions, request: test::TestRequest) -> Reply {
-    let app = test::init_service(App::new().configure(configure(payments, options))).await;
+pub(crate) async fn send_with(services: Services, options: HttpOptions, request: test::TestRequest) -> Reply {
+    let app = test::init_service(App::new().configure(configure(services, options))).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

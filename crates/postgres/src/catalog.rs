@@ -1,59 +1,56 @@
 //! The SQL for the product catalog: upsert a product by SKU, list them all, and record the Stripe ids a sync
 //! created.
 
-use crate::error::{is_unique_violation, store_error};
-use crate::rows::ProductRow;
-use anyhow::anyhow;
+use crate::dialect::PgDialect;
+use crate::error::is_unique_violation;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use payments_domain::{PriceKey, Product, Sku, StoreError, StripePriceId, StripeProductId};
-use sqlx::PgPool;
+use payments_domain::Product;
+use payments_sql_store::{CatalogSql, IdRecorded, StripeId};
 
-/// Inserts `product` or updates the one with its SKU, in one transaction (see
-/// [`CatalogStore::upsert_product`](payments_domain::CatalogStore)). Concurrent upserts of one SKU take
-/// turns on the product's row, which the first statement locks.
-pub(crate) async fn upsert(pool: &PgPool, product: &Product, now: DateTime<Utc>) -> Result<(), StoreError> {
-    if product.prices.is_empty() {
-        // It could not be read back: the domain builds no product without a price.
-        return Err(StoreError::Unknown(anyhow!("product {} has no price", product.sku)));
-    }
-    let mut tx = pool.begin().await.map_err(store_error)?;
-    // The Stripe product id is never written here: the stored one is kept, the one in `product` ignored.
-    sqlx::query(
-        "INSERT INTO products (sku, name, description, image_url, active, created_at, updated_at) \
+#[async_trait]
+impl CatalogSql for PgDialect {
+    /// Inserts `product` or updates the one with its SKU, in one transaction (see
+    /// [`CatalogStore::upsert_product`](payments_domain::CatalogStore)). Concurrent upserts of one SKU take
+    /// turns on the product's row, which the first statement locks.
+    async fn upsert_product(&self, product: &Product, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        // The Stripe product id is never written here: the stored one is kept, the one in `product` ignored.
+        sqlx::query(
+            "INSERT INTO products (sku, name, description, image_url, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) \
          ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, \
                                          image_url = EXCLUDED.image_url, active = EXCLUDED.active, \
                                          updated_at = EXCLUDED.updated_at",
-    )
-    .bind(product.sku.as_str())
-    .bind(&product.name)
-    .bind(product.description.as_deref())
-    .bind(product.image_url.as_ref().map(|url| url.as_str()))
-    .bind(product.active)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(store_error)?;
+        )
+        .bind(product.sku.as_str())
+        .bind(&product.name)
+        .bind(product.description.as_deref())
+        .bind(product.image_url.as_ref().map(|url| url.as_str()))
+        .bind(product.active)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
 
-    let prices = &product.prices;
-    let ids: Vec<&str> = prices.iter().map(|price| price.id.as_str()).collect();
-    let positions: Vec<i32> = (0..).take(prices.len()).collect();
-    let amounts: Vec<i64> = prices.iter().map(|price| price.unit_amount.minor()).collect();
-    let currencies: Vec<String> =
-        prices.iter().map(|price| price.unit_amount.currency().to_string()).collect();
-    let intervals: Vec<Option<&str>> =
-        prices.iter().map(|price| price.recurring.map(|r| r.interval.as_str())).collect();
-    // At most 365 (the domain's limit); a larger value would fail the column's CHECK anyway.
-    let counts: Vec<Option<i32>> = prices
-        .iter()
-        .map(|price| price.recurring.map(|r| i32::try_from(r.interval_count).unwrap_or(i32::MAX)))
-        .collect();
-    let active: Vec<bool> = prices.iter().map(|price| price.active).collect();
-    // A stored Stripe price id is kept while Stripe's copy still matches: same product, amount, currency and
-    // recurrence. Otherwise it is cleared (Stripe prices are immutable, and belong to one Stripe product),
-    // and the next sync creates a new one. A price id named under another SKU moves to this one.
-    sqlx::query(
-        "INSERT INTO prices (id, sku, position, unit_amount_minor, currency, recurring_interval, \
+        let prices = &product.prices;
+        let ids: Vec<&str> = prices.iter().map(|price| price.id.as_str()).collect();
+        let positions: Vec<i32> = (0..).take(prices.len()).collect();
+        let amounts: Vec<i64> = prices.iter().map(|price| price.unit_amount.minor()).collect();
+        let currencies: Vec<String> =
+            prices.iter().map(|price| price.unit_amount.currency().to_string()).collect();
+        let intervals: Vec<Option<&str>> =
+            prices.iter().map(|price| price.recurring.map(|r| r.interval.as_str())).collect();
+        // At most 365 (the domain's limit); a larger value would fail the column's CHECK anyway.
+        let counts: Vec<Option<i32>> = prices
+            .iter()
+            .map(|price| price.recurring.map(|r| i32::try_from(r.interval_count).unwrap_or(i32::MAX)))
+            .collect();
+        let active: Vec<bool> = prices.iter().map(|price| price.active).collect();
+        // A stored Stripe price id is kept while Stripe's copy still matches: same product, amount, currency and
+        // recurrence. Otherwise it is cleared (Stripe prices are immutable, and belong to one Stripe product),
+        // and the next sync creates a new one. A price id named under another SKU moves to this one.
+        sqlx::query(
+            "INSERT INTO prices (id, sku, position, unit_amount_minor, currency, recurring_interval, \
                              recurring_interval_count, active, created_at, updated_at) \
          SELECT price.id, $1, price.position, price.unit_amount_minor, price.currency, \
                 price.recurring_interval, price.recurring_interval_count, price.active, $2, $2 \
@@ -73,105 +70,77 @@ pub(crate) async fn upsert(pool: &PgPool, product: &Product, now: DateTime<Utc>)
                       (EXCLUDED.sku, EXCLUDED.unit_amount_minor, EXCLUDED.currency, \
                        EXCLUDED.recurring_interval, EXCLUDED.recurring_interval_count) \
                  THEN prices.stripe_price_id END",
-    )
-    .bind(product.sku.as_str())
-    .bind(now)
-    .bind(&ids)
-    .bind(positions)
-    .bind(amounts)
-    .bind(currencies)
-    .bind(intervals)
-    .bind(counts)
-    .bind(active)
-    .execute(&mut *tx)
-    .await
-    .map_err(store_error)?;
+        )
+        .bind(product.sku.as_str())
+        .bind(now)
+        .bind(&ids)
+        .bind(positions)
+        .bind(amounts)
+        .bind(currencies)
+        .bind(intervals)
+        .bind(counts)
+        .bind(active)
+        .execute(&mut *tx)
+        .await?;
 
-    // Prices the product no longer lists are kept (orders refer to them) but made inactive, after the listed
-    // ones, in their previous order.
-    let listed = i32::try_from(prices.len()).unwrap_or(i32::MAX);
-    sqlx::query(
-        "UPDATE prices SET active = false, position = $2 + retired.rank::int, updated_at = $3 \
+        // Prices the product no longer lists are kept (orders refer to them) but made inactive, after the listed
+        // ones, in their previous order.
+        let listed = i32::try_from(prices.len()).unwrap_or(i32::MAX);
+        sqlx::query(
+            "UPDATE prices SET active = false, position = $2 + retired.rank::int, updated_at = $3 \
          FROM (SELECT id, row_number() OVER (ORDER BY position, id) - 1 AS rank \
                FROM prices WHERE sku = $1 AND id <> ALL($4)) AS retired \
          WHERE prices.id = retired.id",
-    )
-    .bind(product.sku.as_str())
-    .bind(listed)
-    .bind(now)
-    .bind(&ids)
-    .execute(&mut *tx)
-    .await
-    .map_err(store_error)?;
-    tx.commit().await.map_err(store_error)
-}
+        )
+        .bind(product.sku.as_str())
+        .bind(listed)
+        .bind(now)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
 
-/// Every product with every price: products by SKU (byte order, as [`Sku`] sorts), prices in catalog order.
-pub(crate) async fn list(pool: &PgPool) -> Result<Vec<Product>, StoreError> {
-    let rows: Vec<ProductRow> = sqlx::query_as(
-        "SELECT p.sku, p.name, p.description, p.image_url, p.active, p.stripe_product_id, \
-                (SELECT coalesce(jsonb_agg(jsonb_build_object( \
-                            'id', r.id, 'unit_amount_minor', r.unit_amount_minor, 'currency', r.currency, \
-                            'recurring_interval', r.recurring_interval, \
-                            'recurring_interval_count', r.recurring_interval_count, \
-                            'active', r.active, 'stripe_price_id', r.stripe_price_id) \
-                        ORDER BY r.position, r.id), '[]'::jsonb) \
-                 FROM prices r WHERE r.sku = p.sku) AS prices \
+    /// Every product with every price: products by SKU (byte order, as [`payments_domain::Sku`] sorts),
+    /// prices in catalog order.
+    async fn products(&self) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+        "SELECT json_build_object('sku', p.sku, 'name', p.name, 'description', p.description, \
+                    'image_url', p.image_url, 'active', p.active, 'stripe_product_id', p.stripe_product_id, \
+                    'prices', (SELECT coalesce(json_agg(json_build_object( \
+                                   'id', r.id, 'unit_amount_minor', r.unit_amount_minor, 'currency', r.currency, \
+                                   'recurring_interval', r.recurring_interval, \
+                                   'recurring_interval_count', r.recurring_interval_count, \
+                                   'active', r.active, 'stripe_price_id', r.stripe_price_id) \
+                               ORDER BY r.position, r.id), '[]') \
+                               FROM prices r WHERE r.sku = p.sku))::text \
          FROM products p ORDER BY p.sku COLLATE \"C\"",
     )
-    .fetch_all(pool)
+    .fetch_all(&self.pool)
     .await
-    .map_err(store_error)?;
-    rows.into_iter().map(|row| row.into_product().map_err(StoreError::Unknown)).collect()
-}
-
-/// Records the Stripe product of `sku`. The port passes no time, so `updated_at` is this process's clock.
-pub(crate) async fn set_stripe_product_id(
-    pool: &PgPool,
-    sku: &Sku,
-    id: &StripeProductId,
-) -> Result<(), StoreError> {
-    let updated = sqlx::query("UPDATE products SET stripe_product_id = $2, updated_at = $3 WHERE sku = $1")
-        .bind(sku.as_str())
-        .bind(id.as_str())
-        .bind(Utc::now())
-        .execute(pool)
-        .await
-        .map_err(|error| match is_unique_violation(&error, "products_stripe_product_id_key") {
-            true => {
-                StoreError::Unknown(anyhow!("Stripe product {id} is recorded for another product already"))
-            }
-            false => store_error(error),
-        })?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::Unknown(anyhow!(
-            "cannot record Stripe product {id}: no catalog product has sku {sku}"
-        )));
     }
-    Ok(())
-}
 
-/// Records the Stripe price of the catalog price `price`. The port passes no time, so `updated_at` is this
-/// process's clock.
-pub(crate) async fn set_stripe_price_id(
-    pool: &PgPool,
-    price: &PriceKey,
-    id: &StripePriceId,
-) -> Result<(), StoreError> {
-    let updated = sqlx::query("UPDATE prices SET stripe_price_id = $2, updated_at = $3 WHERE id = $1")
-        .bind(price.as_str())
-        .bind(id.as_str())
-        .bind(Utc::now())
-        .execute(pool)
-        .await
-        .map_err(|error| match is_unique_violation(&error, "prices_stripe_price_id_key") {
-            true => StoreError::Unknown(anyhow!("Stripe price {id} is recorded for another price already")),
-            false => store_error(error),
-        })?;
-    if updated.rows_affected() == 0 {
-        return Err(StoreError::Unknown(anyhow!(
-            "cannot record Stripe price {id}: no catalog price has id {price}"
-        )));
+    /// Records a Stripe product or price id.
+    async fn set_stripe_id(&self, id: StripeId<'_>, now: DateTime<Utc>) -> Result<IdRecorded, sqlx::Error> {
+        let (sql, key, stripe_id, constraint) = match id {
+            StripeId::Product(sku, id) => (
+                "UPDATE products SET stripe_product_id = $2, updated_at = $3 WHERE sku = $1",
+                sku.as_str(),
+                id.as_str(),
+                "products_stripe_product_id_key",
+            ),
+            StripeId::Price(price, id) => (
+                "UPDATE prices SET stripe_price_id = $2, updated_at = $3 WHERE id = $1",
+                price.as_str(),
+                id.as_str(),
+                "prices_stripe_price_id_key",
+            ),
+        };
+        match sqlx::query(sql).bind(key).bind(stripe_id).bind(now).execute(&self.pool).await {
+            Ok(done) if done.rows_affected() == 0 => Ok(IdRecorded::NoSuch),
+            Ok(_) => Ok(IdRecorded::Done),
+            Err(error) if is_unique_violation(&error, constraint) => Ok(IdRecorded::Taken),
+            Err(error) => Err(error),
+        }
     }
-    Ok(())
 }

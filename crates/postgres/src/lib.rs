@@ -1,29 +1,30 @@
 //! The Postgres adapter: [`PgStore`] keeps orders, their items, every received Stripe event, the product
 //! catalog and each user's Stripe customer, and implements the domain's
 //! [`OrderStore`](payments_domain::OrderStore), [`CatalogStore`](payments_domain::CatalogStore) and
-//! [`CustomerStore`](payments_domain::CustomerStore) ports with sqlx.
+//! [`CustomerStore`](payments_domain::CustomerStore) ports through
+//! [`SqlStore`](payments_sql_store::SqlStore) with the SQL of [`PgDialect`].
 //!
+//! Concurrent webhook events are loaded together in one query (`load.rs`) and their planned writes committed
+//! together in one call of `payments_commit` (`commit.rs`), which takes the advisory locks of every id the
+//! writes touch (`locks.rs`) and writes each only if what it was planned on still holds.
 //! No sqlx type crosses the port: failures become [`StoreError`](payments_domain::StoreError) in `error.rs`.
 
-mod adoption;
-mod batch;
 mod catalog;
-mod checkout;
+mod commit;
 mod customers;
+mod dialect;
 mod error;
-mod events;
+mod load;
 mod locks;
-mod optimistic;
 mod options;
 mod orders;
-mod rows;
-mod save;
-mod store;
 pub mod test_support;
-mod unit_of_work;
 
+pub use dialect::{PgDialect, WriteCounts};
 pub use options::PgStoreOptions;
-pub use store::{PgStore, WebhookWriteCounts};
+
+/// The Postgres store: see the crate's doc.
+pub type PgStore = payments_sql_store::SqlStore<PgDialect>;
 
 /// The schema's migrations (`migrations/postgres`), embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");

@@ -1,25 +1,27 @@
-//! How the connection pool is sized, and how webhook events are written.
+//! How the connection pool is sized, and how webhook events are loaded and written.
 
 use std::time::Duration;
 
-/// Connection pool settings for [`PgStore`](crate::PgStore).
+/// Settings for [`PgStore`](crate::PgStore).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgStoreOptions {
     /// Most connections the pool opens (default 10).
     pub max_connections: u32,
     /// How long a query waits for a connection before the store reports itself unavailable (default 3 s).
     pub acquire_timeout: Duration,
-    /// How many times a webhook event is tried with one read and one conditional write before it is
-    /// recorded in a locking transaction instead (default 3; 0: always lock). Both are correct; the first
-    /// is faster when events for one order rarely arrive at the same moment.
-    pub optimistic_attempts: u32,
-    /// How many tasks write concurrent webhook events together, each taking every event queued (up to 64)
-    /// into one read and one write (0: every event is written on its own). Default 1: one group at a time,
-    /// while the next one queues; on 2 cores that gave the tightest p99 (`make bench`: about 18 ms against
-    /// 24 to 26 ms with 2 or 4), though a group that waits on a lock then holds up the queue behind it.
-    /// Events that cannot go together (no order yet, kept events to adopt, one order twice) are written on
-    /// their own anyway.
+    /// How many tasks commit groups of concurrent webhook writes, each taking every write waiting (up to 64)
+    /// into one call of `payments_commit` (default 1: one group commits while the next one gathers; on 2
+    /// cores that gave the tightest p99).
     pub group_writers: u32,
+    /// How many tasks load what concurrent webhook events need, each taking every load waiting (up to 64)
+    /// into one query (default 1).
+    pub group_readers: u32,
+    /// Most loads or writes waiting for a group; past it the store answers unavailable at once (default
+    /// 4,096).
+    pub queue_capacity: usize,
+    /// How long a caller waits for its group's answer before the store reports itself unavailable (default
+    /// 10 s; the write may still commit, all or nothing).
+    pub group_deadline: Duration,
 }
 
 impl Default for PgStoreOptions {
@@ -27,8 +29,10 @@ impl Default for PgStoreOptions {
         Self {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
-            optimistic_attempts: 3,
             group_writers: 1,
+            group_readers: 1,
+            queue_capacity: 4096,
+            group_deadline: Duration::from_secs(10),
         }
     }
 }

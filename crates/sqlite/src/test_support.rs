@@ -41,6 +41,6 @@ pub async fn fresh_database() -> TestDatabase {
         .await
         .unwrap_or_else(|error| panic!("cannot create test database {}: {error}", database.url));
     store.migrate().await.unwrap_or_else(|error| panic!("migrations failed on {}: {error}", database.url));
-    store.close().await;
+    store.dialect().close().await;
     database
 }

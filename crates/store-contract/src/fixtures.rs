@@ -62,10 +62,9 @@ pub fn user_order_at(user: &UserId, id: OrderId, at: DateTime<Utc>) -> Order {
             .expect("a valid item")
             .with_catalog(catalog_ref("tea", "tea-usd")),
     ];
-    let mut order = Order::new(id, Email::parse("ada@example.com").expect("a valid email"), items, at)
-        .expect("a valid order");
-    order.user_id = Some(user.clone());
-    order
+    Order::new(id, Email::parse("ada@example.com").expect("a valid email"), items, at)
+        .expect("a valid order")
+        .placed_by(user.clone())
 }
 
 /// A fresh Checkout Session id.
@@ -94,7 +93,7 @@ pub fn event(event_type: &str, kind: PaymentEventKind, refs: EventRefs) -> Recei
         }},
     });
     let event = PaymentEvent { id, event_type: event_type.to_owned(), created, kind, refs };
-    ReceivedEvent { event, payload: payload.to_string() }
+    ReceivedEvent { event, payload: payload.to_string().into() }
 }
 
 /// The ids an event names.
@@ -110,7 +109,7 @@ pub fn refs(
 pub fn session_paid(order: &Order, refs: EventRefs) -> ReceivedEvent {
     let kind = PaymentEventKind::CheckoutCompleted {
         payment_status: SessionPaymentStatus::Paid,
-        amount: Some(order.amount),
+        amount: Some(order.amount()),
     };
     event("checkout.session.completed", kind, refs)
 }

@@ -19,17 +19,17 @@ pub(crate) const ORDER_ID_METADATA_KEY: &str = "order_id";
 /// and as client reference.
 pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckoutSession {
     let order = &request.order;
-    let order_id = order.id.to_string();
+    let order_id = order.id().to_string();
     let metadata = HashMap::from([(ORDER_ID_METADATA_KEY.to_owned(), order_id.clone())]);
     let mut payment_intent_data = CreateCheckoutSessionPaymentIntentData::new();
     payment_intent_data.metadata = Some(metadata.clone());
 
     let form = CreateCheckoutSession::new()
         .mode(CheckoutSessionMode::Payment)
-        .line_items(order.items.iter().map(line_item).collect::<Vec<_>>());
+        .line_items(order.items().iter().map(line_item).collect::<Vec<_>>());
     let form = match &request.customer {
         Some(customer) => form.customer(customer.as_str()),
-        None => form.customer_email(order.email.as_str()),
+        None => form.customer_email(order.email().as_str()),
     };
     form
         // Kept verbatim: Stripe substitutes `{CHECKOUT_SESSION_ID}` itself.
@@ -92,7 +92,7 @@ mod tests {
     fn the_form_describes_every_item_and_points_back_at_the_order() {
         let request = request();
         let form = form_pairs(&request);
-        let order_id = request.order.id.to_string();
+        let order_id = request.order.id().to_string();
         let expect =
             |key: &str, value: &str| assert_eq!(form.get(key).map(String::as_str), Some(value), "{key}");
 
@@ -121,6 +121,6 @@ mod tests {
         let form = form_pairs(&request);
         assert_eq!(form.get("customer").map(String::as_str), Some("cus_QXg1o8vcGmoR32"));
         assert!(!form.contains_key("customer_email"), "Stripe refuses customer and customer_email together");
-        assert_eq!(form.get("metadata[order_id]"), Some(&request.order.id.to_string()));
+        assert_eq!(form.get("metadata[order_id]"), Some(&request.order.id().to_string()));
     }
 }

@@ -41,7 +41,7 @@ pub fn parse_event(payload: &[u8], received_at: DateTime<Utc>) -> Result<Receive
     };
     Ok(ReceivedEvent {
         event: PaymentEvent { id, event_type: event_type.to_owned(), created, kind, refs },
-        payload: text.to_owned(),
+        payload: text.into(),
     })
 }
 

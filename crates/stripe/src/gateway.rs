@@ -108,12 +108,12 @@ fn created_id<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, StripeIdError>
 
 #[async_trait]
 impl PaymentGateway for StripeGateway {
-    #[tracing::instrument(skip_all, fields(order_id = %request.order.id))]
+    #[tracing::instrument(skip_all, fields(order_id = %request.order.id()))]
     async fn create_checkout_session(
         &self,
         request: &CheckoutRequest,
     ) -> Result<CheckoutSession, GatewayError> {
-        let what = format!("the checkout of order {}", request.order.id);
+        let what = format!("the checkout of order {}", request.order.id());
         let key = stripe_idempotency_key(&request.idempotency_key, &what)?;
         let form = checkout_session_form(request);
         let session = self.create("create checkout session", &form, &key).await?;

@@ -92,7 +92,7 @@ async fn a_session_opened_through_the_gateway_is_open_priced_and_tied_to_the_ord
         .json()
         .await
         .unwrap();
-    let order_id = request.order.id.to_string();
+    let order_id = request.order.id().to_string();
     assert_eq!(raw["client_reference_id"], order_id.as_str());
     assert_eq!(raw["metadata"]["order_id"], order_id.as_str());
     assert_eq!(raw["customer_email"], "ada@example.com");
@@ -168,7 +168,7 @@ async fn events_the_emulator_signs_and_delivers_verify_and_parse() {
         ));
         if let PaymentEventKind::CheckoutCompleted { amount, .. } = &event.event.kind {
             completed = true;
-            assert_eq!(event.event.refs.order_id, Some(request.order.id));
+            assert_eq!(event.event.refs.order_id, Some(request.order.id()));
             assert_eq!(event.event.refs.session_id.as_ref(), Some(&session.id));
             assert_eq!(*amount, Some(Money::new(4900, Currency::USD).unwrap()));
         }
@@ -199,7 +199,7 @@ async fn a_checkout_for_a_customer_created_through_the_gateway_is_linked_to_it()
     let raw = get_json(&emulator, &format!("v1/checkout/sessions/{}", session.id)).await;
     assert_eq!(raw["customer"], customer.as_str());
     assert_eq!(raw["customer_email"], serde_json::Value::Null, "the customer stands in for the email");
-    assert_eq!(raw["metadata"]["order_id"], request.order.id.to_string().as_str());
+    assert_eq!(raw["metadata"]["order_id"], request.order.id().to_string().as_str());
     let listed = get_json(&emulator, &format!("v1/checkout/sessions?customer={customer}")).await;
     let ids: Vec<_> = listed["data"].as_array().unwrap().iter().map(|s| s["id"].clone()).collect();
     assert_eq!(ids, vec![serde_json::Value::from(session.id.as_str())]);
@@ -306,7 +306,7 @@ async fn charges_the_emulator_reports_become_payment_successes_and_declines() {
             continue;
         }
         let parsed = parse_event(event.to_string().as_bytes(), Utc::now()).unwrap().event;
-        assert_eq!(parsed.refs.order_id, Some(request.order.id), "{event_type}");
+        assert_eq!(parsed.refs.order_id, Some(request.order.id()), "{event_type}");
         assert!(parsed.refs.payment_intent_id.is_some(), "{event_type}");
         kinds.push((event_type, parsed.kind));
     }

@@ -93,7 +93,7 @@ async fn a_checkout_session_is_opened_with_the_order_as_a_payment_mode_form() {
     assert_eq!(header(sent, "content-type"), Some("application/x-www-form-urlencoded"));
 
     let form = form(sent);
-    let order_id = request.order.id.to_string();
+    let order_id = request.order.id().to_string();
     let expect = |key: &str, value: &str| assert_eq!(form.get(key).map(String::as_str), Some(value), "{key}");
     expect("mode", "payment");
     expect("line_items[0][price_data][currency]", "usd");
@@ -130,7 +130,7 @@ async fn a_checkout_for_a_known_customer_sends_the_customer_instead_of_the_email
     let form = form(&received[0]);
     assert_eq!(form.get("customer").map(String::as_str), Some("cus_QXg1o8vcGmoR32"));
     assert!(!form.contains_key("customer_email"), "Stripe refuses customer and customer_email together");
-    assert_eq!(form.get("metadata[order_id]"), Some(&request.order.id.to_string()));
+    assert_eq!(form.get("metadata[order_id]"), Some(&request.order.id().to_string()));
     assert_eq!(form.get("mode").map(String::as_str), Some("payment"));
 }
 

@@ -5,39 +5,51 @@ use crate::model::ids::{CheckoutSessionId, OrderId, PaymentIntentId};
 use crate::model::line_item::LineItem;
 use crate::model::money::{Money, MoneyError, STRIPE_MAX_AMOUNT_MINOR};
 use crate::model::order_status::OrderStatus;
-use crate::model::payment_event::PaymentEvent;
+use crate::model::payment_event::{EventRefs, PaymentEvent};
 use crate::model::payment_facts::PaymentFacts;
-use crate::model::transition::{transition, Effect};
+use crate::model::transition::{derive_status, transition, Effect};
 use crate::model::user::UserId;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 /// Most line items one order may hold (Stripe's limit for a Checkout Session).
 pub const MAX_LINE_ITEMS: usize = 100;
 
-/// An order. New orders come from [`Order::new`]; storage adapters rebuild stored ones field by field.
-/// Its `status` and `failure_reason` are always those [`transition`] derives from `facts`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An order. New orders come from [`Order::new`], stored ones from [`Order::restore`]; its fields are private
+/// so that its status and failure reason are always those [`transition`] derives from its facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
+    id: OrderId,
+    email: Email,
+    user_id: Option<UserId>,
+    items: Vec<LineItem>,
+    amount: Money,
+    status: OrderStatus,
+    checkout_session_id: Option<CheckoutSessionId>,
+    payment_intent_id: Option<PaymentIntentId>,
+    failure_reason: Option<String>,
+    facts: PaymentFacts,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// A stored order's parts, as a storage adapter reads them back (see [`Order::restore`]). There is no status:
+/// it is derived from `facts`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrder {
     /// The order's id.
     pub id: OrderId,
     /// Who pays.
     pub email: Email,
-    /// The signed-in user who placed it; `None` for a guest checkout.
-    #[serde(default)]
+    /// The signed-in user who placed it.
     pub user_id: Option<UserId>,
-    /// What is bought, in the order given.
+    /// What is bought, in order.
     pub items: Vec<LineItem>,
-    /// The sum of the items: what Stripe must collect.
+    /// The stored total; it must be the sum of the items.
     pub amount: Money,
-    /// Where the payment stands.
-    pub status: OrderStatus,
-    /// The Checkout Session opened for the order, once Stripe has answered.
+    /// The Checkout Session, once opened.
     pub checkout_session_id: Option<CheckoutSessionId>,
-    /// The PaymentIntent that paid (or tried to pay) the order: the seed's `transactionId`.
+    /// The PaymentIntent, once known.
     pub payment_intent_id: Option<PaymentIntentId>,
-    /// Why the order is failed, expired, canceled or held, in words.
-    pub failure_reason: Option<String>,
     /// What the events so far have established.
     pub facts: PaymentFacts,
     /// When the order was created.
@@ -66,6 +78,34 @@ pub enum OrderError {
     Overflow,
 }
 
+/// Why a stored order cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoredOrderError {
+    /// Its items break a rule of [`Order::new`].
+    #[error(transparent)]
+    Invalid(#[from] OrderError),
+    /// The stored total is not the sum of the stored items.
+    #[error("the stored total {stored} is not the sum of the items, {computed}")]
+    AmountMismatch {
+        /// What was stored.
+        stored: Money,
+        /// The sum of the items.
+        computed: Money,
+    },
+}
+
+/// Why a Checkout Session cannot be recorded on an order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("order {order_id} already has checkout session {existing}, not {offered}")]
+pub struct SessionConflict {
+    /// The order.
+    pub order_id: OrderId,
+    /// The session it has.
+    pub existing: CheckoutSessionId,
+    /// The one offered.
+    pub offered: CheckoutSessionId,
+}
+
 impl Order {
     /// A new pending order for `items`, checked against Stripe's limits.
     pub fn new(
@@ -74,21 +114,7 @@ impl Order {
         items: Vec<LineItem>,
         now: DateTime<Utc>,
     ) -> Result<Self, OrderError> {
-        let first = items.first().ok_or(OrderError::NoItems)?;
-        if items.len() > MAX_LINE_ITEMS {
-            return Err(OrderError::TooManyItems(items.len()));
-        }
-        let mut amount = Money::zero(first.unit_amount().currency());
-        for item in &items {
-            let line = item.total().map_err(|_| OrderError::Overflow)?;
-            amount = amount.checked_add(line).map_err(|e| match e {
-                MoneyError::CurrencyMismatch(..) => OrderError::MixedCurrencies,
-                _ => OrderError::Overflow,
-            })?;
-        }
-        if amount.minor() > STRIPE_MAX_AMOUNT_MINOR {
-            return Err(OrderError::TotalTooLarge(amount.minor()));
-        }
+        let amount = total(&items)?;
         Ok(Self {
             id,
             email,
@@ -103,6 +129,121 @@ impl Order {
             created_at: now,
             updated_at: now,
         })
+    }
+
+    /// The same order, placed by `user`.
+    pub fn placed_by(mut self, user: UserId) -> Self {
+        self.user_id = Some(user);
+        self
+    }
+
+    /// An order as it was stored: its status and failure reason are derived from its facts again, and its
+    /// total must still be the sum of its items.
+    pub fn restore(stored: StoredOrder) -> Result<Self, StoredOrderError> {
+        let computed = total(&stored.items)?;
+        if computed != stored.amount {
+            return Err(StoredOrderError::AmountMismatch { stored: stored.amount, computed });
+        }
+        let (status, failure_reason) = derive_status(stored.amount, &stored.facts);
+        Ok(Self {
+            id: stored.id,
+            email: stored.email,
+            user_id: stored.user_id,
+            items: stored.items,
+            amount: stored.amount,
+            status,
+            checkout_session_id: stored.checkout_session_id,
+            payment_intent_id: stored.payment_intent_id,
+            failure_reason,
+            facts: stored.facts,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        })
+    }
+
+    /// The order's parts, as [`Order::restore`] takes them back.
+    pub fn into_stored(self) -> StoredOrder {
+        StoredOrder {
+            id: self.id,
+            email: self.email,
+            user_id: self.user_id,
+            items: self.items,
+            amount: self.amount,
+            checkout_session_id: self.checkout_session_id,
+            payment_intent_id: self.payment_intent_id,
+            facts: self.facts,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    /// The order's id.
+    pub fn id(&self) -> OrderId {
+        self.id
+    }
+
+    /// Who pays.
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    /// The signed-in user who placed it; `None` for a guest checkout.
+    pub fn user_id(&self) -> Option<&UserId> {
+        self.user_id.as_ref()
+    }
+
+    /// What is bought, in the order given.
+    pub fn items(&self) -> &[LineItem] {
+        &self.items
+    }
+
+    /// The sum of the items: what Stripe must collect.
+    pub fn amount(&self) -> Money {
+        self.amount
+    }
+
+    /// Where the payment stands.
+    pub fn status(&self) -> OrderStatus {
+        self.status
+    }
+
+    /// The Checkout Session opened for the order, once Stripe has answered.
+    pub fn checkout_session_id(&self) -> Option<&CheckoutSessionId> {
+        self.checkout_session_id.as_ref()
+    }
+
+    /// The PaymentIntent that paid (or tried to pay) the order: the seed's `transactionId`.
+    pub fn payment_intent_id(&self) -> Option<&PaymentIntentId> {
+        self.payment_intent_id.as_ref()
+    }
+
+    /// Why the order is failed, expired, canceled or held, in words.
+    pub fn failure_reason(&self) -> Option<&str> {
+        self.failure_reason.as_deref()
+    }
+
+    /// Every id the order is known by, as an event would name them.
+    pub fn refs(&self) -> EventRefs {
+        EventRefs {
+            order_id: Some(self.id),
+            session_id: self.checkout_session_id.clone(),
+            payment_intent_id: self.payment_intent_id.clone(),
+        }
+    }
+
+    /// What the events so far have established.
+    pub fn facts(&self) -> &PaymentFacts {
+        &self.facts
+    }
+
+    /// When the order was created.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// When anything about the order last changed.
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
     }
 
     /// Applies one payment event through [`transition`] and says what it did. Pure: no I/O.
@@ -123,14 +264,56 @@ impl Order {
         next.effect
     }
 
+    /// Records the Checkout Session opened for the order. The same session again changes nothing; another
+    /// one is refused, since an order has one session.
+    pub fn attach_session(
+        &mut self,
+        session: &CheckoutSessionId,
+        now: DateTime<Utc>,
+    ) -> Result<(), SessionConflict> {
+        match &self.checkout_session_id {
+            Some(existing) if existing != session => Err(SessionConflict {
+                order_id: self.id,
+                existing: existing.clone(),
+                offered: session.clone(),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.checkout_session_id = Some(session.clone());
+                self.updated_at = now;
+                Ok(())
+            }
+        }
+    }
+
     /// Records that Stripe refused to open a Checkout Session, so the order is never shown as payable.
     pub fn mark_checkout_failed(&mut self, reason: &str, now: DateTime<Utc>) {
         self.facts.checkout_failed = Some(reason.to_owned());
-        let (status, failure_reason) = crate::model::transition::derive_status(self.amount, &self.facts);
+        let (status, failure_reason) = derive_status(self.amount, &self.facts);
         self.status = status;
         self.failure_reason = failure_reason;
         self.updated_at = now;
     }
+}
+
+/// The sum of `items`, checked against Stripe's limits.
+fn total(items: &[LineItem]) -> Result<Money, OrderError> {
+    let first = items.first().ok_or(OrderError::NoItems)?;
+    if items.len() > MAX_LINE_ITEMS {
+        return Err(OrderError::TooManyItems(items.len()));
+    }
+    let mut amount = Money::zero(first.unit_amount().currency());
+    for item in items {
+        let line = item.total().map_err(|_| OrderError::Overflow)?;
+        amount = amount.checked_add(line).map_err(|e| match e {
+            MoneyError::CurrencyMismatch(..) => OrderError::MixedCurrencies,
+            _ => OrderError::Overflow,
+        })?;
+    }
+    if amount.minor() > STRIPE_MAX_AMOUNT_MINOR {
+        return Err(OrderError::TotalTooLarge(amount.minor()));
+    }
+    Ok(amount)
 }
 
 #[cfg(test)]

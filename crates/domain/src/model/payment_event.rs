@@ -3,10 +3,9 @@
 use crate::model::ids::{CheckoutSessionId, EventId, OrderId, PaymentIntentId};
 use crate::model::money::Money;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 /// One payment event as the domain needs it, whatever the payment provider's wire format.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentEvent {
     /// The provider's event id: the unit of idempotency.
     pub id: EventId,
@@ -21,7 +20,7 @@ pub struct PaymentEvent {
 }
 
 /// The ids an event refers to. An order is found by `order_id` first, then by session, then by payment intent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventRefs {
     /// From `metadata.order_id` or `client_reference_id`.
     pub order_id: Option<OrderId>,
@@ -31,9 +30,17 @@ pub struct EventRefs {
     pub payment_intent_id: Option<PaymentIntentId>,
 }
 
+impl EventRefs {
+    /// True when both name the same order, session or payment intent.
+    pub fn shares_an_id_with(&self, other: &EventRefs) -> bool {
+        (self.order_id.is_some() && self.order_id == other.order_id)
+            || (self.session_id.is_some() && self.session_id == other.session_id)
+            || (self.payment_intent_id.is_some() && self.payment_intent_id == other.payment_intent_id)
+    }
+}
+
 /// Whether a completed Checkout Session has been paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionPaymentStatus {
     /// Paid now.
     Paid,
@@ -44,8 +51,7 @@ pub enum SessionPaymentStatus {
 }
 
 /// How a dispute ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DisputeOutcome {
     /// The merchant kept the money.
     Won,
@@ -54,8 +60,7 @@ pub enum DisputeOutcome {
 }
 
 /// What an event says happened. Unknown event types are kept as [`PaymentEventKind::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentEventKind {
     /// `checkout.session.completed`.
     CheckoutCompleted {

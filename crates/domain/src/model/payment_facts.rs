@@ -9,46 +9,35 @@ use crate::model::ids::EventId;
 use crate::model::money::Money;
 use crate::model::payment_event::DisputeOutcome;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Everything the service has learnt about an order's payment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PaymentFacts {
     /// A success event was seen (session paid, async payment succeeded, payment intent succeeded).
-    #[serde(default)]
     pub paid: bool,
     /// The largest paid amount seen that differs from the order's amount or currency.
-    #[serde(default)]
     pub mismatched_amount: Option<Money>,
     /// The session completed unpaid: a delayed payment method is settling.
-    #[serde(default)]
     pub awaiting_async_payment: bool,
     /// The delayed payment failed.
-    #[serde(default)]
     pub async_payment_failed: bool,
     /// The most recent declined attempt (by event time, then event id).
-    #[serde(default)]
     pub last_decline: Option<Decline>,
     /// The session expired.
-    #[serde(default)]
     pub expired: bool,
     /// The payment intent was canceled.
-    #[serde(default)]
     pub payment_canceled: bool,
     /// The largest cumulative refunded amount seen, in the order's minor units.
-    #[serde(default)]
     pub refunded_minor: i64,
     /// Disputes by id: `None` while open, the outcome once closed.
-    #[serde(default)]
     pub disputes: BTreeMap<String, Option<DisputeOutcome>>,
     /// Stripe refused to open a Checkout Session for the order (a local fact, not an event).
-    #[serde(default)]
     pub checkout_failed: Option<String>,
 }
 
 /// A declined payment attempt.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Decline {
     /// When the event was created.
     pub at: DateTime<Utc>,
@@ -77,6 +66,36 @@ impl PaymentFacts {
         let key = |m: &Money| (m.currency().as_str().to_owned(), m.minor());
         if self.mismatched_amount.as_ref().is_none_or(|current| key(&amount) > key(current)) {
             self.mismatched_amount = Some(amount);
+        }
+    }
+
+    /// Facts that lead an order of `amount` to `status`, for tests that need an order in a given state.
+    #[cfg(any(test, feature = "mocks"))]
+    pub fn leading_to(status: crate::model::order_status::OrderStatus, amount: Money) -> Self {
+        use crate::model::order_status::OrderStatus;
+        let paid = Self { paid: true, ..Self::default() };
+        match status {
+            OrderStatus::Pending => Self::default(),
+            OrderStatus::Paid => paid,
+            OrderStatus::Failed => Self {
+                last_decline: Some(Decline {
+                    at: DateTime::<Utc>::UNIX_EPOCH,
+                    event_id: EventId::parse("evt_declined").expect("a valid event id"),
+                    reason: None,
+                }),
+                ..Self::default()
+            },
+            OrderStatus::Expired => Self { expired: true, ..Self::default() },
+            OrderStatus::Canceled => Self { payment_canceled: true, ..Self::default() },
+            OrderStatus::Refunded => Self { refunded_minor: amount.minor().max(1), ..paid },
+            OrderStatus::PartiallyRefunded => Self { refunded_minor: 1, ..paid },
+            OrderStatus::Disputed => Self { disputes: BTreeMap::from([("dp_1".to_owned(), None)]), ..paid },
+            OrderStatus::NeedsReview => Self {
+                mismatched_amount: Some(
+                    Money::new(amount.minor() + 1, amount.currency()).expect("a positive amount"),
+                ),
+                ..paid
+            },
         }
     }
 

@@ -50,12 +50,12 @@ impl PurchaseStatus {
     /// | refunded                                | refunded  |
     /// | failed, expired, canceled               | failed    |
     pub fn of_order(order: &Order) -> Self {
-        match order.status {
+        match order.status() {
             OrderStatus::Pending | OrderStatus::NeedsReview => PurchaseStatus::Pending,
             OrderStatus::Paid | OrderStatus::PartiallyRefunded => PurchaseStatus::Completed,
             OrderStatus::Disputed => {
                 let lost =
-                    order.facts.disputes.values().any(|outcome| *outcome == Some(DisputeOutcome::Lost));
+                    order.facts().disputes.values().any(|outcome| *outcome == Some(DisputeOutcome::Lost));
                 if lost {
                     PurchaseStatus::Refunded
                 } else {
@@ -120,17 +120,17 @@ pub fn purchases_of(order: &Order) -> Vec<Purchase> {
     let status = PurchaseStatus::of_order(order);
     let mut seen = BTreeSet::new();
     order
-        .items
+        .items()
         .iter()
         .filter_map(|item| item.catalog().map(|catalog| (item, catalog)))
         .filter(|(_, catalog)| seen.insert(catalog.sku.clone()))
         .map(|(item, catalog)| Purchase {
             sku: catalog.sku.clone(),
             name: item.name().to_owned(),
-            order_id: order.id,
+            order_id: order.id(),
             status,
-            created_at: order.created_at,
-            updated_at: order.updated_at,
+            created_at: order.created_at(),
+            updated_at: order.updated_at(),
         })
         .collect()
 }
@@ -149,7 +149,7 @@ pub fn purchase_state<'a>(orders: impl IntoIterator<Item = &'a Order>, sku: &Sku
 /// The completed purchases in `orders`, newest order first (ties by order id, then line order).
 pub fn completed_purchases<'a>(orders: impl IntoIterator<Item = &'a Order>) -> Vec<Purchase> {
     let mut orders: Vec<&Order> = orders.into_iter().collect();
-    orders.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
+    orders.sort_by_key(|order| std::cmp::Reverse((order.created_at(), order.id())));
     orders
         .into_iter()
         .flat_map(purchases_of)
@@ -164,6 +164,7 @@ mod tests {
     use crate::model::email::Email;
     use crate::model::line_item::LineItem;
     use crate::model::money::{Currency, Money};
+    use crate::model::payment_facts::PaymentFacts;
     use chrono::{Duration, TimeZone};
 
     fn line(sku: Option<&str>) -> LineItem {
@@ -180,9 +181,15 @@ mod tests {
     fn order(status: OrderStatus, skus: &[Option<&str>], minutes: i64) -> Order {
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap() + Duration::minutes(minutes);
         let items = skus.iter().map(|sku| line(*sku)).collect();
-        let mut order = Order::new(OrderId::new_v7(), Email::parse("a@b.co").unwrap(), items, at).unwrap();
-        order.status = status;
-        order
+        let order = Order::new(OrderId::new_v7(), Email::parse("a@b.co").unwrap(), items, at).unwrap();
+        with_facts(order, |facts, amount| *facts = PaymentFacts::leading_to(status, amount))
+    }
+
+    /// `order` with its facts changed by `change`.
+    fn with_facts(order: Order, change: impl FnOnce(&mut PaymentFacts, Money)) -> Order {
+        let mut stored = order.into_stored();
+        change(&mut stored.facts, stored.amount);
+        Order::restore(stored).unwrap()
     }
 
     #[test]
@@ -210,11 +217,11 @@ mod tests {
     #[test]
     fn a_lost_dispute_revokes_and_a_won_one_does_not() {
         let mut disputed = order(OrderStatus::Disputed, &[Some("a")], 0);
-        disputed.facts.dispute("dp_1", None);
         assert_eq!(PurchaseStatus::of_order(&disputed), PurchaseStatus::Completed);
-        disputed.facts.dispute("dp_1", Some(DisputeOutcome::Won));
+        disputed = with_facts(disputed, |facts, _| facts.dispute("dp_1", Some(DisputeOutcome::Won)));
         assert_eq!(PurchaseStatus::of_order(&disputed), PurchaseStatus::Completed);
-        disputed.facts.dispute("dp_2", Some(DisputeOutcome::Lost));
+        disputed = with_facts(disputed, |facts, _| facts.dispute("dp_2", Some(DisputeOutcome::Lost)));
+        assert_eq!(disputed.status(), OrderStatus::Disputed);
         assert_eq!(PurchaseStatus::of_order(&disputed), PurchaseStatus::Refunded);
     }
 
@@ -224,7 +231,7 @@ mod tests {
         let purchases = purchases_of(&paid);
         let skus: Vec<&str> = purchases.iter().map(|p| p.sku.as_str()).collect();
         assert_eq!(skus, ["a", "b"]);
-        assert!(purchases.iter().all(|p| p.order_id == paid.id && p.status == PurchaseStatus::Completed));
+        assert!(purchases.iter().all(|p| p.order_id == paid.id() && p.status == PurchaseStatus::Completed));
     }
 
     #[test]

@@ -6,11 +6,9 @@ use crate::model::order::Order;
 use crate::model::order_status::OrderStatus;
 use crate::model::payment_event::{PaymentEvent, PaymentEventKind, SessionPaymentStatus};
 use crate::model::payment_facts::{Decline, PaymentFacts};
-use serde::{Deserialize, Serialize};
 
 /// What applying an event did to an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "effect", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// The status changed.
     Changed {
@@ -83,20 +81,20 @@ pub struct Transition {
 /// charge and its payment intent state one fact twice, so either, both, or both repeated end alike.
 pub fn transition(order: &Order, event: &PaymentEvent) -> Transition {
     let unchanged = |effect: Effect| Transition {
-        facts: order.facts.clone(),
-        status: order.status,
-        failure_reason: order.failure_reason.clone(),
-        payment_intent_id: order.payment_intent_id.clone(),
+        facts: order.facts().clone(),
+        status: order.status(),
+        failure_reason: order.failure_reason().map(str::to_owned),
+        payment_intent_id: order.payment_intent_id().cloned(),
         effect,
     };
     if let Some(reason) = refusal(order, event) {
         return unchanged(Effect::Refused { reason });
     }
 
-    let mut facts = order.facts.clone();
+    let mut facts = order.facts().clone();
     let paid = |facts: &mut PaymentFacts, amount: Option<Money>| {
         facts.paid = true;
-        if let Some(amount) = amount.filter(|a| *a != order.amount) {
+        if let Some(amount) = amount.filter(|a| *a != order.amount()) {
             facts.mismatch(amount);
         }
     };
@@ -121,41 +119,42 @@ pub fn transition(order: &Order, event: &PaymentEvent) -> Transition {
         PaymentEventKind::Unknown => return unchanged(Effect::Ignored),
     }
 
-    let payment_intent_id = order.payment_intent_id.clone().or_else(|| event.refs.payment_intent_id.clone());
-    if facts == order.facts && payment_intent_id == order.payment_intent_id {
+    let payment_intent_id =
+        order.payment_intent_id().cloned().or_else(|| event.refs.payment_intent_id.clone());
+    if facts == *order.facts() && payment_intent_id.as_ref() == order.payment_intent_id() {
         return unchanged(Effect::Ignored);
     }
-    let (status, failure_reason) = derive_status(order.amount, &facts);
-    let effect = if status == order.status {
+    let (status, failure_reason) = derive_status(order.amount(), &facts);
+    let effect = if status == order.status() {
         Effect::Recorded
     } else {
-        Effect::Changed { from: order.status, to: status }
+        Effect::Changed { from: order.status(), to: status }
     };
     Transition { facts, status, failure_reason, payment_intent_id, effect }
 }
 
 /// Why `event` cannot be applied to `order`, if it cannot (rows 20 and 23).
 fn refusal(order: &Order, event: &PaymentEvent) -> Option<String> {
-    if let Some(order_id) = event.refs.order_id.filter(|id| *id != order.id) {
-        return Some(format!("event is for order {order_id}, not {}", order.id));
+    if let Some(order_id) = event.refs.order_id.filter(|id| *id != order.id()) {
+        return Some(format!("event is for order {order_id}, not {}", order.id()));
     }
-    if let (Some(theirs), Some(ours)) = (&event.refs.session_id, &order.checkout_session_id) {
+    if let (Some(theirs), Some(ours)) = (&event.refs.session_id, order.checkout_session_id()) {
         if theirs != ours {
             return Some(format!("event is for checkout session {theirs}, not {ours}"));
         }
     }
-    if let (Some(theirs), Some(ours)) = (&event.refs.payment_intent_id, &order.payment_intent_id) {
+    if let (Some(theirs), Some(ours)) = (&event.refs.payment_intent_id, order.payment_intent_id()) {
         // A session has one payment intent; another one means the event belongs elsewhere.
         if theirs != ours && event.refs.order_id.is_none() {
             return Some(format!("event is for payment intent {theirs}, not {ours}"));
         }
     }
     if let PaymentEventKind::ChargeRefunded { amount_refunded } = &event.kind {
-        if amount_refunded.currency() != order.amount.currency() {
+        if amount_refunded.currency() != order.amount().currency() {
             return Some(format!(
                 "refund is in {}, the order in {}",
                 amount_refunded.currency(),
-                order.amount.currency()
+                order.amount().currency()
             ));
         }
     }

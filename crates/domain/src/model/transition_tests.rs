@@ -24,7 +24,7 @@ fn new_order() -> Order {
     let item = LineItem::new("Course", usd(AMOUNT), 1, None).unwrap();
     let mut order =
         Order::new(OrderId::new_v7(), Email::parse("ada@example.com").unwrap(), vec![item], at(0)).unwrap();
-    order.checkout_session_id = Some(CheckoutSessionId::parse("cs_test_1").unwrap());
+    order.attach_session(&CheckoutSessionId::parse("cs_test_1").unwrap(), at(0)).unwrap();
     order
 }
 
@@ -38,8 +38,8 @@ fn event(order: &Order, kind: PaymentEventKind) -> PaymentEvent {
         created: at(i64::from(n)),
         kind,
         refs: EventRefs {
-            order_id: Some(order.id),
-            session_id: order.checkout_session_id.clone(),
+            order_id: Some(order.id()),
+            session_id: order.checkout_session_id().cloned(),
             payment_intent_id: Some(PaymentIntentId::parse("pi_1").unwrap()),
         },
     }
@@ -91,32 +91,32 @@ fn row_01_a_paid_session_with_the_right_amount_pays_a_pending_or_failed_order() 
         apply(&mut order, completed(SessionPaymentStatus::Paid, AMOUNT)),
         Effect::Changed { from: OrderStatus::Pending, to: OrderStatus::Paid }
     );
-    assert_eq!(order.payment_intent_id.as_ref().unwrap().as_str(), "pi_1");
+    assert_eq!(order.payment_intent_id().unwrap().as_str(), "pi_1");
     let mut failed = after(vec![declined()]);
-    assert_eq!(failed.status, OrderStatus::Failed);
+    assert_eq!(failed.status(), OrderStatus::Failed);
     apply(&mut failed, completed(SessionPaymentStatus::Paid, AMOUNT));
-    assert_eq!(failed.status, OrderStatus::Paid);
-    assert_eq!(failed.failure_reason, None);
+    assert_eq!(failed.status(), OrderStatus::Paid);
+    assert_eq!(failed.failure_reason(), None);
 }
 
 #[test]
 fn row_02_a_paid_session_with_another_amount_is_held_for_review_not_paid() {
     let order = after(vec![completed(SessionPaymentStatus::Paid, AMOUNT - 1)]);
-    assert_eq!(order.status, OrderStatus::NeedsReview);
-    assert!(order.failure_reason.unwrap().contains("held for review"));
+    assert_eq!(order.status(), OrderStatus::NeedsReview);
+    assert!(order.failure_reason().unwrap().contains("held for review"));
     let other_currency = after(vec![PaymentEventKind::CheckoutCompleted {
         payment_status: SessionPaymentStatus::Paid,
         amount: Some(Money::new(AMOUNT, Currency::parse("eur").unwrap()).unwrap()),
     }]);
-    assert_eq!(other_currency.status, OrderStatus::NeedsReview);
+    assert_eq!(other_currency.status(), OrderStatus::NeedsReview);
 }
 
 #[test]
 fn row_03_an_unpaid_completed_session_stays_pending() {
     let mut order = new_order();
     assert_eq!(apply(&mut order, completed(SessionPaymentStatus::Unpaid, AMOUNT)), Effect::Recorded);
-    assert_eq!(order.status, OrderStatus::Pending);
-    assert!(order.facts.awaiting_async_payment);
+    assert_eq!(order.status(), OrderStatus::Pending);
+    assert!(order.facts().awaiting_async_payment);
 }
 
 #[test]
@@ -125,32 +125,32 @@ fn row_04_an_async_success_pays() {
         completed(SessionPaymentStatus::Unpaid, AMOUNT),
         PaymentEventKind::AsyncPaymentSucceeded { amount: Some(usd(AMOUNT)) },
     ]);
-    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.status(), OrderStatus::Paid);
     let short = after(vec![PaymentEventKind::AsyncPaymentSucceeded { amount: Some(usd(5)) }]);
-    assert_eq!(short.status, OrderStatus::NeedsReview);
+    assert_eq!(short.status(), OrderStatus::NeedsReview);
 }
 
 #[test]
 fn row_05_an_async_failure_fails() {
     let order =
         after(vec![completed(SessionPaymentStatus::Unpaid, AMOUNT), PaymentEventKind::AsyncPaymentFailed]);
-    assert_eq!(order.status, OrderStatus::Failed);
-    assert_eq!(order.failure_reason.as_deref(), Some("the delayed payment failed"));
+    assert_eq!(order.status(), OrderStatus::Failed);
+    assert_eq!(order.failure_reason(), Some("the delayed payment failed"));
 }
 
 #[test]
 fn row_06_a_succeeded_payment_intent_pays() {
-    assert_eq!(after(vec![pi_succeeded(AMOUNT)]).status, OrderStatus::Paid);
-    assert_eq!(after(vec![declined(), pi_succeeded(AMOUNT)]).status, OrderStatus::Paid);
-    assert_eq!(after(vec![pi_succeeded(AMOUNT + 1)]).status, OrderStatus::NeedsReview);
+    assert_eq!(after(vec![pi_succeeded(AMOUNT)]).status(), OrderStatus::Paid);
+    assert_eq!(after(vec![declined(), pi_succeeded(AMOUNT)]).status(), OrderStatus::Paid);
+    assert_eq!(after(vec![pi_succeeded(AMOUNT + 1)]).status(), OrderStatus::NeedsReview);
 }
 
 #[test]
 fn row_07_a_declined_attempt_fails_with_its_reason() {
     let order = after(vec![declined()]);
-    assert_eq!(order.status, OrderStatus::Failed);
-    assert_eq!(order.failure_reason.as_deref(), Some("card_declined: Your card was declined."));
-    assert!(order.status.is_payable(), "the customer may retry in Checkout");
+    assert_eq!(order.status(), OrderStatus::Failed);
+    assert_eq!(order.failure_reason(), Some("card_declined: Your card was declined."));
+    assert!(order.status().is_payable(), "the customer may retry in Checkout");
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn row_08_a_later_success_beats_an_earlier_failure() {
         PaymentEventKind::AsyncPaymentFailed,
         PaymentEventKind::AsyncPaymentSucceeded { amount: Some(usd(AMOUNT)) },
     ]);
-    assert_eq!(async_retry.status, OrderStatus::Paid);
+    assert_eq!(async_retry.status(), OrderStatus::Paid);
 }
 
 #[test]
@@ -180,30 +180,30 @@ fn row_09_nothing_overrides_a_payment() {
     ] {
         let mut order = after(vec![completed(SessionPaymentStatus::Paid, AMOUNT)]);
         assert_eq!(apply(&mut order, spoiler), Effect::Recorded);
-        assert_eq!(order.status, OrderStatus::Paid);
-        assert_eq!(order.failure_reason, None);
+        assert_eq!(order.status(), OrderStatus::Paid);
+        assert_eq!(order.failure_reason(), None);
     }
     let mut refunded_order = after(vec![pi_succeeded(AMOUNT), refunded(AMOUNT)]);
     apply(&mut refunded_order, PaymentEventKind::CheckoutExpired);
-    assert_eq!(refunded_order.status, OrderStatus::Refunded);
+    assert_eq!(refunded_order.status(), OrderStatus::Refunded);
 }
 
 #[test]
 fn row_10_expiry_of_an_unpaid_order_expires_it() {
-    assert_eq!(after(vec![PaymentEventKind::CheckoutExpired]).status, OrderStatus::Expired);
+    assert_eq!(after(vec![PaymentEventKind::CheckoutExpired]).status(), OrderStatus::Expired);
     let order = after(vec![declined(), PaymentEventKind::CheckoutExpired]);
-    assert_eq!(order.status, OrderStatus::Expired);
-    assert!(order.failure_reason.unwrap().contains("card_declined"));
+    assert_eq!(order.status(), OrderStatus::Expired);
+    assert!(order.failure_reason().unwrap().contains("card_declined"));
 }
 
 #[test]
 fn row_11_money_received_after_expiry_or_cancel_is_never_lost() {
     assert_eq!(
-        after(vec![PaymentEventKind::CheckoutExpired, pi_succeeded(AMOUNT)]).status,
+        after(vec![PaymentEventKind::CheckoutExpired, pi_succeeded(AMOUNT)]).status(),
         OrderStatus::Paid
     );
     assert_eq!(
-        after(vec![PaymentEventKind::PaymentCanceled, pi_succeeded(AMOUNT)]).status,
+        after(vec![PaymentEventKind::PaymentCanceled, pi_succeeded(AMOUNT)]).status(),
         OrderStatus::Paid
     );
 }
@@ -211,26 +211,26 @@ fn row_11_money_received_after_expiry_or_cancel_is_never_lost() {
 #[test]
 fn row_12_a_canceled_payment_intent_cancels_an_unpaid_order() {
     let order = after(vec![declined(), PaymentEventKind::PaymentCanceled]);
-    assert_eq!(order.status, OrderStatus::Canceled);
-    assert!(!order.status.is_payable());
+    assert_eq!(order.status(), OrderStatus::Canceled);
+    assert!(!order.status().is_payable());
 }
 
 #[test]
 fn row_13_a_partial_refund_partially_refunds() {
     let order = after(vec![pi_succeeded(AMOUNT), refunded(500)]);
-    assert_eq!(order.status, OrderStatus::PartiallyRefunded);
-    assert_eq!(order.facts.refunded_minor, 500);
+    assert_eq!(order.status(), OrderStatus::PartiallyRefunded);
+    assert_eq!(order.facts().refunded_minor, 500);
 }
 
 #[test]
 fn row_14_refunding_the_whole_amount_refunds() {
-    assert_eq!(after(vec![pi_succeeded(AMOUNT), refunded(AMOUNT)]).status, OrderStatus::Refunded);
+    assert_eq!(after(vec![pi_succeeded(AMOUNT), refunded(AMOUNT)]).status(), OrderStatus::Refunded);
     let stepwise = after(vec![pi_succeeded(AMOUNT), refunded(500), refunded(AMOUNT)]);
-    assert_eq!(stepwise.status, OrderStatus::Refunded);
+    assert_eq!(stepwise.status(), OrderStatus::Refunded);
     // charge.refunded carries the cumulative amount: an older, smaller one arriving late changes nothing.
     let mut late = stepwise.clone();
     assert_eq!(apply(&mut late, refunded(500)), Effect::Ignored);
-    assert_eq!(late.status, OrderStatus::Refunded);
+    assert_eq!(late.status(), OrderStatus::Refunded);
 }
 
 #[test]
@@ -238,43 +238,43 @@ fn row_15_refunds_and_disputes_before_a_payment_wait_for_it() {
     let mut order = new_order();
     assert_eq!(apply(&mut order, refunded(AMOUNT)), Effect::Recorded);
     assert_eq!(apply(&mut order, dispute_opened()), Effect::Recorded);
-    assert_eq!(order.status, OrderStatus::Pending);
+    assert_eq!(order.status(), OrderStatus::Pending);
     apply(&mut order, dispute_closed(DisputeOutcome::Won));
     apply(&mut order, pi_succeeded(AMOUNT));
-    assert_eq!(order.status, OrderStatus::Refunded);
+    assert_eq!(order.status(), OrderStatus::Refunded);
 }
 
 #[test]
 fn row_16_a_dispute_on_a_paid_order_disputes_it() {
     for before in [vec![pi_succeeded(AMOUNT)], vec![pi_succeeded(AMOUNT), refunded(100)]] {
         let mut order = after(before);
-        let from = order.status;
+        let from = order.status();
         assert_eq!(apply(&mut order, dispute_opened()), Effect::Changed { from, to: OrderStatus::Disputed });
     }
     let held = after(vec![pi_succeeded(1), dispute_opened()]);
-    assert_eq!(held.status, OrderStatus::NeedsReview);
+    assert_eq!(held.status(), OrderStatus::NeedsReview);
 }
 
 #[test]
 fn row_17_a_won_dispute_restores_the_payment() {
     let order = after(vec![pi_succeeded(AMOUNT), dispute_opened(), dispute_closed(DisputeOutcome::Won)]);
-    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.status(), OrderStatus::Paid);
     let refunded_then_won = after(vec![
         pi_succeeded(AMOUNT),
         refunded(300),
         dispute_opened(),
         dispute_closed(DisputeOutcome::Won),
     ]);
-    assert_eq!(refunded_then_won.status, OrderStatus::PartiallyRefunded);
+    assert_eq!(refunded_then_won.status(), OrderStatus::PartiallyRefunded);
 }
 
 #[test]
 fn row_18_a_lost_dispute_stays_disputed() {
     let order = after(vec![pi_succeeded(AMOUNT), dispute_opened(), dispute_closed(DisputeOutcome::Lost)]);
-    assert_eq!(order.status, OrderStatus::Disputed);
+    assert_eq!(order.status(), OrderStatus::Disputed);
     // A closure that arrives before the opening is not reopened by it.
     let reordered = after(vec![pi_succeeded(AMOUNT), dispute_closed(DisputeOutcome::Won), dispute_opened()]);
-    assert_eq!(reordered.status, OrderStatus::Paid);
+    assert_eq!(reordered.status(), OrderStatus::Paid);
 }
 
 #[test]
@@ -301,7 +301,7 @@ fn row_20_events_for_another_order_or_session_are_refused() {
     other_intent.refs.payment_intent_id = Some(PaymentIntentId::parse("pi_other").unwrap());
     assert!(matches!(paid.apply(&other_intent, at(1)), Effect::Refused { .. }));
     assert_eq!(order, before);
-    assert_eq!(paid.status, OrderStatus::Paid);
+    assert_eq!(paid.status(), OrderStatus::Paid);
 }
 
 #[test]
@@ -320,7 +320,7 @@ fn row_22_an_order_stripe_refused_stays_canceled() {
     order.mark_checkout_failed("Stripe is unavailable", at(1));
     for kind in [declined(), PaymentEventKind::CheckoutExpired, refunded(AMOUNT)] {
         apply(&mut order, kind);
-        assert_eq!(order.status, OrderStatus::Canceled);
+        assert_eq!(order.status(), OrderStatus::Canceled);
     }
 }
 
@@ -331,7 +331,7 @@ fn row_23_a_refund_in_another_currency_is_refused() {
         amount_refunded: Money::new(AMOUNT, Currency::parse("eur").unwrap()).unwrap(),
     };
     assert!(matches!(apply(&mut order, eur), Effect::Refused { .. }));
-    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.status(), OrderStatus::Paid);
 }
 
 /// The events one payment can produce, as a scenario picks them.
@@ -391,9 +391,9 @@ proptest! {
             shuffled.apply(e, at(1));
         }
 
-        prop_assert_eq!(shuffled.status, in_order.status);
-        prop_assert_eq!(&shuffled.facts, &in_order.facts);
-        prop_assert_eq!(&shuffled.failure_reason, &in_order.failure_reason);
-        prop_assert_eq!(&shuffled.payment_intent_id, &in_order.payment_intent_id);
+        prop_assert_eq!(shuffled.status(), in_order.status());
+        prop_assert_eq!(&shuffled.facts(), &in_order.facts());
+        prop_assert_eq!(&shuffled.failure_reason(), &in_order.failure_reason());
+        prop_assert_eq!(&shuffled.payment_intent_id(), &in_order.payment_intent_id());
     }
 }

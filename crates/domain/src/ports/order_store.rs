@@ -1,37 +1,49 @@
 //! Where orders and received payment events are kept.
+//!
+//! A store only loads and writes: what an event does is decided by the domain ([`crate::model::plan`]). The
+//! services load a [`Snapshot`], plan, and [`OrderStore::commit`] the plan, which the store writes only if
+//! what it was planned on still holds; otherwise it answers [`Committed::Stale`] and the services start again.
 
+use crate::model::event_outcome::EventOutcome;
 use crate::model::ids::{CheckoutSessionId, OrderId};
 use crate::model::order::Order;
 use crate::model::payment_event::PaymentEvent;
-use crate::model::transition::Effect;
+use crate::model::plan::{Load, OrderWrite, Plan, Snapshot};
 use crate::model::user::UserId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
-/// Why a store operation failed.
+/// Why a store operation failed, whatever the operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// An order with this id exists already.
-    #[error("order {0} already exists")]
-    Duplicate(OrderId),
-    /// No order with this id.
-    #[error("order {0} was not found")]
-    NotFound(OrderId),
-    /// The store cannot be reached or is overloaded; the caller may retry later (a webhook answers 503).
-    #[error("the order store is unavailable: {0}")]
+    /// The store cannot be reached, is overloaded or too slow; the caller may retry later (a webhook answers
+    /// 503).
+    #[error("the store is unavailable: {0}")]
     Unavailable(String),
     /// Anything else; a bug or corrupt data.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
 
-/// A verified event and the exact payload it came in, as it will be stored.
+/// Why a new order was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertOrderError {
+    /// An order with this id exists already; it is kept as it was.
+    #[error("order {0} already exists")]
+    Duplicate(OrderId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A verified event and the exact payload it came in, as it will be stored. Cheap to clone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedEvent {
     /// The domain's reading of the event.
     pub event: PaymentEvent,
-    /// The raw JSON body, kept as received for audit and replays.
-    pub payload: String,
+    /// The raw body, kept as received for audit and replays.
+    pub payload: Arc<str>,
 }
 
 /// What recording an event did.
@@ -43,7 +55,7 @@ pub enum RecordOutcome {
         /// The order it applied to.
         order_id: OrderId,
         /// What it did.
-        effect: Effect,
+        effect: crate::model::transition::Effect,
         /// Kept events applied along with it.
         adopted: u32,
     },
@@ -56,35 +68,58 @@ pub enum RecordOutcome {
     Stored,
 }
 
+/// One planned write, as [`OrderStore::commit`] takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Record a new event that changes no order: [`EventOutcome::Stored`], or [`EventOutcome::Orphaned`]
+    /// (kept: valid only while no order has any id the event names).
+    Event {
+        /// The event.
+        received: ReceivedEvent,
+        /// `Stored` or `Orphaned`.
+        outcome: EventOutcome,
+    },
+    /// Write an order, with the event that changed it, if any, recorded as applied to it.
+    Order {
+        /// The event, when the change is one (its outcome and effect are in `write.event`).
+        received: Option<ReceivedEvent>,
+        /// The order, its row version, what each event did.
+        write: Box<OrderWrite>,
+    },
+}
+
+impl Write {
+    /// The write `plan` asks for, with `received` the event it was planned for; `None` when there is nothing
+    /// to write ([`Plan::Duplicate`], [`Plan::Reload`]).
+    pub fn of(plan: &Plan, received: Option<&ReceivedEvent>) -> Option<Self> {
+        let event = |outcome| received.map(|received| Write::Event { received: received.clone(), outcome });
+        match plan {
+            Plan::Duplicate | Plan::Reload(_) => None,
+            Plan::Store => event(EventOutcome::Stored),
+            Plan::Keep => event(EventOutcome::Orphaned),
+            Plan::Write(write) => Some(Write::Order { received: received.cloned(), write: write.clone() }),
+        }
+    }
+}
+
+/// What [`OrderStore::commit`] did with one write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Committed {
+    /// Written.
+    Done,
+    /// The write's event id is recorded already: nothing was written.
+    Duplicate,
+    /// What the write was planned on changed: nothing was written; load and plan again.
+    Stale,
+}
+
 /// Orders, their items, and received events.
-///
-/// Implementations must make [`OrderStore::record_event`] one atomic, idempotent step per event id: two
-/// concurrent deliveries of one event apply it once.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OrderStore: Send + Sync + 'static {
     /// Saves a new order and its items.
-    /// Errors: [`StoreError::Duplicate`] if the id exists; [`StoreError::Unavailable`]; [`StoreError::Unknown`].
-    async fn insert_order(&self, order: &Order) -> Result<(), StoreError>;
-
-    /// Records the Checkout Session opened for an order, and applies any kept events that name it.
-    /// Errors: [`StoreError::NotFound`]; [`StoreError::Unavailable`]; [`StoreError::Unknown`].
-    async fn attach_checkout_session(
-        &self,
-        id: OrderId,
-        session_id: &CheckoutSessionId,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-
-    /// Marks an order whose Checkout Session could not be opened, so it is never shown as payable
-    /// (see [`Order::mark_checkout_failed`]).
-    /// Errors: [`StoreError::NotFound`]; [`StoreError::Unavailable`]; [`StoreError::Unknown`].
-    async fn mark_checkout_failed(
-        &self,
-        id: OrderId,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    /// Errors: [`InsertOrderError::Duplicate`] if the id exists; [`InsertOrderError::Store`].
+    async fn insert_order(&self, order: &Order) -> Result<(), InsertOrderError>;
 
     /// The order with this id, if any. Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
     async fn find_order(&self, id: OrderId) -> Result<Option<Order>, StoreError>;
@@ -104,14 +139,23 @@ pub trait OrderStore: Send + Sync + 'static {
     /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
     async fn list_orders_of_user(&self, user: &UserId, limit: u32) -> Result<Vec<Order>, StoreError>;
 
-    /// Records `event` and applies its effect to the order it names with [`Order::apply`], in one
-    /// transaction. The order is looked up by the event's order id, then session id, then payment intent id.
-    /// Errors: [`StoreError::Unavailable`] (nothing was recorded: the sender should retry); [`StoreError::Unknown`].
-    async fn record_event(
-        &self,
-        event: &ReceivedEvent,
-        now: DateTime<Utc>,
-    ) -> Result<RecordOutcome, StoreError>;
+    /// For each load, in order, what planning needs (see [`Snapshot`]), read without locking.
+    /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
+    async fn load(&self, loads: Vec<Load>) -> Result<Vec<Snapshot>, StoreError>;
+
+    /// Writes each of `writes` atomically, if and only if what it was planned on still holds, and answers
+    /// for each, in order:
+    /// - [`Committed::Duplicate`], writing nothing, when its event id is recorded already;
+    /// - [`Committed::Stale`], writing nothing, when a kept event is to be kept but an order has one of the ids
+    ///   it names; or an order is to be written but its row version is not the one planned on, an event it
+    ///   adopts is no longer kept, or another kept event names one of the order's ids;
+    /// - [`Committed::Done`] otherwise: the order is saved (its version changes), its event recorded with its
+    ///   outcome and effect, the adopted events marked applied to it with theirs.
+    ///
+    /// Writes may be committed together (and with other callers'), never half: each write is all or nothing.
+    /// Errors: [`StoreError::Unavailable`] (nothing is known to be written: retry); [`StoreError::Unknown`].
+    /// `now` stamps the events recorded and applied.
+    async fn commit(&self, writes: Vec<Write>, now: DateTime<Utc>) -> Result<Vec<Committed>, StoreError>;
 
     /// Checks the store answers. Errors: [`StoreError::Unavailable`].
     async fn ping(&self) -> Result<(), StoreError>;

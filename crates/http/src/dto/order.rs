@@ -53,18 +53,18 @@ impl OrderList {
 impl From<&Order> for OrderView {
     fn from(order: &Order) -> Self {
         Self {
-            id: order.id.to_string(),
-            email: order.email.to_string(),
-            user_id: order.user_id.as_ref().map(ToString::to_string),
-            items: order.items.iter().map(ItemView::from).collect(),
-            amount: order.amount.minor(),
-            currency: order.amount.currency().to_string(),
-            status: order.status.as_str(),
-            transaction_id: order.payment_intent_id.as_ref().map(ToString::to_string),
-            session_id: order.checkout_session_id.as_ref().map(ToString::to_string),
-            failure_reason: order.failure_reason.clone(),
-            created_at: rfc3339(order.created_at),
-            updated_at: rfc3339(order.updated_at),
+            id: order.id().to_string(),
+            email: order.email().to_string(),
+            user_id: order.user_id().as_ref().map(ToString::to_string),
+            items: order.items().iter().map(ItemView::from).collect(),
+            amount: order.amount().minor(),
+            currency: order.amount().currency().to_string(),
+            status: order.status().as_str(),
+            transaction_id: order.payment_intent_id().as_ref().map(ToString::to_string),
+            session_id: order.checkout_session_id().as_ref().map(ToString::to_string),
+            failure_reason: order.failure_reason().map(str::to_owned),
+            created_at: rfc3339(order.created_at()),
+            updated_at: rfc3339(order.updated_at()),
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::dto::checkout::{
 use crate::error::ApiError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use payments_domain::{Caller, GatewayError, Payments, StartCheckoutError};
+use payments_domain::{Caller, Checkout, GatewayError, PriceError, StartCheckoutError};
 
 /// Registers both checkout paths.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,35 +19,29 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// The seed's body: checks the cart, opens a checkout for it and answers 201 with where to send the customer.
 #[tracing::instrument(skip_all)]
 async fn create_from_cart(
-    payments: web::Data<Payments>,
+    checkout: web::Data<Checkout>,
     caller: Authenticated,
     body: web::Json<CheckoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let checkout = body.into_inner().validate(payments.currency())?;
-    open(&payments, &caller.0, checkout).await
+    let valid = body.into_inner().validate(checkout.settings().currency)?;
+    open(&checkout, &caller.0, valid).await
 }
 
 /// Either body: `{"items": [{"sku" | "price_id", "quantity"}], "email"?}` or the seed's.
 #[tracing::instrument(skip_all)]
 async fn create(
-    payments: web::Data<Payments>,
+    checkout: web::Data<Checkout>,
     caller: Authenticated,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let checkout = AnyCheckoutRequest::from_json(body.into_inner())?.validate(payments.currency())?;
-    open(&payments, &caller.0, checkout).await
+    let valid = AnyCheckoutRequest::from_json(body.into_inner())?.validate(checkout.settings().currency)?;
+    open(&checkout, &caller.0, valid).await
 }
 
-async fn open(
-    payments: &Payments,
-    caller: &Caller,
-    checkout: ValidCheckout,
-) -> Result<HttpResponse, ApiError> {
-    let list = checkout.list;
-    let started = payments
-        .start_checkout(caller, checkout.email, checkout.lines)
-        .await
-        .map_err(|e| start_checkout_error(&e, list))?;
+async fn open(checkout: &Checkout, caller: &Caller, valid: ValidCheckout) -> Result<HttpResponse, ApiError> {
+    let list = valid.list;
+    let started =
+        checkout.start(caller, valid.email, valid.lines).await.map_err(|e| start_checkout_error(&e, list))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/orders/{}", started.order_id)))
         .json(CheckoutCreated::from(&started)))
@@ -64,10 +58,10 @@ fn start_checkout_error(err: &StartCheckoutError, list: &str) -> ApiError {
             "email_required",
             "email is required: a guest must give one, and the signed-in user's token has no email claim.",
         ),
-        StartCheckoutError::UnknownItem { index, reference } => {
+        StartCheckoutError::Price(PriceError::UnknownItem { index, reference }) => {
             unprocessable("unknown_item", format!("{list}[{index}]: {reference} is not in the catalog."))
         }
-        StartCheckoutError::PriceMismatch { index, name, given, expected } => {
+        StartCheckoutError::Price(PriceError::PriceMismatch { index, name, given, expected }) => {
             let expected = match expected {
                 Some(price) => format!("the catalog price is {price}"),
                 None => "the catalog has no price for it in this currency".to_owned(),
@@ -77,11 +71,11 @@ fn start_checkout_error(err: &StartCheckoutError, list: &str) -> ApiError {
                 format!("{list}[{index}] ({name}): the price {given} is not the catalog's; {expected}."),
             )
         }
-        StartCheckoutError::NotForSale { index, reference, reason } => unprocessable(
+        StartCheckoutError::Price(PriceError::NotForSale { index, reference, reason }) => unprocessable(
             "not_for_sale",
             format!("{list}[{index}]: {reference} cannot be bought here: {reason}."),
         ),
-        StartCheckoutError::InvalidLine { index, source } => {
+        StartCheckoutError::Price(PriceError::InvalidLine { index, source }) => {
             unprocessable("invalid_item", format!("{list}[{index}].{source}"))
         }
         StartCheckoutError::Customer(source @ GatewayError::Rejected { .. }) => {

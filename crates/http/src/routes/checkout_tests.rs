@@ -4,8 +4,8 @@ use crate::test_support::{bearer, now, send, user_token, Ports, Reply, ADMIN_KEY
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use payments_domain::{
-    CheckoutSession, CheckoutSessionId, Currency, Customer, CustomerId, Email, GatewayError, OrderId,
-    StoreError, UserId,
+    CheckoutSession, CheckoutSessionId, Currency, Customer, CustomerId, Email, GatewayError,
+    InsertOrderError, OrderId, OrderStatus, StoreError, UserId,
 };
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -51,7 +51,7 @@ fn untouched_ports() -> Ports {
 
 /// Sends `body` and asserts it is refused before any port is used.
 async fn refused(body: &Value) -> Reply {
-    send(untouched_ports().payments(), post(body)).await
+    send(untouched_ports().services(), post(body)).await
 }
 
 #[actix_web::test]
@@ -61,16 +61,16 @@ async fn a_valid_cart_is_stored_opened_and_answered_with_201_and_where_to_pay() 
         .store
         .expect_insert_order()
         .withf(|order| {
-            order.amount.minor() == 2 * 1999 + 500
-                && order.amount.currency() == Currency::USD
-                && order.email.as_str() == "ada@example.com"
-                && order.items.len() == 2
-                && order.items[0].image_url().is_some()
-                && order.items[1].image_url().is_none()
-                && order.user_id.is_none()
+            order.amount().minor() == 2 * 1999 + 500
+                && order.amount().currency() == Currency::USD
+                && order.email().as_str() == "ada@example.com"
+                && order.items().len() == 2
+                && order.items()[0].image_url().is_some()
+                && order.items()[1].image_url().is_none()
+                && order.user_id().is_none()
                 // Priced as the catalog prices them: linked to its products.
-                && order.items[0].catalog().is_some_and(|c| c.sku.as_str() == "course")
-                && order.items[1].catalog().is_some_and(|c| c.price_id.as_str() == "book-usd")
+                && order.items()[0].catalog().is_some_and(|c| c.sku.as_str() == "course")
+                && order.items()[1].catalog().is_some_and(|c| c.price_id.as_str() == "book-usd")
         })
         .times(1)
         .returning(|_| Ok(()));
@@ -80,9 +80,9 @@ async fn a_valid_cart_is_stored_opened_and_answered_with_201_and_where_to_pay() 
         .withf(|request| request.customer.is_none())
         .times(1)
         .returning(|_| Ok(session()));
-    ports.store.expect_attach_checkout_session().times(1).returning(|_, _, _| Ok(()));
+    ports.accept_order_changes(1, |order| order.checkout_session_id().is_some());
 
-    let reply = send(ports.payments(), post(&valid_cart())).await;
+    let reply = send(ports.services(), post(&valid_cart())).await;
 
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let order_id = reply.body["orderId"].as_str().unwrap();
@@ -101,10 +101,10 @@ async fn the_versioned_path_is_the_same_checkout() {
     let mut ports = Ports::new();
     ports.store.expect_insert_order().times(1).returning(|_| Ok(()));
     ports.gateway.expect_create_checkout_session().times(1).returning(|_| Ok(session()));
-    ports.store.expect_attach_checkout_session().times(1).returning(|_, _, _| Ok(()));
+    ports.accept_order_changes(1, |order| order.checkout_session_id().is_some());
 
     let request = TestRequest::post().uri("/api/v1/checkout/sessions").set_json(valid_cart());
-    assert_eq!(send(ports.payments(), request).await.status, StatusCode::CREATED);
+    assert_eq!(send(ports.services(), request).await.status, StatusCode::CREATED);
 }
 
 #[actix_web::test]
@@ -130,12 +130,17 @@ async fn a_cart_of_101_items_is_refused_and_nothing_is_stored() {
 #[actix_web::test]
 async fn a_cart_of_100_items_is_accepted() {
     let mut ports = Ports::new();
-    ports.store.expect_insert_order().withf(|order| order.items.len() == 100).times(1).returning(|_| Ok(()));
+    ports
+        .store
+        .expect_insert_order()
+        .withf(|order| order.items().len() == 100)
+        .times(1)
+        .returning(|_| Ok(()));
     ports.gateway.expect_create_checkout_session().times(1).returning(|_| Ok(session()));
-    ports.store.expect_attach_checkout_session().times(1).returning(|_, _, _| Ok(()));
+    ports.accept_order_changes(1, |order| order.checkout_session_id().is_some());
 
     let items = vec![item("Pen", json!(100), json!(1)); 100];
-    assert_eq!(send(ports.payments(), post(&cart(items))).await.status, StatusCode::CREATED);
+    assert_eq!(send(ports.services(), post(&cart(items))).await.status, StatusCode::CREATED);
 }
 
 /// Each broken rule of the item at index 1 (index 0 is valid), and the message that names it.
@@ -181,7 +186,7 @@ async fn malformed_json_is_a_400_with_serdes_message() {
         .uri(PATH)
         .insert_header(("content-type", "application/json"))
         .set_payload(r#"{"email": "ada@example.com", "cartItems": ["#);
-    let reply = send(untouched_ports().payments(), request).await;
+    let reply = send(untouched_ports().services(), request).await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_json");
     assert!(reply.message().contains("line 1 column"), "{}", reply.message());
 }
@@ -202,7 +207,7 @@ async fn ill_typed_json_is_a_400_that_names_the_problem() {
 async fn a_body_that_is_not_json_is_a_415() {
     let request =
         TestRequest::post().uri(PATH).insert_header(("content-type", "text/plain")).set_payload("hi");
-    let reply = send(untouched_ports().payments(), request).await;
+    let reply = send(untouched_ports().services(), request).await;
     reply.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     assert!(reply.message().contains("application/json"));
 }
@@ -221,12 +226,14 @@ fn failing_gateway(error: fn() -> GatewayError) -> (Ports, Arc<Mutex<Option<Orde
     let mut ports = Ports::new();
     let cell = Arc::clone(&stored);
     ports.store.expect_insert_order().times(1).returning(move |order| {
-        *cell.lock().unwrap() = Some(order.id);
+        *cell.lock().unwrap() = Some(order.id());
         Ok(())
     });
     ports.gateway.expect_create_checkout_session().times(1).returning(move |_| Err(error()));
-    ports.store.expect_mark_checkout_failed().times(1).returning(|_, _, _| Ok(()));
-    ports.store.expect_attach_checkout_session().never();
+    // The order is marked unpayable, with no session.
+    ports.accept_order_changes(1, |order| {
+        order.status() == OrderStatus::Canceled && order.checkout_session_id().is_none()
+    });
     (ports, stored)
 }
 
@@ -236,7 +243,7 @@ async fn a_refusal_by_stripe_is_a_502_that_does_not_repeat_stripes_message() {
         code: Some("api_key_invalid".to_owned()),
         message: "Invalid API Key provided: sk_test_****abcd".to_owned(),
     });
-    let reply = send(ports.payments(), post(&valid_cart())).await;
+    let reply = send(ports.services(), post(&valid_cart())).await;
     reply.assert_error(StatusCode::BAD_GATEWAY, "payment_provider_rejected");
     let body = reply.body.to_string();
     assert!(!body.contains("sk_test") && !body.contains("api_key_invalid"), "{body}");
@@ -246,7 +253,7 @@ async fn a_refusal_by_stripe_is_a_502_that_does_not_repeat_stripes_message() {
 async fn stripe_unavailable_is_a_502_that_names_the_order_that_was_not_opened() {
     let (ports, stored) =
         failing_gateway(|| GatewayError::Unavailable("connect timeout to 10.1.2.3".to_owned()));
-    let reply = send(ports.payments(), post(&valid_cart())).await;
+    let reply = send(ports.services(), post(&valid_cart())).await;
     reply.assert_error(StatusCode::BAD_GATEWAY, "payment_provider_unavailable");
     let stored = stored.lock().unwrap().expect("an order was stored");
     assert_eq!(reply.body["error"]["orderId"], stored.to_string());
@@ -257,7 +264,7 @@ async fn stripe_unavailable_is_a_502_that_names_the_order_that_was_not_opened() 
 #[actix_web::test]
 async fn an_unreadable_stripe_answer_is_reported_as_unavailable() {
     let (ports, _) = failing_gateway(|| GatewayError::Unknown(anyhow::anyhow!("expected `url` in response")));
-    let reply = send(ports.payments(), post(&valid_cart())).await;
+    let reply = send(ports.services(), post(&valid_cart())).await;
     reply.assert_error(StatusCode::BAD_GATEWAY, "payment_provider_unavailable");
     assert!(reply.body["error"]["orderId"].is_string());
 }
@@ -269,10 +276,10 @@ async fn an_unavailable_store_is_a_503_and_stripe_is_not_called() {
         .store
         .expect_insert_order()
         .times(1)
-        .returning(|_| Err(StoreError::Unavailable("pool timed out".to_owned())));
+        .returning(|_| Err(InsertOrderError::Store(StoreError::Unavailable("pool timed out".to_owned()))));
     ports.gateway.expect_create_checkout_session().never();
 
-    let reply = send(ports.payments(), post(&valid_cart())).await;
+    let reply = send(ports.services(), post(&valid_cart())).await;
     reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
     assert!(!reply.message().contains("pool"));
 }
@@ -280,14 +287,14 @@ async fn an_unavailable_store_is_a_503_and_stripe_is_not_called() {
 #[actix_web::test]
 async fn any_other_store_failure_is_a_generic_500() {
     let mut ports = Ports::new();
-    ports
-        .store
-        .expect_insert_order()
-        .times(1)
-        .returning(|_| Err(StoreError::Unknown(anyhow::anyhow!("relation \"orders\" does not exist"))));
+    ports.store.expect_insert_order().times(1).returning(|_| {
+        Err(InsertOrderError::Store(StoreError::Unknown(anyhow::anyhow!(
+            "relation \"orders\" does not exist"
+        ))))
+    });
     ports.gateway.expect_create_checkout_session().never();
 
-    let reply = send(ports.payments(), post(&valid_cart())).await;
+    let reply = send(ports.services(), post(&valid_cart())).await;
     reply.assert_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
     assert!(!reply.body.to_string().contains("relation"), "{}", reply.body);
 }
@@ -303,15 +310,15 @@ fn accepting(check: impl Fn(&payments_domain::Order) -> bool + Send + 'static) -
     let mut ports = Ports::new();
     ports.store.expect_insert_order().withf(check).times(1).returning(|_| Ok(()));
     ports.gateway.expect_create_checkout_session().times(1).returning(|_| Ok(session()));
-    ports.store.expect_attach_checkout_session().times(1).returning(|_, _, _| Ok(()));
+    ports.accept_order_changes(1, |order| order.checkout_session_id().is_some());
     ports
 }
 
 #[actix_web::test]
 async fn catalog_items_by_sku_are_priced_named_and_linked_by_the_server() {
     let ports = accepting(|order| {
-        let course = &order.items[0];
-        order.items.len() == 2
+        let course = &order.items()[0];
+        order.items().len() == 2
             && course.name() == "Course"
             && course.unit_amount().minor() == 1999
             && course.quantity() == 2
@@ -319,13 +326,13 @@ async fn catalog_items_by_sku_are_priced_named_and_linked_by_the_server() {
             && course
                 .catalog()
                 .is_some_and(|c| c.sku.as_str() == "course" && c.price_id.as_str() == "course-usd")
-            && order.items[1].name() == "Pen"
-            && order.amount.minor() == 2 * 1999 + 3 * 100
-            && order.email.as_str() == "ada@example.com"
+            && order.items()[1].name() == "Pen"
+            && order.amount().minor() == 2 * 1999 + 3 * 100
+            && order.email().as_str() == "ada@example.com"
     });
     let body = json!({"items": [{"sku": "course", "quantity": 2}, {"sku": "pen", "quantity": 3}], "email": "ada@example.com"});
 
-    let reply = send(ports.payments(), post_versioned(&body)).await;
+    let reply = send(ports.services(), post_versioned(&body)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     assert_eq!(reply.body["sessionId"], "cs_test_123");
     assert_eq!(reply.body.as_object().unwrap().len(), 3);
@@ -334,15 +341,15 @@ async fn catalog_items_by_sku_are_priced_named_and_linked_by_the_server() {
 #[actix_web::test]
 async fn catalog_items_by_price_id_take_a_catalog_or_a_stripe_price_id() {
     let ports = accepting(|order| {
-        order.items[0].catalog().is_some_and(|c| c.price_id.as_str() == "course-usd")
-            && order.items[1].catalog().is_some_and(|c| c.sku.as_str() == "book")
-            && order.amount.minor() == 1999 + 500
+        order.items()[0].catalog().is_some_and(|c| c.price_id.as_str() == "course-usd")
+            && order.items()[1].catalog().is_some_and(|c| c.sku.as_str() == "book")
+            && order.amount().minor() == 1999 + 500
     });
     let body = json!({
         "email": "ada@example.com",
         "items": [{"price_id": "price_course", "quantity": 1}, {"priceId": "book-usd", "quantity": 1}],
     });
-    let reply = send(ports.payments(), post_versioned(&body)).await;
+    let reply = send(ports.services(), post_versioned(&body)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
@@ -354,7 +361,7 @@ async fn a_catalog_item_naming_both_or_neither_is_a_400_with_its_index() {
     ];
     for (bad, expected) in cases {
         let body = json!({"email": "ada@example.com", "items": [{"sku": "pen", "quantity": 1}, bad]});
-        let reply = send(untouched_ports().payments(), post_versioned(&body)).await;
+        let reply = send(untouched_ports().services(), post_versioned(&body)).await;
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_item");
         assert!(reply.message().starts_with(expected), "{}", reply.message());
     }
@@ -379,7 +386,7 @@ async fn catalog_item_values_are_checked_with_the_index() {
     ];
     for (bad, code, expected) in cases {
         let body = json!({"email": "ada@example.com", "items": [bad.clone()]});
-        let reply = send(untouched_ports().payments(), post_versioned(&body)).await;
+        let reply = send(untouched_ports().services(), post_versioned(&body)).await;
         reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, code);
         assert!(reply.message().starts_with(expected), "{bad}: {}", reply.message());
     }
@@ -388,19 +395,19 @@ async fn catalog_item_values_are_checked_with_the_index() {
 #[actix_web::test]
 async fn a_catalog_cart_holds_1_to_100_items() {
     let empty = json!({"email": "ada@example.com", "items": []});
-    let reply = send(untouched_ports().payments(), post_versioned(&empty)).await;
+    let reply = send(untouched_ports().services(), post_versioned(&empty)).await;
     reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_cart");
     assert!(reply.message().starts_with("items must hold at least one item"), "{}", reply.message());
 
     let many = json!({"email": "ada@example.com", "items": vec![json!({"sku": "pen", "quantity": 1}); 101]});
-    let reply = send(untouched_ports().payments(), post_versioned(&many)).await;
+    let reply = send(untouched_ports().services(), post_versioned(&many)).await;
     reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_cart");
     assert!(reply.message().contains("at most 100"), "{}", reply.message());
 
     let hundred =
         json!({"email": "ada@example.com", "items": vec![json!({"sku": "pen", "quantity": 1}); 100]});
-    let ports = accepting(|order| order.items.len() == 100);
-    assert_eq!(send(ports.payments(), post_versioned(&hundred)).await.status, StatusCode::CREATED);
+    let ports = accepting(|order| order.items().len() == 100);
+    assert_eq!(send(ports.services(), post_versioned(&hundred)).await.status, StatusCode::CREATED);
 }
 
 #[actix_web::test]
@@ -412,10 +419,10 @@ async fn the_versioned_path_needs_items_or_cart_items_but_not_both() {
         json!({"items": [{"sku": "pen"}]}),
     ];
     for body in cases {
-        let reply = send(untouched_ports().payments(), post_versioned(&body)).await;
+        let reply = send(untouched_ports().services(), post_versioned(&body)).await;
         reply.assert_error(StatusCode::BAD_REQUEST, "invalid_json");
     }
-    let reply = send(untouched_ports().payments(), post_versioned(&json!({"items": [{"sku": "pen"}]}))).await;
+    let reply = send(untouched_ports().services(), post_versioned(&json!({"items": [{"sku": "pen"}]}))).await;
     assert!(reply.message().contains("missing field `quantity`"), "{}", reply.message());
 }
 
@@ -429,7 +436,7 @@ async fn the_seed_path_does_not_take_catalog_items() {
 
 /// Sends `body` to `path` with ports that must refuse before storing anything.
 async fn refused_at(path: &str, body: &Value) -> Reply {
-    send(untouched_ports().payments(), TestRequest::post().uri(path).set_json(body)).await
+    send(untouched_ports().services(), TestRequest::post().uri(path).set_json(body)).await
 }
 
 #[actix_web::test]
@@ -478,9 +485,9 @@ async fn a_client_price_that_is_not_the_catalogs_is_a_mismatch_naming_both_price
 
 #[actix_web::test]
 async fn trusted_client_prices_sell_as_given() {
-    let mut ports = accepting(|order| order.items[0].catalog().is_none() && order.amount.minor() == 999);
+    let mut ports = accepting(|order| order.items()[0].catalog().is_none() && order.amount().minor() == 999);
     ports.settings.allow_client_prices = true;
-    let reply = send(ports.payments(), post(&cart(vec![item("Course", json!(999), json!(1))]))).await;
+    let reply = send(ports.services(), post(&cart(vec![item("Course", json!(999), json!(1))]))).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
@@ -529,7 +536,7 @@ async fn without_guest_checkout_a_guest_or_the_admin_must_sign_in() {
         if let Some(key) = credentials {
             request = request.insert_header(bearer(key));
         }
-        let reply = send(ports.payments(), request).await;
+        let reply = send(ports.services(), request).await;
         reply.assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
         assert!(reply.headers.contains_key("www-authenticate"));
     }
@@ -558,8 +565,8 @@ async fn a_signed_in_user_checks_out_as_their_customer_with_their_tokens_email()
         .store
         .expect_insert_order()
         .withf(|order| {
-            order.user_id.as_ref().is_some_and(|user| user.as_str() == "auth0|ada")
-                && order.email.as_str() == "ada@tokens.example.com"
+            order.user_id().as_ref().is_some_and(|user| user.as_str() == "auth0|ada")
+                && order.email().as_str() == "ada@tokens.example.com"
         })
         .times(1)
         .returning(|_| Ok(()));
@@ -569,18 +576,18 @@ async fn a_signed_in_user_checks_out_as_their_customer_with_their_tokens_email()
         .withf(|request| request.customer.as_ref().is_some_and(|c| c.as_str() == "cus_ada"))
         .times(1)
         .returning(|_| Ok(session()));
-    ports.store.expect_attach_checkout_session().times(1).returning(|_, _, _| Ok(()));
+    ports.accept_order_changes(1, |order| order.checkout_session_id().is_some());
 
     let token = user_token("auth0|ada", Some("ada@tokens.example.com"));
     let body = json!({"items": [{"sku": "course", "quantity": 1}]});
-    let reply = send(ports.payments(), post_versioned(&body).insert_header(bearer(&token))).await;
+    let reply = send(ports.services(), post_versioned(&body).insert_header(bearer(&token))).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
 #[actix_web::test]
 async fn a_users_email_in_the_body_wins_over_the_tokens() {
     let mut ports =
-        accepting(|order| order.email.as_str() == "billing@example.com" && order.user_id.is_some());
+        accepting(|order| order.email().as_str() == "billing@example.com" && order.user_id().is_some());
     ports.customers.expect_find_customer().times(1).returning(|_| Ok(Some(adas_customer())));
 
     let token = user_token("auth0|ada", Some("ada@tokens.example.com"));
@@ -588,7 +595,7 @@ async fn a_users_email_in_the_body_wins_over_the_tokens() {
         &json!({"email": "billing@example.com", "cartItems": [{"name": "Pen", "price": 100, "quantity": 1}]}),
     )
     .insert_header(bearer(&token));
-    let reply = send(ports.payments(), request).await;
+    let reply = send(ports.services(), request).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
 }
 
@@ -597,7 +604,7 @@ async fn a_user_whose_token_has_no_email_must_give_one() {
     let token = user_token("auth0|ada", None);
     let request =
         post_versioned(&json!({"items": [{"sku": "pen", "quantity": 1}]})).insert_header(bearer(&token));
-    let reply = send(untouched_ports().payments(), request).await;
+    let reply = send(untouched_ports().services(), request).await;
     reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "email_required");
 }
 
@@ -619,7 +626,7 @@ async fn a_customer_the_provider_cannot_create_is_a_502_and_nothing_is_stored() 
         let token = user_token("auth0|ada", Some("ada@example.com"));
         let request =
             post_versioned(&json!({"items": [{"sku": "pen", "quantity": 1}]})).insert_header(bearer(&token));
-        let reply = send(ports.payments(), request).await;
+        let reply = send(ports.services(), request).await;
         reply.assert_error(StatusCode::BAD_GATEWAY, code);
         let body = reply.body.to_string();
         assert!(
@@ -636,6 +643,6 @@ async fn credentials_are_checked_before_the_body() {
         .insert_header(bearer("garbage"))
         .insert_header(("content-type", "application/json"))
         .set_payload("{not json");
-    let reply = send(untouched_ports().payments(), request).await;
+    let reply = send(untouched_ports().services(), request).await;
     reply.assert_error(StatusCode::UNAUTHORIZED, "invalid_token");
 }

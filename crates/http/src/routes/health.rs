@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use payments_domain::Payments;
+use payments_domain::Queries;
 use serde_json::json;
 
 /// Registers both probes.
@@ -17,8 +17,8 @@ async fn healthz() -> HttpResponse {
 }
 
 /// Readiness: 200 when the order store answers, else 503 `not_ready`.
-async fn readyz(payments: web::Data<Payments>) -> Result<HttpResponse, ApiError> {
-    payments.ready().await.map_err(|err| {
+async fn readyz(queries: web::Data<Queries>) -> Result<HttpResponse, ApiError> {
+    queries.ready().await.map_err(|err| {
         tracing::warn!(error = %err, "not ready: the order store does not answer");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -11,7 +11,7 @@ async fn liveness_is_ok_without_asking_the_store() {
     let mut ports = Ports::new();
     ports.store.expect_ping().never();
 
-    let reply = send(ports.payments(), TestRequest::get().uri("/healthz")).await;
+    let reply = send(ports.services(), TestRequest::get().uri("/healthz")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body, json!({"status": "ok"}));
 }
@@ -21,7 +21,7 @@ async fn the_service_is_ready_when_the_store_answers() {
     let mut ports = Ports::new();
     ports.store.expect_ping().times(1).returning(|| Ok(()));
 
-    let reply = send(ports.payments(), TestRequest::get().uri("/readyz")).await;
+    let reply = send(ports.services(), TestRequest::get().uri("/readyz")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body, json!({"status": "ready"}));
 }
@@ -31,7 +31,7 @@ async fn the_service_is_not_ready_when_the_store_does_not_answer() {
     let mut ports = Ports::new();
     ports.store.expect_ping().times(1).returning(|| Err(StoreError::Unavailable("refused".to_owned())));
 
-    let reply = send(ports.payments(), TestRequest::get().uri("/readyz")).await;
+    let reply = send(ports.services(), TestRequest::get().uri("/readyz")).await;
     reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "not_ready");
     assert!(!reply.message().contains("refused"));
 }

@@ -6,7 +6,7 @@ use crate::dto::order::{OrderList, OrderView};
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use payments_domain::{Caller, CheckoutSessionId, OrderId, Payments};
+use payments_domain::{Caller, CheckoutSessionId, OrderId, Queries};
 use serde::Deserialize;
 
 /// How many orders a list holds unless `?limit=` says otherwise.
@@ -26,14 +26,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// (401: a guest reads their order by its session id).
 #[tracing::instrument(skip_all)]
 async fn by_id(
-    payments: web::Data<Payments>,
+    queries: web::Data<Queries>,
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = OrderId::parse(&id).map_err(|_| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_order_id", "The order id must be a UUID.")
     })?;
-    let order = payments.order_for(&caller.0, id).await.map_err(|e| super::read_error(&e))?;
+    let order = queries.order_for(&caller.0, id).await.map_err(|e| super::read_error(&e))?;
     Ok(super::private_json(OrderView::from(&order)))
 }
 
@@ -41,7 +41,7 @@ async fn by_id(
 /// anyone holding the session id, a user's only for that user or the admin.
 #[tracing::instrument(skip_all)]
 async fn by_session(
-    payments: web::Data<Payments>,
+    queries: web::Data<Queries>,
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -52,7 +52,7 @@ async fn by_session(
             "The session id must be 1 to 255 letters, digits and underscores (cs_...).",
         )
     })?;
-    let order = payments.order_by_session_for(&caller.0, &id).await.map_err(|e| super::read_error(&e))?;
+    let order = queries.order_by_session_for(&caller.0, &id).await.map_err(|e| super::read_error(&e))?;
     Ok(super::private_json(OrderView::from(&order)))
 }
 
@@ -85,25 +85,25 @@ impl ListQuery {
 /// The caller's orders: a user's own, newest first; the admin's every order (as the store lists them).
 #[tracing::instrument(skip_all)]
 async fn list(
-    payments: web::Data<Payments>,
+    queries: web::Data<Queries>,
     caller: Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit()?;
-    let orders = payments.orders_for(&caller.0, limit).await.map_err(|e| super::read_error(&e))?;
+    let orders = queries.orders_for(&caller.0, limit).await.map_err(|e| super::read_error(&e))?;
     Ok(super::private_json(OrderList::new(&orders)))
 }
 
 /// Every order, for the admin API key only.
 #[tracing::instrument(skip_all)]
 async fn admin_list(
-    payments: web::Data<Payments>,
+    queries: web::Data<Queries>,
     caller: Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     super::admin_only(&caller.0)?;
     let limit = query.limit()?;
-    let orders = payments.orders_for(&Caller::Admin, limit).await.map_err(|e| super::read_error(&e))?;
+    let orders = queries.orders_for(&Caller::Admin, limit).await.map_err(|e| super::read_error(&e))?;
     Ok(super::private_json(OrderList::new(&orders)))
 }
 

@@ -6,7 +6,7 @@ use actix_web::test::TestRequest;
 use chrono::Duration;
 use payments_domain::{
     CatalogRef, CheckoutSessionId, Currency, Email, LineItem, Money, Order, OrderId, OrderStatus,
-    PaymentIntentId, PriceKey, Sku, StoreError, UserId,
+    PaymentFacts, PaymentIntentId, PriceKey, Sku, StoreError, UserId,
 };
 use serde_json::json;
 
@@ -19,14 +19,15 @@ fn paid_order() -> Order {
         LineItem::new("Course", usd(1999), 2, Some("https://cdn.example.com/c.png")).unwrap(),
         LineItem::new("Book", usd(500), 1, None).unwrap(),
     ];
-    let mut order =
+    let order =
         Order::new(OrderId::parse(ORDER_ID).unwrap(), Email::parse("ada@example.com").unwrap(), items, now())
             .unwrap();
-    order.status = OrderStatus::Paid;
-    order.checkout_session_id = Some(CheckoutSessionId::parse("cs_test_123").unwrap());
-    order.payment_intent_id = Some(PaymentIntentId::parse("pi_456").unwrap());
-    order.updated_at = now() + Duration::milliseconds(90_250);
-    order
+    let mut stored = order.into_stored();
+    stored.facts = PaymentFacts::leading_to(OrderStatus::Paid, stored.amount);
+    stored.checkout_session_id = Some(CheckoutSessionId::parse("cs_test_123").unwrap());
+    stored.payment_intent_id = Some(PaymentIntentId::parse("pi_456").unwrap());
+    stored.updated_at = now() + Duration::milliseconds(90_250);
+    Order::restore(stored).unwrap()
 }
 
 fn paid_order_json() -> serde_json::Value {
@@ -51,13 +52,13 @@ fn paid_order_json() -> serde_json::Value {
 
 /// The paid order, placed by `user`, its first line sold from the catalog.
 fn users_order(user: &str) -> Order {
-    let mut order = paid_order();
-    order.user_id = Some(UserId::parse(user).unwrap());
-    order.items[0] = order.items[0].clone().with_catalog(CatalogRef {
+    let mut stored = paid_order().into_stored();
+    stored.user_id = Some(UserId::parse(user).unwrap());
+    stored.items[0] = stored.items[0].clone().with_catalog(CatalogRef {
         sku: Sku::parse("course").unwrap(),
         price_id: PriceKey::parse("course-usd").unwrap(),
     });
-    order
+    Order::restore(stored).unwrap()
 }
 
 fn get(uri: &str) -> TestRequest {
@@ -86,7 +87,7 @@ async fn the_admin_finds_any_order_by_id_in_the_seeds_shape() {
         .times(1)
         .returning(|_| Ok(Some(paid_order())));
 
-    let reply = send(ports.payments(), as_admin(&by_id())).await;
+    let reply = send(ports.services(), as_admin(&by_id())).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body, paid_order_json());
     assert_eq!(reply.headers.get("cache-control").unwrap(), "no-store");
@@ -97,7 +98,7 @@ async fn a_user_reads_their_own_order_with_its_user_id_and_catalog_links() {
     let mut ports = Ports::new();
     ports.store.expect_find_order().times(1).returning(|_| Ok(Some(users_order("auth0|ada"))));
 
-    let reply = send(ports.payments(), as_user(&by_id(), "auth0|ada")).await;
+    let reply = send(ports.services(), as_user(&by_id(), "auth0|ada")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let mut expected = paid_order_json();
     expected["userId"] = json!("auth0|ada");
@@ -110,18 +111,18 @@ async fn a_user_reads_their_own_order_with_its_user_id_and_catalog_links() {
 async fn another_users_order_is_a_404_like_an_unknown_one() {
     let mut ports = Ports::new();
     ports.store.expect_find_order().times(1).returning(|_| Ok(Some(users_order("auth0|ada"))));
-    let someone_elses = send(ports.payments(), as_user(&by_id(), "auth0|eve")).await;
+    let someone_elses = send(ports.services(), as_user(&by_id(), "auth0|eve")).await;
     someone_elses.assert_error(StatusCode::NOT_FOUND, "order_not_found");
 
     let mut ports = Ports::new();
     ports.store.expect_find_order().times(1).returning(|_| Ok(None));
-    let unknown = send(ports.payments(), as_user(&by_id(), "auth0|eve")).await;
+    let unknown = send(ports.services(), as_user(&by_id(), "auth0|eve")).await;
     assert_eq!(someone_elses.body, unknown.body);
 
     // A guest order is no user's either.
     let mut ports = Ports::new();
     ports.store.expect_find_order().times(1).returning(|_| Ok(Some(paid_order())));
-    let guests = send(ports.payments(), as_user(&by_id(), "auth0|eve")).await;
+    let guests = send(ports.services(), as_user(&by_id(), "auth0|eve")).await;
     guests.assert_error(StatusCode::NOT_FOUND, "order_not_found");
 }
 
@@ -130,7 +131,7 @@ async fn a_guest_reading_an_order_by_id_is_a_401_and_the_store_is_not_asked() {
     let mut ports = Ports::new();
     ports.store.expect_find_order().never();
 
-    let reply = send(ports.payments(), get(&by_id())).await;
+    let reply = send(ports.services(), get(&by_id())).await;
     reply.assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
     assert_eq!(reply.headers.get("www-authenticate").unwrap(), r#"Bearer realm="payments""#);
 }
@@ -140,7 +141,7 @@ async fn an_unknown_order_is_a_404() {
     let mut ports = Ports::new();
     ports.store.expect_find_order().times(1).returning(|_| Ok(None));
 
-    let reply = send(ports.payments(), as_admin(&by_id())).await;
+    let reply = send(ports.services(), as_admin(&by_id())).await;
     reply.assert_error(StatusCode::NOT_FOUND, "order_not_found");
 }
 
@@ -149,7 +150,7 @@ async fn an_order_id_that_is_not_a_uuid_is_a_400_and_the_store_is_not_asked() {
     let mut ports = Ports::new();
     ports.store.expect_find_order().never();
 
-    let reply = send(ports.payments(), as_admin("/api/v1/orders/42")).await;
+    let reply = send(ports.services(), as_admin("/api/v1/orders/42")).await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_order_id");
 }
 
@@ -158,7 +159,7 @@ async fn an_unavailable_store_is_a_503() {
     let mut ports = Ports::new();
     ports.store.expect_find_order().times(1).returning(|_| Err(StoreError::Unavailable("down".to_owned())));
 
-    let reply = send(ports.payments(), as_admin(&by_id())).await;
+    let reply = send(ports.services(), as_admin(&by_id())).await;
     reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
 }
 
@@ -172,7 +173,7 @@ async fn a_guest_order_is_found_by_its_checkout_session_without_credentials() {
         .times(1)
         .returning(|_| Ok(Some(paid_order())));
 
-    let reply = send(ports.payments(), get("/api/v1/checkout/sessions/cs_test_123")).await;
+    let reply = send(ports.services(), get("/api/v1/checkout/sessions/cs_test_123")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body, paid_order_json());
     assert_eq!(reply.headers.get("cache-control").unwrap(), "no-store");
@@ -190,7 +191,7 @@ async fn a_users_order_by_session_is_theirs_and_the_admins_only() {
     for (request, status) in cases {
         let mut ports = Ports::new();
         ports.store.expect_find_order_by_session().times(1).returning(|_| Ok(Some(users_order("auth0|ada"))));
-        let reply = send(ports.payments(), request).await;
+        let reply = send(ports.services(), request).await;
         assert_eq!(reply.status, status, "{}", reply.body);
         if status == StatusCode::NOT_FOUND {
             reply.assert_error(StatusCode::NOT_FOUND, "order_not_found");
@@ -205,7 +206,7 @@ async fn an_unknown_session_is_a_404() {
     let mut ports = Ports::new();
     ports.store.expect_find_order_by_session().times(1).returning(|_| Ok(None));
 
-    let reply = send(ports.payments(), get("/api/v1/checkout/sessions/cs_test_999")).await;
+    let reply = send(ports.services(), get("/api/v1/checkout/sessions/cs_test_999")).await;
     reply.assert_error(StatusCode::NOT_FOUND, "order_not_found");
 }
 
@@ -214,7 +215,7 @@ async fn a_malformed_session_id_is_a_400_and_the_store_is_not_asked() {
     let mut ports = Ports::new();
     ports.store.expect_find_order_by_session().never();
 
-    let reply = send(ports.payments(), get("/api/v1/checkout/sessions/cs-test;drop")).await;
+    let reply = send(ports.services(), get("/api/v1/checkout/sessions/cs-test;drop")).await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_session_id");
 }
 
@@ -229,7 +230,7 @@ async fn a_user_lists_their_own_orders_50_by_default() {
         .returning(|_, _| Ok(vec![users_order("auth0|ada")]));
     ports.store.expect_list_orders().never();
 
-    let reply = send(ports.payments(), as_user("/api/v1/orders", "auth0|ada")).await;
+    let reply = send(ports.services(), as_user("/api/v1/orders", "auth0|ada")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.headers.get("cache-control").unwrap(), "no-store");
     let orders = reply.body["orders"].as_array().unwrap();
@@ -250,7 +251,7 @@ async fn the_admin_lists_every_order_on_both_paths_with_a_limit() {
             .returning(|_| Ok(vec![paid_order(), users_order("auth0|ada")]));
         ports.store.expect_list_orders_of_user().never();
 
-        let reply = send(ports.payments(), as_admin(path)).await;
+        let reply = send(ports.services(), as_admin(path)).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
         assert_eq!(reply.body["orders"].as_array().unwrap().len(), 2, "{path}");
         assert_eq!(reply.body["orders"][0], paid_order_json(), "{path}");
@@ -263,7 +264,7 @@ async fn a_guest_cannot_list_orders() {
     ports.store.expect_list_orders().never();
     ports.store.expect_list_orders_of_user().never();
 
-    let reply = send(ports.payments(), get("/api/v1/orders")).await;
+    let reply = send(ports.services(), get("/api/v1/orders")).await;
     reply.assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
 }
 
@@ -273,7 +274,7 @@ async fn a_limit_outside_1_to_500_is_a_400() {
         for path in ["/api/v1/orders", "/api/v1/admin/orders"] {
             let mut ports = Ports::new();
             ports.store.expect_list_orders().never();
-            let reply = send(ports.payments(), as_admin(&format!("{path}?limit={limit}"))).await;
+            let reply = send(ports.services(), as_admin(&format!("{path}?limit={limit}"))).await;
             reply.assert_error(StatusCode::BAD_REQUEST, "invalid_limit");
             assert!(reply.message().contains("1 to 500"), "{}", reply.message());
         }
@@ -287,7 +288,7 @@ async fn the_admin_route_needs_the_admin_key() {
         let mut ports = Ports::new();
         ports.store.expect_list_orders().never();
         ports.store.expect_list_orders_of_user().never();
-        ports.payments()
+        ports.services()
     };
 
     let guest = send(no_store(), get(path)).await;
@@ -304,7 +305,7 @@ async fn the_admin_route_needs_the_admin_key() {
 
     let mut ports = Ports::new();
     ports.store.expect_list_orders().withf(|limit| *limit == 50).times(1).returning(|_| Ok(vec![]));
-    let admin = send(ports.payments(), as_admin(path)).await;
+    let admin = send(ports.services(), as_admin(path)).await;
     assert_eq!(admin.status, StatusCode::OK, "{}", admin.body);
     assert_eq!(admin.body, json!({"orders": []}));
 }
@@ -313,7 +314,7 @@ async fn the_admin_route_needs_the_admin_key() {
 async fn an_unreadable_query_string_is_a_json_400() {
     let mut ports = Ports::new();
     ports.store.expect_list_orders().never();
-    let reply = send(ports.payments(), as_admin("/api/v1/admin/orders?limit=1&limit=2")).await;
+    let reply = send(ports.services(), as_admin("/api/v1/admin/orders?limit=1&limit=2")).await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_query");
     assert!(reply.message().contains("limit"), "{}", reply.message());
 }

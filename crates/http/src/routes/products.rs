@@ -5,7 +5,7 @@ use crate::auth::Authenticated;
 use crate::dto::catalog::{ProductList, PurchaseList, PurchaseStatusView};
 use crate::error::ApiError;
 use actix_web::{web, HttpResponse};
-use payments_domain::{GetOrderError, Payments, Sku};
+use payments_domain::{Checkout, GetOrderError, Queries, Sku};
 
 /// Registers the catalog and purchase routes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -17,15 +17,18 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// The products for sale with their active prices, each with the `price` a checkout by SKU uses.
 /// Public: any `Authorization` header is ignored.
 #[tracing::instrument(skip_all)]
-async fn products(payments: web::Data<Payments>) -> Result<HttpResponse, ApiError> {
-    let products = payments.products().await.map_err(|e| ApiError::store(&e))?;
-    Ok(HttpResponse::Ok().json(ProductList::new(&products, payments.currency())))
+async fn products(
+    queries: web::Data<Queries>,
+    checkout: web::Data<Checkout>,
+) -> Result<HttpResponse, ApiError> {
+    let products = queries.products().await.map_err(|e| ApiError::store(&e))?;
+    Ok(HttpResponse::Ok().json(ProductList::new(&products, checkout.settings().currency)))
 }
 
 /// Whether the signed-in user owns the product with this SKU.
 #[tracing::instrument(skip_all)]
 async fn purchase_status(
-    payments: web::Data<Payments>,
+    queries: web::Data<Queries>,
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -33,14 +36,14 @@ async fn purchase_status(
     super::users_only(&caller.0)?;
     // A SKU that cannot exist names no product.
     let sku = Sku::parse(&id).map_err(|_| super::read_error(&GetOrderError::ProductNotFound))?;
-    let state = payments.purchase_status(&caller.0, &sku).await.map_err(|e| super::read_error(&e))?;
+    let state = queries.purchase_status(&caller.0, &sku).await.map_err(|e| super::read_error(&e))?;
     Ok(super::private_json(PurchaseStatusView::from(state)))
 }
 
 /// The signed-in user's completed purchases, newest first.
 #[tracing::instrument(skip_all)]
-async fn purchases(payments: web::Data<Payments>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
-    let purchases = payments.purchases(&caller.0).await.map_err(|e| super::read_error(&e))?;
+async fn purchases(queries: web::Data<Queries>, caller: Authenticated) -> Result<HttpResponse, ApiError> {
+    let purchases = queries.purchases(&caller.0).await.map_err(|e| super::read_error(&e))?;
     Ok(super::private_json(PurchaseList::new(&purchases)))
 }
 

@@ -6,8 +6,8 @@ use actix_web::test::TestRequest;
 use chrono::Duration;
 use payments_domain::ports::catalog_store::MockCatalogStore;
 use payments_domain::{
-    CatalogRef, Currency, Email, LineItem, Money, Order, OrderId, OrderStatus, PriceKey, Sku, StoreError,
-    UserId,
+    CatalogRef, Currency, Email, LineItem, Money, Order, OrderId, OrderStatus, PaymentFacts, PriceKey, Sku,
+    StoreError, UserId,
 };
 use serde_json::json;
 
@@ -34,12 +34,13 @@ fn order(id: &str, status: OrderStatus, minutes: i64, skus: &[&str]) -> Order {
         })
         .collect();
     let at = now() + Duration::minutes(minutes);
-    let mut order =
-        Order::new(OrderId::parse(id).unwrap(), Email::parse("ada@example.com").unwrap(), items, at).unwrap();
-    order.user_id = Some(UserId::parse("auth0|ada").unwrap());
-    order.status = status;
-    order.updated_at = at + Duration::seconds(30);
-    order
+    let order = Order::new(OrderId::parse(id).unwrap(), Email::parse("ada@example.com").unwrap(), items, at)
+        .unwrap()
+        .placed_by(UserId::parse("auth0|ada").unwrap());
+    let mut stored = order.into_stored();
+    stored.facts = PaymentFacts::leading_to(status, stored.amount);
+    stored.updated_at = at + Duration::seconds(30);
+    Order::restore(stored).unwrap()
 }
 
 const FIRST: &str = "01936b2e-8f3a-7c4d-9e5f-000000000001";
@@ -47,7 +48,7 @@ const SECOND: &str = "01936b2e-8f3a-7c4d-9e5f-000000000002";
 
 #[actix_web::test]
 async fn products_are_listed_with_their_prices_and_checkout_price_to_anyone() {
-    let reply = send(Ports::new().payments(), get("/api/v1/products")).await;
+    let reply = send(Ports::new().services(), get("/api/v1/products")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
     let products = reply.body["products"].as_array().unwrap();
@@ -82,7 +83,7 @@ async fn products_are_listed_with_their_prices_and_checkout_price_to_anyone() {
 #[actix_web::test]
 async fn the_product_list_ignores_credentials_even_bad_ones() {
     let request = get("/api/v1/products").insert_header(bearer("not-a-token"));
-    let reply = send(Ports::new().payments(), request).await;
+    let reply = send(Ports::new().services(), request).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
@@ -91,7 +92,7 @@ async fn an_unavailable_catalog_is_a_503() {
     let mut ports = Ports::new();
     ports.catalog = MockCatalogStore::new();
     ports.catalog.expect_list_products().returning(|| Err(StoreError::Unavailable("down".to_owned())));
-    let reply = send(ports.payments(), get("/api/v1/products")).await;
+    let reply = send(ports.services(), get("/api/v1/products")).await;
     reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
 }
 
@@ -120,7 +121,7 @@ async fn the_purchase_status_is_the_users_strongest_for_the_product() {
             .times(1)
             .returning(move |_, _| Ok(orders.clone()));
 
-        let reply = send(ports.payments(), as_ada("/api/v1/products/course/purchase-status")).await;
+        let reply = send(ports.services(), as_ada("/api/v1/products/course/purchase-status")).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         assert_eq!(reply.body, json!({"status": status}));
         assert_eq!(reply.headers.get("cache-control").unwrap(), "no-store");
@@ -132,7 +133,7 @@ async fn the_purchase_status_of_an_unknown_product_is_a_404() {
     for sku in ["nope", "not%20a%20sku"] {
         let mut ports = Ports::new();
         ports.store.expect_list_orders_of_user().never();
-        let reply = send(ports.payments(), as_ada(&format!("/api/v1/products/{sku}/purchase-status"))).await;
+        let reply = send(ports.services(), as_ada(&format!("/api/v1/products/{sku}/purchase-status"))).await;
         reply.assert_error(StatusCode::NOT_FOUND, "product_not_found");
     }
 }
@@ -142,17 +143,17 @@ async fn the_purchase_status_is_for_users_only() {
     let path = "/api/v1/products/course/purchase-status";
     let mut ports = Ports::new();
     ports.store.expect_list_orders_of_user().never();
-    send(ports.payments(), get(path)).await.assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
+    send(ports.services(), get(path)).await.assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
 
     let mut ports = Ports::new();
     ports.store.expect_list_orders_of_user().never();
-    let admin = send(ports.payments(), get(path).insert_header(bearer(ADMIN_KEY))).await;
+    let admin = send(ports.services(), get(path).insert_header(bearer(ADMIN_KEY))).await;
     admin.assert_error(StatusCode::FORBIDDEN, "users_only");
 
     // Who asks is answered before whether the product exists.
     let mut ports = Ports::new();
     ports.store.expect_list_orders_of_user().never();
-    let guest = send(ports.payments(), get("/api/v1/products/nope/purchase-status")).await;
+    let guest = send(ports.services(), get("/api/v1/products/nope/purchase-status")).await;
     guest.assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
 }
 
@@ -167,7 +168,7 @@ async fn purchases_are_the_users_completed_ones_newest_first() {
         ])
     });
 
-    let reply = send(ports.payments(), as_ada("/api/v1/purchases")).await;
+    let reply = send(ports.services(), as_ada("/api/v1/purchases")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.headers.get("cache-control").unwrap(), "no-store");
     let purchase = |sku: &str, order: &str, placed: &str, updated: &str| {
@@ -190,13 +191,13 @@ async fn purchases_are_the_users_completed_ones_newest_first() {
 async fn purchases_are_for_users_only() {
     let mut ports = Ports::new();
     ports.store.expect_list_orders_of_user().never();
-    send(ports.payments(), get("/api/v1/purchases"))
+    send(ports.services(), get("/api/v1/purchases"))
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
 
     let mut ports = Ports::new();
     ports.store.expect_list_orders_of_user().never();
-    send(ports.payments(), get("/api/v1/purchases").insert_header(bearer(ADMIN_KEY)))
+    send(ports.services(), get("/api/v1/purchases").insert_header(bearer(ADMIN_KEY)))
         .await
         .assert_error(StatusCode::FORBIDDEN, "users_only");
 }

@@ -5,7 +5,7 @@ use crate::dto::webhook::WebhookAck;
 use crate::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use payments_domain::{HandleWebhookError, Payments, WebhookError};
+use payments_domain::{HandleWebhookError, WebhookError, WebhookIngest};
 
 /// The header Stripe signs deliveries with.
 const STRIPE_SIGNATURE: &str = "stripe-signature";
@@ -21,7 +21,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// committed. The body and the signature are never logged.
 #[tracing::instrument(skip_all)]
 async fn receive(
-    payments: web::Data<Payments>,
+    ingest: web::Data<WebhookIngest>,
     request: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
@@ -31,7 +31,7 @@ async fn receive(
         // A header that is not text cannot be `t=...,v1=...`.
         Some(value) => Some(value.to_str().map_err(|_| rejected(&WebhookError::MalformedSignature))?),
     };
-    let outcome = payments.handle_webhook(&body, signature).await.map_err(|err| match err {
+    let outcome = ingest.handle(&body, signature).await.map_err(|err| match err {
         HandleWebhookError::Rejected(err) => rejected(&err),
         HandleWebhookError::Store(err) => ApiError::store(&err),
     })?;

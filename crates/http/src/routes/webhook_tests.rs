@@ -6,25 +6,52 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use chrono::Utc;
 use payments_domain::{
-    Effect, EventId, EventRefs, OrderId, OrderStatus, PaymentEvent, PaymentEventKind, ReceivedEvent,
-    RecordOutcome, StoreError, WebhookError,
+    Committed, Email, EventId, EventRefs, LineItem, LoadedOrder, Money, Order, OrderId, PaymentEvent,
+    PaymentEventKind, ReceivedEvent, RowVersion, Snapshot, StoreError, WebhookError,
 };
 use serde_json::json;
 
 const PATH: &str = "/webhook";
 const SIGNATURE: &str = "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd";
 
-fn received() -> ReceivedEvent {
+/// The order the test events name.
+fn order() -> Order {
+    let item =
+        LineItem::new("Pen", Money::new(100, payments_domain::Currency::USD).unwrap(), 1, None).unwrap();
+    let id = OrderId::parse("0190c0de-0000-7000-8000-000000000001").unwrap();
+    Order::new(id, Email::parse("ada@example.com").unwrap(), vec![item], now()).unwrap()
+}
+
+/// A verified `checkout.session.expired` for [`order`], or an event of a type that changes no order.
+fn received_of(kind: PaymentEventKind) -> ReceivedEvent {
     ReceivedEvent {
         event: PaymentEvent {
             id: EventId::parse("evt_1").unwrap(),
             event_type: "checkout.session.expired".to_owned(),
             created: Utc::now(),
-            kind: PaymentEventKind::CheckoutExpired,
-            refs: EventRefs { order_id: Some(OrderId::new_v7()), ..EventRefs::default() },
+            kind,
+            refs: EventRefs { order_id: Some(order().id()), ..EventRefs::default() },
         },
-        payload: "{}".to_owned(),
+        payload: "{}".into(),
     }
+}
+
+fn received() -> ReceivedEvent {
+    received_of(PaymentEventKind::CheckoutExpired)
+}
+
+/// What the store makes of the verified event.
+enum Recorded {
+    /// Its order is found and the write commits.
+    Applied,
+    /// Its id is known.
+    Duplicate,
+    /// No order has its ids; keeping it commits.
+    Orphaned,
+    /// Its type changes no order; storing it commits.
+    Stored,
+    /// Loading fails.
+    Fails(StoreError),
 }
 
 fn delivery(body: impl Into<Vec<u8>>) -> TestRequest {
@@ -35,12 +62,43 @@ fn delivery(body: impl Into<Vec<u8>>) -> TestRequest {
         .set_payload(body.into())
 }
 
-/// Ports where the verifier accepts and the store answers `outcome`.
-fn recording(outcome: Result<RecordOutcome, StoreError>) -> Ports {
+/// Ports where the verifier accepts and the store records the event as `recorded` says.
+fn recording(recorded: Recorded) -> Ports {
     let mut ports = Ports::new();
-    ports.verifier.expect_verify().times(1).returning(|_, _, _| Ok(received()));
-    let mut outcome = Some(outcome);
-    ports.store.expect_record_event().times(1).returning(move |_, _| outcome.take().expect("called once"));
+    let kind = match recorded {
+        Recorded::Stored => PaymentEventKind::Unknown,
+        _ => PaymentEventKind::CheckoutExpired,
+    };
+    ports.verifier.expect_verify().times(1).returning(move |_, _, _| Ok(received_of(kind.clone())));
+    let loaded = |known, order: Option<Order>| {
+        let snapshot = Snapshot {
+            known,
+            order: order.map(|order| LoadedOrder { order, version: RowVersion(1) }),
+            kept: vec![],
+        };
+        move |_| Ok(vec![snapshot.clone()])
+    };
+    let commits = |ports: &mut Ports| {
+        ports.store.expect_commit().times(1).returning(|writes, _| Ok(vec![Committed::Done; writes.len()]));
+    };
+    match recorded {
+        Recorded::Applied => {
+            ports.store.expect_load().times(1).returning(loaded(false, Some(order())));
+            commits(&mut ports);
+        }
+        Recorded::Duplicate => {
+            ports.store.expect_load().times(1).returning(loaded(true, Some(order())));
+        }
+        Recorded::Orphaned => {
+            ports.store.expect_load().times(1).returning(loaded(false, None));
+            commits(&mut ports);
+        }
+        Recorded::Stored => commits(&mut ports),
+        Recorded::Fails(error) => {
+            let mut error = Some(error);
+            ports.store.expect_load().times(1).returning(move |_| Err(error.take().expect("loaded once")));
+        }
+    }
     ports
 }
 
@@ -48,7 +106,8 @@ fn recording(outcome: Result<RecordOutcome, StoreError>) -> Ports {
 fn refusing(error: WebhookError) -> Ports {
     let mut ports = Ports::new();
     ports.verifier.expect_verify().times(1).returning(move |_, _, _| Err(error.clone()));
-    ports.store.expect_record_event().never();
+    ports.store.expect_load().never();
+    ports.store.expect_commit().never();
     ports
 }
 
@@ -67,29 +126,26 @@ async fn the_raw_body_and_signature_reach_the_verifier_byte_for_byte() {
         })
         .times(1)
         .returning(|_, _, _| Ok(received()));
-    ports.store.expect_record_event().times(1).returning(|_, _| Ok(RecordOutcome::Stored));
+    ports
+        .store
+        .expect_load()
+        .times(1)
+        .returning(|_| Ok(vec![Snapshot { known: true, order: None, kept: vec![] }]));
 
-    let reply = send(ports.payments(), delivery(body)).await;
+    let reply = send(ports.services(), delivery(body)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 }
 
 #[actix_web::test]
 async fn each_record_outcome_is_acknowledged_with_200_and_its_name() {
     let outcomes = [
-        (
-            RecordOutcome::Applied {
-                order_id: OrderId::new_v7(),
-                effect: Effect::Changed { from: OrderStatus::Pending, to: OrderStatus::Expired },
-                adopted: 0,
-            },
-            "applied",
-        ),
-        (RecordOutcome::Duplicate, "duplicate"),
-        (RecordOutcome::Orphaned, "orphaned"),
-        (RecordOutcome::Stored, "stored"),
+        (Recorded::Applied, "applied"),
+        (Recorded::Duplicate, "duplicate"),
+        (Recorded::Orphaned, "orphaned"),
+        (Recorded::Stored, "stored"),
     ];
-    for (outcome, name) in outcomes {
-        let reply = send(recording(Ok(outcome)).payments(), delivery("{}")).await;
+    for (recorded, name) in outcomes {
+        let reply = send(recording(recorded).services(), delivery("{}")).await;
         assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.body);
         assert_eq!(reply.body, json!({"received": true, "outcome": name}));
     }
@@ -98,7 +154,7 @@ async fn each_record_outcome_is_acknowledged_with_200_and_its_name() {
 #[actix_web::test]
 async fn the_versioned_path_is_the_same_webhook() {
     let request = delivery("{}").uri("/api/v1/webhooks/stripe");
-    let reply = send(recording(Ok(RecordOutcome::Duplicate)).payments(), request).await;
+    let reply = send(recording(Recorded::Duplicate).services(), request).await;
     assert_eq!(reply.body, json!({"received": true, "outcome": "duplicate"}));
 }
 
@@ -116,7 +172,7 @@ async fn each_refusal_is_a_400_with_its_code_and_nothing_is_recorded() {
     ];
     for (error, code) in cases {
         let message = error.to_string();
-        let reply = send(refusing(error).payments(), delivery("{}")).await;
+        let reply = send(refusing(error).services(), delivery("{}")).await;
         reply.assert_error(StatusCode::BAD_REQUEST, code);
         assert_eq!(reply.message(), message);
     }
@@ -131,29 +187,29 @@ async fn a_delivery_without_a_signature_header_reaches_the_verifier_as_none() {
         .withf(|_, signature, _| signature.is_none())
         .times(1)
         .returning(|_, _, _| Err(WebhookError::MissingSignature));
-    ports.store.expect_record_event().never();
+    ports.store.expect_load().never();
 
     let request = TestRequest::post().uri(PATH).set_payload("{}");
-    send(ports.payments(), request).await.assert_error(StatusCode::BAD_REQUEST, "missing_signature");
+    send(ports.services(), request).await.assert_error(StatusCode::BAD_REQUEST, "missing_signature");
 }
 
 #[actix_web::test]
 async fn a_signature_header_that_is_not_text_is_malformed_and_never_verified() {
     let mut ports = Ports::new();
     ports.verifier.expect_verify().never();
-    ports.store.expect_record_event().never();
+    ports.store.expect_load().never();
 
     let request = TestRequest::post()
         .uri(PATH)
         .insert_header(("Stripe-Signature", HeaderValue::from_bytes(b"t=1,v1=\xff\xfe").unwrap()))
         .set_payload("{}");
-    send(ports.payments(), request).await.assert_error(StatusCode::BAD_REQUEST, "invalid_signature");
+    send(ports.services(), request).await.assert_error(StatusCode::BAD_REQUEST, "invalid_signature");
 }
 
 #[actix_web::test]
 async fn an_unavailable_store_is_a_503_asking_stripe_to_retry() {
     let reply = send(
-        recording(Err(StoreError::Unavailable("too many connections".to_owned()))).payments(),
+        recording(Recorded::Fails(StoreError::Unavailable("too many connections".to_owned()))).services(),
         delivery("{}"),
     )
     .await;
@@ -164,8 +220,10 @@ async fn an_unavailable_store_is_a_503_asking_stripe_to_retry() {
 
 #[actix_web::test]
 async fn any_other_store_failure_is_a_generic_500() {
-    let ports = recording(Err(StoreError::Unknown(anyhow::anyhow!("deadlock detected in relation events"))));
-    let reply = send(ports.payments(), delivery("{}")).await;
+    let ports = recording(Recorded::Fails(StoreError::Unknown(anyhow::anyhow!(
+        "deadlock detected in relation events"
+    ))));
+    let reply = send(ports.services(), delivery("{}")).await;
     reply.assert_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
     assert!(!reply.body.to_string().contains("deadlock"));
 }
@@ -174,9 +232,9 @@ async fn any_other_store_failure_is_a_generic_500() {
 async fn a_body_over_1_mib_is_a_413_and_never_verified() {
     let mut ports = Ports::new();
     ports.verifier.expect_verify().never();
-    ports.store.expect_record_event().never();
+    ports.store.expect_load().never();
 
-    let reply = send(ports.payments(), delivery(vec![b' '; 1024 * 1024 + 1])).await;
+    let reply = send(ports.services(), delivery(vec![b' '; 1024 * 1024 + 1])).await;
     reply.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 }
 
@@ -190,6 +248,6 @@ async fn a_body_of_exactly_1_mib_is_verified() {
         .times(1)
         .returning(|_, _, _| Err(WebhookError::NoMatchingSignature));
 
-    let reply = send(ports.payments(), delivery(vec![b' '; 1024 * 1024])).await;
+    let reply = send(ports.services(), delivery(vec![b' '; 1024 * 1024])).await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_signature");
 }

@@ -4,7 +4,7 @@ use super::order_now;
 use crate::fixtures::{now, order, session_id};
 use crate::Harness;
 use chrono::Duration;
-use payments_domain::{OrderId, OrderStatus, StoreError};
+use payments_domain::{attach_session, mark_checkout_failed, OrderChangeError, OrderId, OrderStatus};
 
 /// Attaching a session records it (and `updated_at`); the order is then found by it. Attaching the same
 /// session again changes nothing.
@@ -16,21 +16,19 @@ pub async fn an_order_is_found_by_its_checkout_session_once_attached(harness: &i
     assert_eq!(store.find_order_by_session(&session).await.expect("find_order_by_session"), None);
 
     let later = now() + Duration::seconds(1);
-    store.attach_checkout_session(order.id, &session, later).await.expect("attach_checkout_session");
+    attach_session(&*store, order.id(), &session, later).await.expect("attach_checkout_session");
     let mut expected = order.clone();
-    expected.checkout_session_id = Some(session.clone());
-    expected.updated_at = later;
+    expected.attach_session(&session, later).expect("no session yet");
     assert_eq!(
         store.find_order_by_session(&session).await.expect("find_order_by_session"),
         Some(expected.clone())
     );
-    assert_eq!(store.find_order(order.id).await.expect("find_order"), Some(expected.clone()));
+    assert_eq!(store.find_order(order.id()).await.expect("find_order"), Some(expected.clone()));
 
-    store
-        .attach_checkout_session(order.id, &session, later + Duration::seconds(1))
+    attach_session(&*store, order.id(), &session, later + Duration::seconds(1))
         .await
         .expect("attaching the same session again");
-    assert_eq!(order_now(harness, order.id).await, expected);
+    assert_eq!(order_now(harness, order.id()).await, expected);
 }
 
 /// An order has one Checkout Session: attaching another one fails and keeps the first.
@@ -39,21 +37,21 @@ pub async fn attaching_a_second_session_to_an_order_is_refused(harness: &impl Ha
     let order = order();
     let (first, second) = (session_id(), session_id());
     store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &first, now()).await.expect("attach_checkout_session");
-    let refused = store.attach_checkout_session(order.id, &second, now()).await;
-    assert!(matches!(refused, Err(StoreError::Unknown(_))), "{refused:?}");
-    assert_eq!(order_now(harness, order.id).await.checkout_session_id, Some(first));
+    attach_session(&*store, order.id(), &first, now()).await.expect("attach_checkout_session");
+    let refused = attach_session(&*store, order.id(), &second, now()).await;
+    assert!(matches!(refused, Err(OrderChangeError::SessionConflict(_))), "{refused:?}");
+    assert_eq!(order_now(harness, order.id()).await.checkout_session_id(), Some(&first));
     assert_eq!(store.find_order_by_session(&second).await.expect("find_order_by_session"), None);
 }
 
-/// Both checkout writes report [`StoreError::NotFound`] for an id no order has.
+/// Both checkout writes report [`OrderChangeError::NotFound`] for an id no order has.
 pub async fn checkout_writes_to_an_unknown_order_are_not_found(harness: &impl Harness) {
     let store = harness.store();
     let id = OrderId::new_v7();
-    let attached = store.attach_checkout_session(id, &session_id(), now()).await;
-    assert!(matches!(attached, Err(StoreError::NotFound(missing)) if missing == id), "{attached:?}");
-    let marked = store.mark_checkout_failed(id, "stripe unavailable", now()).await;
-    assert!(matches!(marked, Err(StoreError::NotFound(missing)) if missing == id), "{marked:?}");
+    let attached = attach_session(&*store, id, &session_id(), now()).await;
+    assert!(matches!(attached, Err(OrderChangeError::NotFound(missing)) if missing == id), "{attached:?}");
+    let marked = mark_checkout_failed(&*store, id, "stripe unavailable", now()).await;
+    assert!(matches!(marked, Err(OrderChangeError::NotFound(missing)) if missing == id), "{marked:?}");
 }
 
 /// A checkout that could not be opened leaves the order canceled, as [`payments_domain::Order::mark_checkout_failed`]
@@ -63,11 +61,13 @@ pub async fn a_failed_checkout_leaves_the_order_canceled(harness: &impl Harness)
     let order = order();
     store.insert_order(&order).await.expect("insert_order");
     let later = now() + Duration::seconds(1);
-    store.mark_checkout_failed(order.id, "stripe unavailable", later).await.expect("mark_checkout_failed");
+    mark_checkout_failed(&*store, order.id(), "stripe unavailable", later)
+        .await
+        .expect("mark_checkout_failed");
     let mut expected = order.clone();
     expected.mark_checkout_failed("stripe unavailable", later);
-    let stored = order_now(harness, order.id).await;
+    let stored = order_now(harness, order.id()).await;
     assert_eq!(stored, expected);
-    assert_eq!(stored.status, OrderStatus::Canceled);
-    assert!(!stored.status.is_payable());
+    assert_eq!(stored.status(), OrderStatus::Canceled);
+    assert!(!stored.status().is_payable());
 }

@@ -6,7 +6,7 @@ use crate::fixtures::{
 };
 use crate::Harness;
 use futures::future::{BoxFuture, FutureExt};
-use payments_domain::{OrderStatus, ReceivedEvent, RecordOutcome, StoreError};
+use payments_domain::{attach_session, record_event, OrderStatus, ReceivedEvent, RecordOutcome, StoreError};
 use std::sync::Arc;
 use tokio::sync::Barrier;
 
@@ -35,7 +35,7 @@ async fn record_all_at_once(
 ) -> Vec<Result<RecordOutcome, StoreError>> {
     let deliveries = events.into_iter().map(|received| {
         let store = harness.store();
-        async move { store.record_event(&received, now()).await }.boxed()
+        async move { record_event(&*store, &received, now()).await }.boxed()
     });
     all_at_once(deliveries.collect()).await
 }
@@ -47,8 +47,8 @@ pub async fn one_event_delivered_32_times_at_once_is_applied_once(harness: &impl
     let order = order();
     let session = session_id();
     store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
-    let received = session_paid(&order, refs(Some(order.id), Some(&session), Some(&payment_intent_id())));
+    attach_session(&*store, order.id(), &session, now()).await.expect("attach_checkout_session");
+    let received = session_paid(&order, refs(Some(order.id()), Some(&session), Some(&payment_intent_id())));
 
     let results = record_all_at_once(harness, vec![received.clone(); 32]).await;
     let outcomes: Vec<RecordOutcome> =
@@ -57,7 +57,7 @@ pub async fn one_event_delivered_32_times_at_once_is_applied_once(harness: &impl
     let duplicates = outcomes.iter().filter(|outcome| **outcome == RecordOutcome::Duplicate).count();
     assert_eq!((applied, duplicates), (1, 31), "{outcomes:?}");
     assert_eq!(stored_once(harness, &received.event.id).await.outcome, "applied");
-    assert_eq!(order_now(harness, order.id).await.status, OrderStatus::Paid);
+    assert_eq!(order_now(harness, order.id()).await.status(), OrderStatus::Paid);
 }
 
 /// 32 distinct webhooks at once, four for each of eight orders (the paid session, the payment intent's
@@ -72,18 +72,18 @@ pub async fn thirty_two_distinct_webhooks_at_once_all_succeed_and_converge(harne
         let order = order();
         let (session, intent) = (session_id(), payment_intent_id());
         store.insert_order(&order).await.expect("insert_order");
-        store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
+        attach_session(&*store, order.id(), &session, now()).await.expect("attach_checkout_session");
         let mut four = vec![
-            session_paid(&order, refs(Some(order.id), Some(&session), Some(&intent))),
-            payment_succeeded(&intent, order.amount),
+            session_paid(&order, refs(Some(order.id()), Some(&session), Some(&intent))),
+            payment_succeeded(&intent, order.amount()),
             refunded(&intent, usd(100)),
-            unknown(refs(Some(order.id), None, None)),
+            unknown(refs(Some(order.id()), None, None)),
         ];
         if n % 2 == 1 {
             four.reverse();
         }
         events.extend(four);
-        orders.push(order.id);
+        orders.push(order.id());
     }
 
     let results = record_all_at_once(harness, events.clone()).await;
@@ -96,7 +96,7 @@ pub async fn thirty_two_distinct_webhooks_at_once_all_succeed_and_converge(harne
         assert_ne!(row.outcome, "orphaned", "{} was never adopted", received.event.id);
     }
     for id in orders {
-        assert_eq!(order_now(harness, id).await.status, OrderStatus::PartiallyRefunded, "order {id}");
+        assert_eq!(order_now(harness, id).await.status(), OrderStatus::PartiallyRefunded, "order {id}");
     }
 }
 
@@ -105,26 +105,32 @@ pub async fn thirty_two_distinct_webhooks_at_once_all_succeed_and_converge(harne
 /// wins, and every order ends paid, its event applied directly or kept and adopted by the attach.
 pub async fn checkouts_and_their_webhooks_at_once_all_succeed_and_pay(harness: &impl Harness) {
     let store = harness.store();
-    let mut operations: Vec<BoxFuture<'static, Result<(), StoreError>>> = Vec::new();
+    let mut operations: Vec<BoxFuture<'static, Result<(), String>>> = Vec::new();
     let mut paid = Vec::new();
     for _ in 0..16 {
         let order = order();
         let (session, intent) = (session_id(), payment_intent_id());
         store.insert_order(&order).await.expect("insert_order");
         let received = session_paid(&order, refs(None, Some(&session), Some(&intent)));
-        paid.push((order.id, received.event.id.clone()));
+        paid.push((order.id(), received.event.id.clone()));
         let attaching = harness.store();
-        operations
-            .push(async move { attaching.attach_checkout_session(order.id, &session, now()).await }.boxed());
+        operations.push(
+            async move {
+                attach_session(&*attaching, order.id(), &session, now()).await.map_err(|e| e.to_string())
+            }
+            .boxed(),
+        );
         let recording = harness.store();
-        operations.push(async move { recording.record_event(&received, now()).await.map(drop) }.boxed());
+        operations.push(
+            async move { record_event(&*recording, &received, now()).await.map(drop).map_err(|e| e.to_string()) }.boxed(),
+        );
     }
 
     let results = all_at_once(operations).await;
     let failures: Vec<_> = results.iter().filter(|result| result.is_err()).collect();
     assert!(failures.is_empty(), "{} of 32 writes failed: {failures:?}", failures.len());
     for (id, event_id) in paid {
-        assert_eq!(order_now(harness, id).await.status, OrderStatus::Paid, "order {id}");
+        assert_eq!(order_now(harness, id).await.status(), OrderStatus::Paid, "order {id}");
         let row = stored_once(harness, &event_id).await;
         assert_eq!((row.outcome.as_str(), row.order_id), ("applied", Some(id)));
     }

@@ -6,7 +6,9 @@ use crate::fixtures::{
 };
 use crate::{Harness, StoredEvent};
 use chrono::Duration;
-use payments_domain::{Effect, OrderId, OrderStatus, ReceivedEvent, RecordOutcome};
+use payments_domain::{
+    attach_session, record_event, Effect, OrderId, OrderStatus, ReceivedEvent, RecordOutcome,
+};
 
 fn payload(received: &ReceivedEvent) -> serde_json::Value {
     serde_json::from_str(&received.payload).expect("fixture payloads are JSON")
@@ -19,23 +21,26 @@ pub async fn a_paid_checkout_event_is_recorded_and_applied_together(harness: &im
     let order = order();
     let (session, intent) = (session_id(), payment_intent_id());
     store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
-    let mut expected = order_now(harness, order.id).await;
+    attach_session(&*store, order.id(), &session, now()).await.expect("attach_checkout_session");
+    let mut expected = order_now(harness, order.id()).await;
 
-    let received = session_paid(&order, refs(Some(order.id), Some(&session), Some(&intent)));
+    let received = session_paid(&order, refs(Some(order.id()), Some(&session), Some(&intent)));
     let at = now() + Duration::seconds(1);
-    let recorded = store.record_event(&received, at).await.expect("record_event");
+    let recorded = record_event(&*store, &received, at).await.expect("record_event");
     let changed = Effect::Changed { from: OrderStatus::Pending, to: OrderStatus::Paid };
-    assert_eq!(recorded, RecordOutcome::Applied { order_id: order.id, effect: changed.clone(), adopted: 0 });
+    assert_eq!(
+        recorded,
+        RecordOutcome::Applied { order_id: order.id(), effect: changed.clone(), adopted: 0 }
+    );
     assert_eq!(expected.apply(&received.event, at), changed);
-    assert_eq!(order_now(harness, order.id).await, expected);
-    assert_eq!(expected.payment_intent_id, Some(intent));
+    assert_eq!(order_now(harness, order.id()).await, expected);
+    assert_eq!(expected.payment_intent_id(), Some(&intent));
     let row = stored_once(harness, &received.event.id).await;
     let stored = StoredEvent {
         event_type: "checkout.session.completed".to_owned(),
         payload: payload(&received),
         outcome: "applied".to_owned(),
-        order_id: Some(order.id),
+        order_id: Some(order.id()),
     };
     assert_eq!(row, stored);
 }
@@ -46,15 +51,15 @@ pub async fn an_event_delivered_twice_is_applied_once_and_stored_once(harness: &
     let order = order();
     let session = session_id();
     store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
-    let received = session_paid(&order, refs(Some(order.id), Some(&session), Some(&payment_intent_id())));
-    let first = store.record_event(&received, now()).await.expect("record_event");
+    attach_session(&*store, order.id(), &session, now()).await.expect("attach_checkout_session");
+    let received = session_paid(&order, refs(Some(order.id()), Some(&session), Some(&payment_intent_id())));
+    let first = record_event(&*store, &received, now()).await.expect("record_event");
     assert!(matches!(first, RecordOutcome::Applied { .. }), "{first:?}");
-    let paid = order_now(harness, order.id).await;
+    let paid = order_now(harness, order.id()).await;
 
-    let again = store.record_event(&received, now() + Duration::seconds(5)).await.expect("record_event");
+    let again = record_event(&*store, &received, now() + Duration::seconds(5)).await.expect("record_event");
     assert_eq!(again, RecordOutcome::Duplicate);
-    assert_eq!(order_now(harness, order.id).await, paid);
+    assert_eq!(order_now(harness, order.id()).await, paid);
     assert_eq!(stored_once(harness, &received.event.id).await.outcome, "applied");
 }
 
@@ -64,10 +69,13 @@ pub async fn an_unknown_event_type_is_stored_without_touching_orders(harness: &i
     let store = harness.store();
     let order = order();
     store.insert_order(&order).await.expect("insert_order");
-    let received = unknown(refs(Some(order.id), None, None));
-    assert_eq!(store.record_event(&received, now()).await.expect("record_event"), RecordOutcome::Stored);
-    assert_eq!(store.record_event(&received, now()).await.expect("record_event"), RecordOutcome::Duplicate);
-    assert_eq!(order_now(harness, order.id).await, order);
+    let received = unknown(refs(Some(order.id()), None, None));
+    assert_eq!(record_event(&*store, &received, now()).await.expect("record_event"), RecordOutcome::Stored);
+    assert_eq!(
+        record_event(&*store, &received, now()).await.expect("record_event"),
+        RecordOutcome::Duplicate
+    );
+    assert_eq!(order_now(harness, order.id()).await, order);
     let stored = StoredEvent {
         event_type: "customer.updated".to_owned(),
         payload: payload(&received),
@@ -83,19 +91,19 @@ pub async fn an_event_for_another_session_is_refused_and_changes_nothing(harness
     let store = harness.store();
     let order = order();
     store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session_id(), now()).await.expect("attach_checkout_session");
-    let attached = order_now(harness, order.id).await;
+    attach_session(&*store, order.id(), &session_id(), now()).await.expect("attach_checkout_session");
+    let attached = order_now(harness, order.id()).await;
 
-    let received = session_paid(&order, refs(Some(order.id), Some(&session_id()), None));
-    let recorded = store.record_event(&received, now()).await.expect("record_event");
+    let received = session_paid(&order, refs(Some(order.id()), Some(&session_id()), None));
+    let recorded = record_event(&*store, &received, now()).await.expect("record_event");
     assert!(
         matches!(&recorded, RecordOutcome::Applied { order_id, effect: Effect::Refused { .. }, adopted: 0 }
-            if *order_id == order.id),
+            if *order_id == order.id()),
         "{recorded:?}"
     );
-    assert_eq!(order_now(harness, order.id).await, attached);
+    assert_eq!(order_now(harness, order.id()).await, attached);
     let row = stored_once(harness, &received.event.id).await;
-    assert_eq!((row.outcome.as_str(), row.order_id), ("refused", Some(order.id)));
+    assert_eq!((row.outcome.as_str(), row.order_id), ("refused", Some(order.id())));
 }
 
 /// A paid event naming only a session no order has yet is kept ([`RecordOutcome::Orphaned`]) and applied
@@ -106,21 +114,20 @@ pub async fn an_event_naming_an_unattached_session_is_kept_then_applied_on_attac
     let (session, intent) = (session_id(), payment_intent_id());
     store.insert_order(&order).await.expect("insert_order");
     let received = session_paid(&order, refs(None, Some(&session), Some(&intent)));
-    assert_eq!(store.record_event(&received, now()).await.expect("record_event"), RecordOutcome::Orphaned);
+    assert_eq!(record_event(&*store, &received, now()).await.expect("record_event"), RecordOutcome::Orphaned);
     let row = stored_once(harness, &received.event.id).await;
     assert_eq!((row.outcome.as_str(), row.order_id), ("orphaned", None));
-    assert_eq!(order_now(harness, order.id).await, order);
+    assert_eq!(order_now(harness, order.id()).await, order);
 
     let later = now() + Duration::seconds(1);
-    store.attach_checkout_session(order.id, &session, later).await.expect("attach_checkout_session");
+    attach_session(&*store, order.id(), &session, later).await.expect("attach_checkout_session");
     let mut expected = order.clone();
-    expected.checkout_session_id = Some(session);
-    expected.updated_at = later;
+    expected.attach_session(&session, later).expect("no session yet");
     expected.apply(&received.event, later);
-    assert_eq!(order_now(harness, order.id).await, expected);
-    assert_eq!(expected.status, OrderStatus::Paid);
+    assert_eq!(order_now(harness, order.id()).await, expected);
+    assert_eq!(expected.status(), OrderStatus::Paid);
     let row = stored_once(harness, &received.event.id).await;
-    assert_eq!((row.outcome.as_str(), row.order_id), ("applied", Some(order.id)));
+    assert_eq!((row.outcome.as_str(), row.order_id), ("applied", Some(order.id())));
 }
 
 /// An event naming an order id before that order is saved (Stripe can be faster than our own commit) is
@@ -129,14 +136,14 @@ pub async fn an_event_naming_an_order_not_yet_created_is_kept_then_applied_on_at
     let store = harness.store();
     let order = order_at(OrderId::new_v7(), now());
     let session = session_id();
-    let received = session_paid(&order, refs(Some(order.id), Some(&session), Some(&payment_intent_id())));
-    assert_eq!(store.record_event(&received, now()).await.expect("record_event"), RecordOutcome::Orphaned);
+    let received = session_paid(&order, refs(Some(order.id()), Some(&session), Some(&payment_intent_id())));
+    assert_eq!(record_event(&*store, &received, now()).await.expect("record_event"), RecordOutcome::Orphaned);
 
     store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
-    assert_eq!(order_now(harness, order.id).await.status, OrderStatus::Paid);
+    attach_session(&*store, order.id(), &session, now()).await.expect("attach_checkout_session");
+    assert_eq!(order_now(harness, order.id()).await.status(), OrderStatus::Paid);
     let row = stored_once(harness, &received.event.id).await;
-    assert_eq!((row.outcome.as_str(), row.order_id), ("applied", Some(order.id)));
+    assert_eq!((row.outcome.as_str(), row.order_id), ("applied", Some(order.id())));
 }
 
 /// A refund naming only a payment intent no order has yet is kept, then adopted in the same step as the
@@ -146,15 +153,15 @@ pub async fn a_refund_naming_only_its_payment_intent_is_adopted_by_the_payment(h
     let order = order();
     let (session, intent) = (session_id(), payment_intent_id());
     store.insert_order(&order).await.expect("insert_order");
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
-    let refund = refunded(&intent, order.amount);
-    assert_eq!(store.record_event(&refund, now()).await.expect("record_event"), RecordOutcome::Orphaned);
+    attach_session(&*store, order.id(), &session, now()).await.expect("attach_checkout_session");
+    let refund = refunded(&intent, order.amount());
+    assert_eq!(record_event(&*store, &refund, now()).await.expect("record_event"), RecordOutcome::Orphaned);
 
-    let paid = session_paid(&order, refs(Some(order.id), Some(&session), Some(&intent)));
-    let recorded = store.record_event(&paid, now()).await.expect("record_event");
+    let paid = session_paid(&order, refs(Some(order.id()), Some(&session), Some(&intent)));
+    let recorded = record_event(&*store, &paid, now()).await.expect("record_event");
     let changed = Effect::Changed { from: OrderStatus::Pending, to: OrderStatus::Paid };
-    assert_eq!(recorded, RecordOutcome::Applied { order_id: order.id, effect: changed, adopted: 1 });
-    assert_eq!(order_now(harness, order.id).await.status, OrderStatus::Refunded);
+    assert_eq!(recorded, RecordOutcome::Applied { order_id: order.id(), effect: changed, adopted: 1 });
+    assert_eq!(order_now(harness, order.id()).await.status(), OrderStatus::Refunded);
     let row = stored_once(harness, &refund.event.id).await;
-    assert_eq!((row.outcome.as_str(), row.order_id), ("applied", Some(order.id)));
+    assert_eq!((row.outcome.as_str(), row.order_id), ("applied", Some(order.id())));
 }

@@ -6,27 +6,30 @@ use crate::fixtures::{
 };
 use crate::Harness;
 use chrono::Duration;
-use payments_domain::{Email, Order, OrderId, OrderStatus, RecordOutcome, StoreError};
+use payments_domain::{
+    attach_session, record_event, Email, InsertOrderError, Order, OrderId, OrderStatus, RecordOutcome,
+};
 
 /// An order reads back, by id, exactly as it was inserted, items in order; an unknown id finds nothing.
 pub async fn an_inserted_order_reads_back_as_it_was_saved(harness: &impl Harness) {
     let store = harness.store();
     let order = order();
     store.insert_order(&order).await.expect("insert_order");
-    assert_eq!(store.find_order(order.id).await.expect("find_order"), Some(order));
+    assert_eq!(store.find_order(order.id()).await.expect("find_order"), Some(order));
     assert_eq!(store.find_order(OrderId::new_v7()).await.expect("find_order"), None);
 }
 
-/// Inserting an id that exists is [`StoreError::Duplicate`] and leaves the first order as it was.
+/// Inserting an id that exists is [`InsertOrderError::Duplicate`] and leaves the first order as it was.
 pub async fn inserting_an_existing_order_id_is_a_duplicate_and_keeps_the_first(harness: &impl Harness) {
     let store = harness.store();
     let first = order();
     store.insert_order(&first).await.expect("insert_order");
-    let mut second = order_at(first.id, now());
+    let mut second = order_at(first.id(), now()).into_stored();
     second.email = Email::parse("grace@example.com").expect("a valid email");
+    let second = Order::restore(second).expect("a valid order");
     let refused = store.insert_order(&second).await;
-    assert!(matches!(refused, Err(StoreError::Duplicate(id)) if id == first.id), "{refused:?}");
-    assert_eq!(store.find_order(first.id).await.expect("find_order"), Some(first));
+    assert!(matches!(refused, Err(InsertOrderError::Duplicate(id)) if id == first.id()), "{refused:?}");
+    assert_eq!(store.find_order(first.id()).await.expect("find_order"), Some(first));
 }
 
 /// `list_orders` returns the oldest first, ties by id, at most `limit`.
@@ -42,11 +45,11 @@ pub async fn orders_are_listed_oldest_first_ties_by_id_up_to_the_limit(harness: 
     for order in [&newest, &tied_late, &middle, &tied_early] {
         store.insert_order(order).await.expect("insert_order");
     }
-    let ids = |orders: Vec<Order>| orders.into_iter().map(|order| order.id).collect::<Vec<_>>();
+    let ids = |orders: Vec<Order>| orders.into_iter().map(|order| order.id()).collect::<Vec<_>>();
     let all = store.list_orders(10).await.expect("list_orders");
     assert_eq!(all[0], tied_early, "listed orders read back whole");
-    assert_eq!(ids(all), [tied_early.id, tied_late.id, middle.id, newest.id]);
-    assert_eq!(ids(store.list_orders(2).await.expect("list_orders")), [tied_early.id, tied_late.id]);
+    assert_eq!(ids(all), [tied_early.id(), tied_late.id(), middle.id(), newest.id()]);
+    assert_eq!(ids(store.list_orders(2).await.expect("list_orders")), [tied_early.id(), tied_late.id()]);
     assert!(store.list_orders(0).await.expect("list_orders").is_empty());
 }
 
@@ -57,7 +60,7 @@ pub async fn an_order_with_a_user_and_catalog_items_reads_back_as_it_was_saved(h
     let user = user_id();
     let order = user_order_at(&user, OrderId::new_v7(), now());
     store.insert_order(&order).await.expect("insert_order");
-    assert_eq!(store.find_order(order.id).await.expect("find_order"), Some(order.clone()));
+    assert_eq!(store.find_order(order.id()).await.expect("find_order"), Some(order.clone()));
     assert_eq!(store.list_orders(10).await.expect("list_orders"), std::slice::from_ref(&order));
     assert_eq!(
         store.list_orders_of_user(&user, 10).await.expect("list_orders_of_user"),
@@ -65,13 +68,13 @@ pub async fn an_order_with_a_user_and_catalog_items_reads_back_as_it_was_saved(h
     );
 
     let session = session_id();
-    store.attach_checkout_session(order.id, &session, now()).await.expect("attach_checkout_session");
-    let received = session_paid(&order, refs(Some(order.id), Some(&session), Some(&payment_intent_id())));
-    let outcome = store.record_event(&received, now()).await.expect("record_event");
+    attach_session(&*store, order.id(), &session, now()).await.expect("attach_checkout_session");
+    let received = session_paid(&order, refs(Some(order.id()), Some(&session), Some(&payment_intent_id())));
+    let outcome = record_event(&*store, &received, now()).await.expect("record_event");
     assert!(matches!(outcome, RecordOutcome::Applied { .. }), "{outcome:?}");
-    let paid = order_now(harness, order.id).await;
-    assert_eq!(paid.status, OrderStatus::Paid);
-    assert_eq!((&paid.user_id, &paid.items), (&order.user_id, &order.items));
+    let paid = order_now(harness, order.id()).await;
+    assert_eq!(paid.status(), OrderStatus::Paid);
+    assert_eq!((&paid.user_id(), &paid.items()), (&order.user_id(), &order.items()));
     assert_eq!(store.find_order_by_session(&session).await.expect("find_order_by_session"), Some(paid));
 }
 
@@ -92,16 +95,16 @@ pub async fn a_users_orders_are_listed_newest_first_ties_by_id_up_to_the_limit(h
     for order in [&tied_early, &others, &newest, &guests, &tied_late, &middle] {
         store.insert_order(order).await.expect("insert_order");
     }
-    let ids = |orders: Vec<Order>| orders.into_iter().map(|order| order.id).collect::<Vec<_>>();
+    let ids = |orders: Vec<Order>| orders.into_iter().map(|order| order.id()).collect::<Vec<_>>();
     let all = store.list_orders_of_user(&user, 10).await.expect("list_orders_of_user");
     assert_eq!(all[0], newest, "listed orders read back whole");
-    assert_eq!(ids(all), [newest.id, middle.id, tied_late.id, tied_early.id]);
+    assert_eq!(ids(all), [newest.id(), middle.id(), tied_late.id(), tied_early.id()]);
     assert_eq!(
         ids(store.list_orders_of_user(&user, 3).await.expect("list_orders_of_user")),
-        [newest.id, middle.id, tied_late.id]
+        [newest.id(), middle.id(), tied_late.id()]
     );
     assert!(store.list_orders_of_user(&user, 0).await.expect("list_orders_of_user").is_empty());
-    assert_eq!(ids(store.list_orders_of_user(&other, 10).await.expect("list_orders_of_user")), [others.id]);
+    assert_eq!(ids(store.list_orders_of_user(&other, 10).await.expect("list_orders_of_user")), [others.id()]);
     assert!(store.list_orders_of_user(&user_id(), 10).await.expect("list_orders_of_user").is_empty());
 }
 

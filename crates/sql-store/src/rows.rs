@@ -1,34 +1,40 @@
-//! Stored rows and their rebuilding into domain values, refusing anything the domain would not build.
+//! Stored rows as both dialects hand them over, one JSON text per row (the SQL builds it), rebuilt here into
+//! domain values, refusing anything the domain would not build.
 
-use anyhow::Context;
+use crate::records::{EventRecord, FactsRecord};
+use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use payments_domain::{
     CatalogPrice, CatalogRef, CheckoutSessionId, Currency, Customer, CustomerId, Email, Interval, LineItem,
-    Money, Order, OrderId, PaymentEvent, PaymentFacts, PaymentIntentId, PriceKey, Product, Recurring, Sku,
-    StripePriceId, StripeProductId, UserId,
+    LoadedOrder, Money, Order, OrderId, PaymentEvent, PaymentIntentId, PriceKey, Product, Recurring,
+    RowVersion, Sku, Snapshot, StoredOrder, StripePriceId, StripeProductId, UserId,
 };
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use uuid::Uuid;
 
-/// One `orders` row with its items (a JSON array in position order, see `orders.rs`).
-#[derive(Debug, sqlx::FromRow)]
+/// Parses one row's JSON; `what` names it in the error.
+pub(crate) fn parse<T: DeserializeOwned>(json: &str, what: &str) -> anyhow::Result<T> {
+    serde_json::from_str(json).with_context(|| format!("a stored {what} is unreadable"))
+}
+
+/// One `orders` row with its items (in position order) and its row version.
+#[derive(Debug, Deserialize)]
 pub(crate) struct OrderRow {
-    id: Uuid,
+    id: String,
     email: String,
     user_id: Option<String>,
     amount_minor: i64,
     currency: String,
-    status: String,
     checkout_session_id: Option<String>,
     payment_intent_id: Option<String>,
-    failure_reason: Option<String>,
-    facts: serde_json::Value,
+    facts: FactsRecord,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-    items: serde_json::Value,
+    version: i64,
+    items: Vec<ItemRow>,
 }
 
-/// One `order_items` row, as the items array holds it.
+/// One `order_items` row.
 #[derive(Debug, Deserialize)]
 struct ItemRow {
     name: String,
@@ -41,33 +47,36 @@ struct ItemRow {
 }
 
 impl OrderRow {
-    /// The domain order; an error names the order and what is wrong with it.
-    pub(crate) fn into_order(self) -> anyhow::Result<Order> {
-        let id = self.id;
+    /// The domain order and its row version; an error names the order and what is wrong with it.
+    pub(crate) fn into_loaded(self) -> anyhow::Result<LoadedOrder> {
+        let id = self.id.clone();
         self.rebuild().with_context(|| format!("stored order {id} is unreadable"))
     }
 
-    fn rebuild(self) -> anyhow::Result<Order> {
-        let items: Vec<ItemRow> = serde_json::from_value(self.items).context("items")?;
-        let items = items.into_iter().map(ItemRow::into_line_item).collect::<anyhow::Result<_>>()?;
-        Ok(Order {
-            id: OrderId::from_uuid(self.id),
+    /// The domain order.
+    pub(crate) fn into_order(self) -> anyhow::Result<Order> {
+        Ok(self.into_loaded()?.order)
+    }
+
+    fn rebuild(self) -> anyhow::Result<LoadedOrder> {
+        let items = self.items.into_iter().map(ItemRow::into_line_item).collect::<anyhow::Result<_>>()?;
+        let order = Order::restore(StoredOrder {
+            id: OrderId::parse(&self.id)?,
             email: Email::parse(&self.email)?,
             user_id: self.user_id.as_deref().map(UserId::parse).transpose()?,
             items,
             amount: money(self.amount_minor, &self.currency)?,
-            status: self.status.parse()?,
             checkout_session_id: self
                 .checkout_session_id
                 .as_deref()
                 .map(CheckoutSessionId::parse)
                 .transpose()?,
             payment_intent_id: self.payment_intent_id.as_deref().map(PaymentIntentId::parse).transpose()?,
-            failure_reason: self.failure_reason,
-            facts: serde_json::from_value::<PaymentFacts>(self.facts).context("facts")?,
+            facts: self.facts.try_into().context("facts")?,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        })
+        })?;
+        Ok(LoadedOrder { order, version: RowVersion(self.version) })
     }
 }
 
@@ -79,13 +88,36 @@ impl ItemRow {
             (None, None) => item,
             (Some(sku), Some(price_id)) => item
                 .with_catalog(CatalogRef { sku: Sku::parse(&sku)?, price_id: PriceKey::parse(&price_id)? }),
-            _ => anyhow::bail!("an item names a catalog product without its price, or the reverse"),
+            _ => bail!("an item names a catalog product without its price, or the reverse"),
         })
     }
 }
 
-/// One `products` row with its prices (a JSON array in catalog order, see `catalog.rs`).
-#[derive(Debug, sqlx::FromRow)]
+/// What was loaded for one [`payments_domain::Load`]: whether its event id is known, the order, and the kept
+/// events (`[id, record]`, oldest first).
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoadRow {
+    known: bool,
+    order: Option<OrderRow>,
+    kept: Vec<(String, EventRecord)>,
+}
+
+impl LoadRow {
+    /// The snapshot the domain plans on.
+    pub(crate) fn into_snapshot(self) -> anyhow::Result<Snapshot> {
+        let kept = self
+            .kept
+            .into_iter()
+            .map(|(id, record)| {
+                PaymentEvent::try_from(record).with_context(|| format!("stored event {id} is unreadable"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Snapshot { known: self.known, order: self.order.map(OrderRow::into_loaded).transpose()?, kept })
+    }
+}
+
+/// One `products` row with its prices (in catalog order).
+#[derive(Debug, Deserialize)]
 pub(crate) struct ProductRow {
     sku: String,
     name: String,
@@ -93,10 +125,10 @@ pub(crate) struct ProductRow {
     image_url: Option<String>,
     active: bool,
     stripe_product_id: Option<String>,
-    prices: serde_json::Value,
+    prices: Vec<PriceRow>,
 }
 
-/// One `prices` row, as the prices array holds it.
+/// One `prices` row.
 #[derive(Debug, Deserialize)]
 struct PriceRow {
     id: String,
@@ -116,8 +148,7 @@ impl ProductRow {
     }
 
     fn rebuild(self) -> anyhow::Result<Product> {
-        let prices: Vec<PriceRow> = serde_json::from_value(self.prices).context("prices")?;
-        let prices = prices.into_iter().map(PriceRow::into_price).collect::<anyhow::Result<_>>()?;
+        let prices = self.prices.into_iter().map(PriceRow::into_price).collect::<anyhow::Result<_>>()?;
         let mut product = Product::new(
             Sku::parse(&self.sku)?,
             &self.name,
@@ -141,7 +172,7 @@ impl PriceRow {
                     .with_context(|| format!("price {}: unknown interval {interval:?}", self.id))?,
                 interval_count,
             }),
-            _ => anyhow::bail!("price {}: a recurrence needs both its interval and its count", self.id),
+            _ => bail!("price {}: a recurrence needs both its interval and its count", self.id),
         };
         let mut price = CatalogPrice::new(
             PriceKey::parse(&self.id)?,
@@ -155,7 +186,7 @@ impl PriceRow {
 }
 
 /// One `customers` row.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Deserialize)]
 pub(crate) struct CustomerRow {
     user_id: String,
     stripe_customer_id: String,
@@ -167,24 +198,18 @@ impl CustomerRow {
     /// The domain customer; an error names the user.
     pub(crate) fn into_customer(self) -> anyhow::Result<Customer> {
         let user = self.user_id.clone();
-        self.rebuild().with_context(|| format!("the stored customer of user {user:?} is unreadable"))
-    }
-
-    fn rebuild(self) -> anyhow::Result<Customer> {
-        Ok(Customer {
-            user_id: UserId::parse(&self.user_id)?,
-            stripe_customer_id: CustomerId::parse(&self.stripe_customer_id)?,
-            email: Email::parse(&self.email)?,
-            created_at: self.created_at,
-        })
+        let customer = (|| -> anyhow::Result<Customer> {
+            Ok(Customer {
+                user_id: UserId::parse(&self.user_id)?,
+                stripe_customer_id: CustomerId::parse(&self.stripe_customer_id)?,
+                email: Email::parse(&self.email)?,
+                created_at: self.created_at,
+            })
+        })();
+        customer.with_context(|| format!("the stored customer of user {user:?} is unreadable"))
     }
 }
 
 fn money(minor: i64, currency: &str) -> anyhow::Result<Money> {
     Ok(Money::new(minor, Currency::parse(currency)?)?)
-}
-
-/// A kept event's `event` column read back as the domain event it was stored from.
-pub(crate) fn stored_event(id: &str, event: serde_json::Value) -> anyhow::Result<PaymentEvent> {
-    serde_json::from_value(event).with_context(|| format!("stored event {id} is unreadable"))
 }

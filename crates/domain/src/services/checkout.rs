@@ -1,0 +1,257 @@
+//! Starting a checkout: price the cart, get the user's Stripe customer, store the order, open its session.
+
+use crate::model::catalog::Product;
+use crate::model::email::Email;
+use crate::model::ids::{CheckoutSessionId, OrderId};
+use crate::model::line_item::LineItem;
+use crate::model::money::Currency;
+use crate::model::order::{Order, OrderError};
+use crate::model::user::{Caller, Customer, UserId};
+use crate::ports::catalog_store::CatalogStore;
+use crate::ports::clock::Clock;
+use crate::ports::customer_store::CustomerStore;
+use crate::ports::order_store::{InsertOrderError, OrderStore, StoreError};
+use crate::ports::payment_gateway::{CheckoutRequest, GatewayError, NewCustomer, PaymentGateway};
+use crate::services::keyed_lock::KeyedLock;
+use crate::services::pricing::{price_line, CartLine, PriceError, PricingRules};
+use crate::services::record::{self, OrderChangeError};
+use std::sync::Arc;
+use url::Url;
+
+/// Checkout settings.
+#[derive(Debug, Clone)]
+pub struct CheckoutSettings {
+    /// The currency every checkout is priced in.
+    pub currency: Currency,
+    /// Where Stripe sends the customer after paying (may hold `{CHECKOUT_SESSION_ID}`).
+    pub success_url: String,
+    /// Where Stripe sends the customer after canceling.
+    pub cancel_url: String,
+    /// Trust prices sent by the client (the seed's behaviour) instead of requiring the catalog's.
+    pub allow_client_prices: bool,
+    /// Let a caller without a token check out with an email.
+    pub allow_guest_checkout: bool,
+}
+
+/// A checkout that was opened: send the customer to `url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedCheckout {
+    /// The new order.
+    pub order_id: OrderId,
+    /// The provider's session.
+    pub session_id: CheckoutSessionId,
+    /// The hosted checkout page.
+    pub url: Url,
+}
+
+/// Why a checkout could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartCheckoutError {
+    /// The order itself is not acceptable; nothing was stored.
+    #[error(transparent)]
+    InvalidOrder(#[from] OrderError),
+    /// No token, and guest checkout is turned off.
+    #[error("sign in to check out: guest checkout is turned off")]
+    AuthenticationRequired,
+    /// Neither the request nor the user's token gives an email.
+    #[error("an email is required to check out")]
+    EmailRequired,
+    /// A line cannot be sold; nothing was stored.
+    #[error(transparent)]
+    Price(#[from] PriceError),
+    /// The user's customer could not be created at the provider; nothing was stored.
+    #[error("the customer could not be created at the payment provider: {0}")]
+    Customer(GatewayError),
+    /// The provider refused or could not be reached; the order is stored as canceled, never payable.
+    #[error("the checkout session could not be opened for order {order_id}: {source}")]
+    Gateway {
+        /// The order that was stored and canceled.
+        order_id: OrderId,
+        /// What the provider said.
+        source: GatewayError,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<OrderChangeError> for StartCheckoutError {
+    fn from(error: OrderChangeError) -> Self {
+        match error {
+            OrderChangeError::Store(error) => StartCheckoutError::Store(error),
+            // The order was stored a moment ago, and has no session but the one just opened: a bug.
+            other => StartCheckoutError::Store(StoreError::Unknown(other.into())),
+        }
+    }
+}
+
+impl From<InsertOrderError> for StartCheckoutError {
+    fn from(error: InsertOrderError) -> Self {
+        match error {
+            InsertOrderError::Store(error) => StartCheckoutError::Store(error),
+            // Order ids are fresh UUIDs: a duplicate is a bug.
+            duplicate => StartCheckoutError::Store(StoreError::Unknown(duplicate.into())),
+        }
+    }
+}
+
+/// The ports checkout needs.
+#[derive(Clone)]
+pub struct CheckoutPorts {
+    /// Orders.
+    pub orders: Arc<dyn OrderStore>,
+    /// Products and prices.
+    pub catalog: Arc<dyn CatalogStore>,
+    /// One Stripe customer per user.
+    pub customers: Arc<dyn CustomerStore>,
+    /// Hosted checkout and customers at the provider.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for CheckoutPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckoutPorts").finish_non_exhaustive()
+    }
+}
+
+/// Opens checkouts.
+#[derive(Clone)]
+pub struct Checkout {
+    ports: CheckoutPorts,
+    settings: CheckoutSettings,
+    customer_locks: Arc<KeyedLock<UserId>>,
+}
+
+impl std::fmt::Debug for Checkout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checkout").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl Checkout {
+    /// Checkout over its ports.
+    pub fn new(ports: CheckoutPorts, settings: CheckoutSettings) -> Self {
+        Self { ports, settings, customer_locks: Arc::new(KeyedLock::default()) }
+    }
+
+    /// The checkout settings.
+    pub fn settings(&self) -> &CheckoutSettings {
+        &self.settings
+    }
+
+    /// Starts a checkout for `caller`: prices every line (see [`price_line`]), gets the user's Stripe customer
+    /// (created on the first checkout), stores a new pending order, opens a Checkout Session for it with an
+    /// idempotency key derived from the order id, and records the session on the order. If the provider fails
+    /// to open the session, the order is marked as never payable and [`StartCheckoutError::Gateway`] is
+    /// returned. Nothing is stored when a line or the caller is refused.
+    #[tracing::instrument(skip_all, fields(order_id))]
+    pub async fn start(
+        &self,
+        caller: &Caller,
+        email: Option<Email>,
+        lines: Vec<CartLine>,
+    ) -> Result<StartedCheckout, StartCheckoutError> {
+        let (user, email) = match caller {
+            Caller::User { id, email: claim } => (Some(id), email.or_else(|| claim.clone())),
+            Caller::Guest | Caller::Admin if self.settings.allow_guest_checkout => (None, email),
+            Caller::Guest | Caller::Admin => return Err(StartCheckoutError::AuthenticationRequired),
+        };
+        let email = email.ok_or(StartCheckoutError::EmailRequired)?;
+        if lines.is_empty() {
+            return Err(OrderError::NoItems.into());
+        }
+        let products = self.ports.catalog.list_products().await?;
+        let items = self.price(&products, lines)?;
+
+        let now = self.ports.clock.now();
+        let mut order = Order::new(OrderId::new_v7(), email.clone(), items, now)?;
+        if let Some(user) = user {
+            order = order.placed_by(user.clone());
+        }
+        let order_id = order.id();
+        tracing::Span::current().record("order_id", tracing::field::display(order_id));
+        let customer = match user {
+            Some(user) => Some(self.customer_of(user, &email).await?.stripe_customer_id),
+            None => None,
+        };
+        self.ports.orders.insert_order(&order).await?;
+
+        let request = CheckoutRequest {
+            order,
+            success_url: self.settings.success_url.clone(),
+            cancel_url: self.settings.cancel_url.clone(),
+            idempotency_key: format!("checkout-session-{order_id}"),
+            customer,
+        };
+        let orders = &*self.ports.orders;
+        match self.ports.gateway.create_checkout_session(&request).await {
+            Ok(session) => {
+                record::attach_session(orders, order_id, &session.id, self.ports.clock.now()).await?;
+                tracing::info!(session_id = %session.id, "checkout session opened");
+                Ok(StartedCheckout { order_id, session_id: session.id, url: session.url })
+            }
+            Err(source) => {
+                tracing::warn!(error = %source, "checkout session could not be opened");
+                let reason = match &source {
+                    GatewayError::Rejected { .. } => "the payment provider refused the session",
+                    GatewayError::Unavailable(_) => "the payment provider was unavailable",
+                    GatewayError::Unknown(_) => "the payment provider gave an unreadable answer",
+                };
+                record::mark_checkout_failed(orders, order_id, reason, self.ports.clock.now()).await?;
+                Err(StartCheckoutError::Gateway { order_id, source })
+            }
+        }
+    }
+
+    /// Every line priced by the catalog (or, when allowed, by the client).
+    fn price(&self, products: &[Product], lines: Vec<CartLine>) -> Result<Vec<LineItem>, StartCheckoutError> {
+        let rules = PricingRules {
+            currency: self.settings.currency,
+            allow_client_prices: self.settings.allow_client_prices,
+        };
+        let priced =
+            lines.into_iter().enumerate().map(|(index, line)| price_line(products, rules, index, line));
+        Ok(priced.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The user's Stripe customer: the stored one, or one created now with an idempotency key derived from the
+    /// user id and stored. Checkouts of one user wait for each other here, so concurrent first checkouts in
+    /// this process make one request; across processes the idempotency key and the store's first-wins insert
+    /// keep it to one customer.
+    async fn customer_of(&self, user: &UserId, email: &Email) -> Result<Customer, StartCheckoutError> {
+        let _guard = self.customer_locks.lock(user.clone()).await;
+        if let Some(customer) = self.ports.customers.find_customer(user).await? {
+            return Ok(customer);
+        }
+        let request = NewCustomer {
+            user_id: user.clone(),
+            email: email.clone(),
+            idempotency_key: format!("customer-{user}"),
+        };
+        let stripe_customer_id = match self.ports.gateway.create_customer(&request).await {
+            Ok(id) => id,
+            Err(error) => {
+                // Another process may have created and stored it with other parameters in the meantime.
+                if let Some(customer) = self.ports.customers.find_customer(user).await? {
+                    return Ok(customer);
+                }
+                return Err(StartCheckoutError::Customer(error));
+            }
+        };
+        let customer = Customer {
+            user_id: user.clone(),
+            stripe_customer_id,
+            email: email.clone(),
+            created_at: self.ports.clock.now(),
+        };
+        let stored = self.ports.customers.insert_customer(&customer).await?;
+        tracing::info!(customer_id = %stored.stripe_customer_id, "customer ready for the user");
+        Ok(stored)
+    }
+}
+
+#[cfg(test)]
+#[path = "checkout_tests.rs"]
+mod tests;

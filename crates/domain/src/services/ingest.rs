@@ -1,0 +1,66 @@
+//! Webhook ingest: verify a delivery, record its event, apply it.
+
+use crate::ports::clock::Clock;
+use crate::ports::order_store::{OrderStore, RecordOutcome, StoreError};
+use crate::ports::webhook_verifier::{WebhookError, WebhookVerifier};
+use crate::services::record;
+use std::sync::Arc;
+
+/// Why a webhook delivery was not acknowledged.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleWebhookError {
+    /// The delivery is not a correctly signed event; nothing was stored.
+    #[error(transparent)]
+    Rejected(#[from] WebhookError),
+    /// The event could not be committed: the sender must retry.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Takes in Stripe's webhook deliveries.
+#[derive(Clone)]
+pub struct WebhookIngest {
+    orders: Arc<dyn OrderStore>,
+    verifier: Arc<dyn WebhookVerifier>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for WebhookIngest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookIngest").finish_non_exhaustive()
+    }
+}
+
+impl WebhookIngest {
+    /// Ingest over its ports.
+    pub fn new(
+        orders: Arc<dyn OrderStore>,
+        verifier: Arc<dyn WebhookVerifier>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { orders, verifier, clock }
+    }
+
+    /// Verifies a webhook delivery and records its event with its effect, atomically (see
+    /// [`record::record_event`]). Returns only once the effect is committed (or the event is known to be a
+    /// duplicate).
+    #[tracing::instrument(skip_all, fields(event_id, event_type))]
+    pub async fn handle(
+        &self,
+        payload: &[u8],
+        signature_header: Option<&str>,
+    ) -> Result<RecordOutcome, HandleWebhookError> {
+        let now = self.clock.now();
+        let received = self.verifier.verify(payload, signature_header, now)?;
+        let span = tracing::Span::current();
+        span.record("event_id", tracing::field::display(&received.event.id));
+        span.record("event_type", received.event.event_type.as_str());
+        let outcome = record::record_event(&*self.orders, &received, now).await?;
+        tracing::debug!(?outcome, "webhook event recorded");
+        Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+#[path = "ingest_tests.rs"]
+mod tests;

@@ -1,0 +1,204 @@
+//! Cart pricing: what each line of a client's cart sells, at which price. A pure function of the catalog.
+
+use crate::model::catalog::{CatalogRef, Product, Sku};
+use crate::model::line_item::{LineItem, LineItemError};
+use crate::model::money::{Currency, Money};
+use url::Url;
+
+/// What a catalog line names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogItem {
+    /// A product: sold at its first active one-time price in the checkout currency.
+    Sku(Sku),
+    /// A price, by its catalog id or its Stripe price id.
+    Price(String),
+}
+
+impl std::fmt::Display for CatalogItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CatalogItem::Sku(sku) => write!(f, "sku {sku}"),
+            CatalogItem::Price(id) => write!(f, "price {id}"),
+        }
+    }
+}
+
+/// One line of a cart as a client sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CartLine {
+    /// A catalog item: the server sets name, image and price.
+    Catalog {
+        /// What is bought.
+        item: CatalogItem,
+        /// How many.
+        quantity: u32,
+    },
+    /// The seed's client-priced line. It must name a catalog product (by `sku`, else by its name) and carry
+    /// that product's price, unless client prices are allowed.
+    Client {
+        /// The product, if the client named it.
+        sku: Option<Sku>,
+        /// The line as the client described it.
+        item: LineItem,
+    },
+}
+
+/// How lines are priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PricingRules {
+    /// The currency every line is sold in.
+    pub currency: Currency,
+    /// Sell client-priced lines that do not match the catalog as sent (they grant no product).
+    pub allow_client_prices: bool,
+}
+
+/// Why a cart line cannot be sold. `index` is the line's position (0-based).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PriceError {
+    /// A line names nothing in the catalog.
+    #[error("item {index}: {reference} is not in the catalog")]
+    UnknownItem {
+        /// The line's position.
+        index: usize,
+        /// What it named.
+        reference: String,
+    },
+    /// A line's price is not the catalog's.
+    #[error("item {index} ({name}): the price {given} differs from the catalog price{}", expected_text(.expected))]
+    PriceMismatch {
+        /// The line's position.
+        index: usize,
+        /// The product's name.
+        name: String,
+        /// The client's price.
+        given: Money,
+        /// The catalog's price in that currency, if it has one.
+        expected: Option<Money>,
+    },
+    /// A line names a product or price that cannot be bought in a one-time checkout.
+    #[error("item {index}: {reference} cannot be bought here: {reason}")]
+    NotForSale {
+        /// The line's position.
+        index: usize,
+        /// What it named.
+        reference: String,
+        /// Why.
+        reason: String,
+    },
+    /// A line built from the catalog is not acceptable (a quantity out of range).
+    #[error("item {index}: {source}")]
+    InvalidLine {
+        /// The line's position.
+        index: usize,
+        /// What is wrong.
+        source: LineItemError,
+    },
+}
+
+fn expected_text(expected: &Option<Money>) -> String {
+    match expected {
+        Some(price) => format!(" {price}"),
+        None => " (it has none in this currency)".to_owned(),
+    }
+}
+
+/// The order line that cart line `index` sells, priced by the catalog `products` (or, when the rules allow,
+/// by the client).
+pub fn price_line(
+    products: &[Product],
+    rules: PricingRules,
+    index: usize,
+    line: CartLine,
+) -> Result<LineItem, PriceError> {
+    match line {
+        CartLine::Catalog { item, quantity } => catalog_line(products, rules.currency, index, item, quantity),
+        CartLine::Client { sku, item } => client_line(products, rules, index, sku, item),
+    }
+}
+
+/// A catalog line: the product and price it names, at the catalog's name, image and amount.
+fn catalog_line(
+    products: &[Product],
+    currency: Currency,
+    index: usize,
+    item: CatalogItem,
+    quantity: u32,
+) -> Result<LineItem, PriceError> {
+    let not_for_sale = |reason: String| PriceError::NotForSale { index, reference: item.to_string(), reason };
+    let found = match &item {
+        CatalogItem::Sku(sku) => products.iter().find(|p| p.sku == *sku).map(|product| {
+            let price = product
+                .checkout_price(currency)
+                .ok_or_else(|| not_for_sale(format!("it has no active one-time price in {currency}")));
+            (product, price)
+        }),
+        CatalogItem::Price(id) => products.iter().find_map(|product| {
+            product.price(id).map(|price| {
+                let usable = if !price.active {
+                    Err(not_for_sale("the price is no longer active".to_owned()))
+                } else if price.recurring.is_some() {
+                    Err(not_for_sale("it is a recurring price".to_owned()))
+                } else if price.unit_amount.currency() != currency {
+                    Err(not_for_sale(format!(
+                        "it is priced in {}, checkout is in {currency}",
+                        price.unit_amount.currency()
+                    )))
+                } else {
+                    Ok(price)
+                };
+                (product, usable)
+            })
+        }),
+    };
+    let Some((product, price)) = found else {
+        return Err(PriceError::UnknownItem { index, reference: item.to_string() });
+    };
+    if !product.active {
+        return Err(not_for_sale("the product is no longer sold".to_owned()));
+    }
+    let price = price?;
+    let image = product.image_url.as_ref().map(Url::as_str);
+    let line = LineItem::new(&product.name, price.unit_amount, quantity, image)
+        .map_err(|source| PriceError::InvalidLine { index, source })?;
+    Ok(line.with_catalog(CatalogRef { sku: product.sku.clone(), price_id: price.id.clone() }))
+}
+
+/// A client-priced line: it must match a catalog product and its price, unless client prices are allowed.
+fn client_line(
+    products: &[Product],
+    rules: PricingRules,
+    index: usize,
+    sku: Option<Sku>,
+    item: LineItem,
+) -> Result<LineItem, PriceError> {
+    let product = match &sku {
+        Some(sku) => products.iter().find(|p| p.sku == *sku && p.active),
+        None => products.iter().find(|p| p.active && p.name.eq_ignore_ascii_case(item.name())),
+    };
+    let expected =
+        product.and_then(|p| p.checkout_price(item.unit_amount().currency()).map(|price| (p, price)));
+    match (product, expected) {
+        (Some(_), Some((product, price))) if price.unit_amount == item.unit_amount() => {
+            Ok(item.with_catalog(CatalogRef { sku: product.sku.clone(), price_id: price.id.clone() }))
+        }
+        // Trusted client prices: the line is sold as given but grants no catalog product.
+        _ if rules.allow_client_prices => Ok(item),
+        (Some(product), expected) => Err(PriceError::PriceMismatch {
+            index,
+            name: product.name.clone(),
+            given: item.unit_amount(),
+            expected: expected.map(|(_, price)| price.unit_amount),
+        }),
+        (None, _) => Err(PriceError::UnknownItem {
+            index,
+            reference: match sku {
+                Some(sku) => format!("sku {sku}"),
+                None => format!("an item named {:?}", item.name()),
+            },
+        }),
+    }
+}
+
+#[cfg(test)]
+#[path = "pricing_tests.rs"]
+mod tests;

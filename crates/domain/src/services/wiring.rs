@@ -1,0 +1,58 @@
+//! The services, wired once over one set of ports.
+
+use crate::ports::catalog_store::CatalogStore;
+use crate::ports::clock::Clock;
+use crate::ports::customer_store::CustomerStore;
+use crate::ports::order_store::OrderStore;
+use crate::ports::payment_gateway::PaymentGateway;
+use crate::ports::webhook_verifier::WebhookVerifier;
+use crate::services::checkout::{Checkout, CheckoutPorts, CheckoutSettings};
+use crate::services::ingest::WebhookIngest;
+use crate::services::queries::Queries;
+use std::sync::Arc;
+
+/// Every port the services use, wired once by the app.
+#[derive(Clone)]
+pub struct Ports {
+    /// Orders and received events.
+    pub orders: Arc<dyn OrderStore>,
+    /// Products and prices.
+    pub catalog: Arc<dyn CatalogStore>,
+    /// One Stripe customer per user.
+    pub customers: Arc<dyn CustomerStore>,
+    /// Hosted checkout and customers at the provider.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Webhook signatures.
+    pub verifier: Arc<dyn WebhookVerifier>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}
+
+/// The services an inbound adapter calls, one per job.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Starting checkouts.
+    pub checkout: Checkout,
+    /// Stripe's webhook deliveries.
+    pub ingest: WebhookIngest,
+    /// Orders, products and purchases as each caller may read them.
+    pub queries: Queries,
+}
+
+impl Services {
+    /// Every service over `ports`.
+    pub fn new(ports: Ports, settings: CheckoutSettings) -> Self {
+        let Ports { orders, catalog, customers, gateway, verifier, clock } = ports;
+        Self {
+            ingest: WebhookIngest::new(orders.clone(), verifier, clock.clone()),
+            queries: Queries::new(orders.clone(), catalog.clone()),
+            checkout: Checkout::new(CheckoutPorts { orders, catalog, customers, gateway, clock }, settings),
+        }
+    }
+}

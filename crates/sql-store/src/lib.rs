@@ -1,0 +1,17 @@
+//! What the SQL store adapters share, so that each keeps only what truly differs (SQL text, locking,
+//! grouping): the storage ports implemented once ([`SqlStore`]) over a [`Dialect`]; the rows both dialects
+//! hand over and their rebuilding into domain values; the versioned records kept in JSON columns; a planned
+//! write as columns ([`Change`]); and the bounded groups concurrent loads and commits are handled in.
+
+mod batch;
+mod changes;
+pub mod records;
+mod rows;
+mod store;
+
+pub use batch::BatchOptions;
+pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, OrderColumns};
+pub use store::{
+    Batching, CatalogSql, CustomerSql, CustomerStored, Dialect, IdRecorded, OrderQuery, OrderSql, SqlStore,
+    StripeId,
+};

@@ -1,0 +1,337 @@
+//! [`SqlStore`]: the storage ports, implemented once over a [`Dialect`] (the SQL of one database).
+
+use crate::batch::{BatchOptions, Batcher, Handler};
+use crate::changes::Change;
+use crate::rows::{parse, CustomerRow, LoadRow, OrderRow, ProductRow};
+use anyhow::anyhow;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use payments_domain::{
+    CatalogStore, CheckoutSessionId, Committed, Customer, CustomerStore, InsertOrderError, Load, Order,
+    OrderId, OrderStore, PriceKey, Product, Sku, Snapshot, StoreError, StripePriceId, StripeProductId,
+    UserId, Write,
+};
+use std::sync::Arc;
+
+/// Which orders to read.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderQuery<'a> {
+    /// The order with this id.
+    Id(OrderId),
+    /// The order with this Checkout Session.
+    Session(&'a CheckoutSessionId),
+    /// Every order, oldest first (ties by id), at most `limit`.
+    All {
+        /// Most orders.
+        limit: u32,
+    },
+    /// A user's orders, newest first (ties by id, descending), at most `limit`.
+    OfUser {
+        /// Whose.
+        user: &'a UserId,
+        /// Most orders.
+        limit: u32,
+    },
+}
+
+/// Which Stripe id to record, for what.
+#[derive(Debug, Clone, Copy)]
+pub enum StripeId<'a> {
+    /// A product's.
+    Product(&'a Sku, &'a StripeProductId),
+    /// A catalog price's.
+    Price(&'a PriceKey, &'a StripePriceId),
+}
+
+/// What recording a Stripe id did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdRecorded {
+    /// Recorded.
+    Done,
+    /// No such product or price.
+    NoSuch,
+    /// Another product or price has that Stripe id.
+    Taken,
+}
+
+/// What storing a user's first customer did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerStored {
+    /// The user's stored customer (this one, or the one stored first), as a row's JSON.
+    Row(String),
+    /// The Stripe customer id is stored for another user.
+    Taken,
+}
+
+/// How the store groups concurrent loads and commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batching {
+    /// Loads.
+    pub loads: BatchOptions,
+    /// Commits.
+    pub commits: BatchOptions,
+}
+
+/// The SQL of one database: each method is one statement or one transaction, and decides nothing about
+/// payments. Row-returning methods hand each row over as one JSON text in the shapes of `rows.rs`. The SQL
+/// for orders and events, the catalog and customers sits in the supertraits, one file each in an adapter.
+#[async_trait]
+pub trait Dialect: OrderSql + CatalogSql + CustomerSql + Send + Sync + Sized + 'static {
+    /// What the adapter is configured with.
+    type Options: Send + Sync;
+    /// Its connection pool(s), for what the ports do not cover.
+    type Pool: std::fmt::Debug;
+
+    /// Opens the database `url` names (without migrating).
+    async fn open(url: &str, options: &Self::Options) -> Result<Self, StoreError>;
+    /// How concurrent loads and commits are grouped.
+    fn batching(&self) -> Batching;
+    /// Applies the pending migrations.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// The pool.
+    fn pool(&self) -> &Self::Pool;
+    /// A sqlx failure as the ports report it: [`StoreError::Unavailable`] when retrying may succeed.
+    fn failure(&self, error: sqlx::Error) -> StoreError;
+    /// One round trip.
+    async fn ping(&self) -> Result<(), sqlx::Error>;
+}
+
+/// The SQL for orders and received events.
+#[async_trait]
+pub trait OrderSql: Send + Sync {
+    /// Inserts the order and its items; false when the id exists (nothing written).
+    async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error>;
+    /// Orders (`OrderRow`s).
+    async fn orders(&self, query: OrderQuery<'_>) -> Result<Vec<String>, sqlx::Error>;
+    /// One `LoadRow` per load, in order.
+    async fn load(&self, loads: &[Load]) -> Result<Vec<String>, sqlx::Error>;
+    /// Commits `changes` as [`OrderStore::commit`] says, each all or nothing; one answer each, in order.
+    async fn commit(&self, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error>;
+}
+
+/// The SQL for the product catalog.
+#[async_trait]
+pub trait CatalogSql: Send + Sync {
+    /// As [`CatalogStore::upsert_product`] says.
+    async fn upsert_product(&self, product: &Product, now: DateTime<Utc>) -> Result<(), sqlx::Error>;
+    /// Every product (`ProductRow`s), by SKU.
+    async fn products(&self) -> Result<Vec<String>, sqlx::Error>;
+    /// Records a Stripe id.
+    async fn set_stripe_id(&self, id: StripeId<'_>, now: DateTime<Utc>) -> Result<IdRecorded, sqlx::Error>;
+}
+
+/// The SQL for the users' Stripe customers.
+#[async_trait]
+pub trait CustomerSql: Send + Sync {
+    /// The user's customer (`CustomerRow`).
+    async fn customer(&self, user: &UserId) -> Result<Option<String>, sqlx::Error>;
+    /// Stores the customer unless its user has one; the user's stored customer.
+    async fn insert_customer(&self, customer: &Customer) -> Result<CustomerStored, sqlx::Error>;
+}
+
+/// A SQL store: the [`OrderStore`], [`CatalogStore`] and [`CustomerStore`] ports over `D`, with concurrent
+/// loads and commits grouped. Cheap to clone: clones share the dialect and the groups.
+pub struct SqlStore<D: Dialect> {
+    dialect: Arc<D>,
+    loads: Arc<Batcher<Load, Result<Snapshot, StoreError>>>,
+    commits: Arc<Batcher<Change, Committed>>,
+}
+
+impl<D: Dialect> Clone for SqlStore<D> {
+    fn clone(&self) -> Self {
+        Self { dialect: self.dialect.clone(), loads: self.loads.clone(), commits: self.commits.clone() }
+    }
+}
+
+impl<D: Dialect + std::fmt::Debug> std::fmt::Debug for SqlStore<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore").field("dialect", &self.dialect).finish_non_exhaustive()
+    }
+}
+
+impl<D: Dialect> SqlStore<D> {
+    /// Opens the store `url` names with `options` (see the adapter), without migrating.
+    pub async fn connect(url: &str, options: &D::Options) -> Result<Self, StoreError> {
+        Ok(Self::over(D::open(url, options).await?))
+    }
+
+    /// The store over an open dialect.
+    pub fn over(dialect: D) -> Self {
+        let dialect = Arc::new(dialect);
+        let batching = dialect.batching();
+        let loading = dialect.clone();
+        let load: Handler<Load, Result<Snapshot, StoreError>> = Arc::new(move |loads: Vec<Load>| {
+            let dialect = loading.clone();
+            async move {
+                let rows = dialect.load(&loads).await.map_err(|error| dialect.failure(error))?;
+                Ok(rows
+                    .iter()
+                    .map(|json| {
+                        parse::<LoadRow>(json, "load")
+                            .and_then(LoadRow::into_snapshot)
+                            .map_err(StoreError::Unknown)
+                    })
+                    .collect())
+            }
+            .boxed()
+        });
+        let committing = dialect.clone();
+        let commit: Handler<Change, Committed> = Arc::new(move |changes: Vec<Change>| {
+            let dialect = committing.clone();
+            async move { dialect.commit(&changes).await.map_err(|error| dialect.failure(error)) }.boxed()
+        });
+        Self {
+            loads: Arc::new(Batcher::new("load", batching.loads, load)),
+            commits: Arc::new(Batcher::new("commit", batching.commits, commit)),
+            dialect,
+        }
+    }
+
+    /// Applies the pending migrations.
+    /// Errors: [`StoreError::Unavailable`] if the database cannot be reached; [`StoreError::Unknown`] if a
+    /// migration fails or the applied ones differ from the embedded ones.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.dialect.migrate().await
+    }
+
+    /// The pool, for what the ports do not cover (tests, health details).
+    pub fn pool(&self) -> &D::Pool {
+        self.dialect.pool()
+    }
+
+    /// The dialect, for what only it offers.
+    pub fn dialect(&self) -> &D {
+        &self.dialect
+    }
+
+    fn failure(&self, error: sqlx::Error) -> StoreError {
+        self.dialect.failure(error)
+    }
+
+    async fn order_rows(&self, query: OrderQuery<'_>) -> Result<Vec<Order>, StoreError> {
+        let rows = self.dialect.orders(query).await.map_err(|error| self.failure(error))?;
+        rows.iter()
+            .map(|json| {
+                parse::<OrderRow>(json, "order").and_then(OrderRow::into_order).map_err(StoreError::Unknown)
+            })
+            .collect()
+    }
+
+    async fn one_order(&self, query: OrderQuery<'_>) -> Result<Option<Order>, StoreError> {
+        Ok(self.order_rows(query).await?.into_iter().next())
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> OrderStore for SqlStore<D> {
+    #[tracing::instrument(skip_all, fields(order_id = %order.id()))]
+    async fn insert_order(&self, order: &Order) -> Result<(), InsertOrderError> {
+        match self.dialect.insert_order(order).await.map_err(|error| self.failure(error))? {
+            true => Ok(()),
+            false => Err(InsertOrderError::Duplicate(order.id())),
+        }
+    }
+
+    async fn find_order(&self, id: OrderId) -> Result<Option<Order>, StoreError> {
+        self.one_order(OrderQuery::Id(id)).await
+    }
+
+    async fn find_order_by_session(&self, session: &CheckoutSessionId) -> Result<Option<Order>, StoreError> {
+        self.one_order(OrderQuery::Session(session)).await
+    }
+
+    async fn list_orders(&self, limit: u32) -> Result<Vec<Order>, StoreError> {
+        self.order_rows(OrderQuery::All { limit }).await
+    }
+
+    async fn list_orders_of_user(&self, user: &UserId, limit: u32) -> Result<Vec<Order>, StoreError> {
+        self.order_rows(OrderQuery::OfUser { user, limit }).await
+    }
+
+    async fn load(&self, loads: Vec<Load>) -> Result<Vec<Snapshot>, StoreError> {
+        self.loads.run(loads).await?.into_iter().collect()
+    }
+
+    async fn commit(&self, writes: Vec<Write>, now: DateTime<Utc>) -> Result<Vec<Committed>, StoreError> {
+        self.commits.run(writes.into_iter().map(|write| Change::of(write, now)).collect()).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.dialect.ping().await.map_err(|error| self.failure(error))
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> CatalogStore for SqlStore<D> {
+    #[tracing::instrument(skip_all, fields(sku = %product.sku))]
+    async fn upsert_product(&self, product: &Product, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if product.prices.is_empty() {
+            // It could not be read back: the domain builds no product without a price.
+            return Err(StoreError::Unknown(anyhow!("product {} has no price", product.sku)));
+        }
+        self.dialect.upsert_product(product, now).await.map_err(|error| self.failure(error))
+    }
+
+    async fn list_products(&self) -> Result<Vec<Product>, StoreError> {
+        let rows = self.dialect.products().await.map_err(|error| self.failure(error))?;
+        rows.iter()
+            .map(|json| {
+                parse::<ProductRow>(json, "product")
+                    .and_then(ProductRow::into_product)
+                    .map_err(StoreError::Unknown)
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(sku = %sku, stripe_product_id = %id))]
+    async fn set_stripe_product_id(&self, sku: &Sku, id: &StripeProductId) -> Result<(), StoreError> {
+        let recorded = self.dialect.set_stripe_id(StripeId::Product(sku, id), Utc::now()).await;
+        match recorded.map_err(|error| self.failure(error))? {
+            IdRecorded::Done => Ok(()),
+            IdRecorded::NoSuch => Err(StoreError::Unknown(anyhow!(
+                "cannot record Stripe product {id}: no catalog product has sku {sku}"
+            ))),
+            IdRecorded::Taken => Err(StoreError::Unknown(anyhow!(
+                "Stripe product {id} is recorded for another product already"
+            ))),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(price_id = %price, stripe_price_id = %id))]
+    async fn set_stripe_price_id(&self, price: &PriceKey, id: &StripePriceId) -> Result<(), StoreError> {
+        let recorded = self.dialect.set_stripe_id(StripeId::Price(price, id), Utc::now()).await;
+        match recorded.map_err(|error| self.failure(error))? {
+            IdRecorded::Done => Ok(()),
+            IdRecorded::NoSuch => Err(StoreError::Unknown(anyhow!(
+                "cannot record Stripe price {id}: no catalog price has id {price}"
+            ))),
+            IdRecorded::Taken => {
+                Err(StoreError::Unknown(anyhow!("Stripe price {id} is recorded for another price already")))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> CustomerStore for SqlStore<D> {
+    async fn find_customer(&self, user: &UserId) -> Result<Option<Customer>, StoreError> {
+        let row = self.dialect.customer(user).await.map_err(|error| self.failure(error))?;
+        row.map(|json| customer(&json)).transpose()
+    }
+
+    #[tracing::instrument(skip_all, fields(customer_id = %new.stripe_customer_id))]
+    async fn insert_customer(&self, new: &Customer) -> Result<Customer, StoreError> {
+        match self.dialect.insert_customer(new).await.map_err(|error| self.failure(error))? {
+            CustomerStored::Row(json) => customer(&json),
+            CustomerStored::Taken => Err(StoreError::Unknown(anyhow!(
+                "Stripe customer {} is stored for another user already",
+                new.stripe_customer_id
+            ))),
+        }
+    }
+}
+
+fn customer(json: &str) -> Result<Customer, StoreError> {
+    parse::<CustomerRow>(json, "customer").and_then(CustomerRow::into_customer).map_err(StoreError::Unknown)
+}
