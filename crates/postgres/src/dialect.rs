@@ -6,7 +6,7 @@ use crate::MIGRATOR;
 use anyhow::anyhow;
 use async_trait::async_trait;
 use payments_domain::StoreError;
-use payments_sql_store::{BatchOptions, Batching, Dialect};
+use payments_sql_store::{BatchOptions, Dialect, Grouping};
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -23,7 +23,7 @@ pub struct PgDialect {
     pub(crate) counts: Arc<WriteCounters>,
 }
 
-/// How many webhook writes were committed, and in how many calls of `payments_commit`.
+/// How many webhook writes were committed, and in how many calls of `payments_cycle`.
 #[derive(Debug, Default)]
 pub(crate) struct WriteCounters {
     pub(crate) writes: AtomicU64,
@@ -33,9 +33,10 @@ pub(crate) struct WriteCounters {
 /// What [`PgDialect::write_counts`] tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteCounts {
-    /// Planned writes handed to `payments_commit` (duplicates and stale ones included).
+    /// Planned writes handed to `payments_cycle` (duplicates and stale ones included).
     pub writes: u64,
-    /// Calls of `payments_commit` that carried them: fewer than `writes` when writes arrive together.
+    /// Calls of `payments_cycle` (with loads, or writes, or both): fewer than `writes` when writes arrive
+    /// together.
     pub calls: u64,
 }
 
@@ -77,14 +78,13 @@ impl Dialect for PgDialect {
         Ok(Self { pool, options: options.clone(), counts: Arc::default() })
     }
 
-    fn batching(&self) -> Batching {
-        let group = |workers| BatchOptions {
-            workers,
+    fn grouping(&self) -> Grouping {
+        Grouping::Together(BatchOptions {
+            workers: self.options.group_writers,
             max_group: 64,
             capacity: self.options.queue_capacity,
             deadline: self.options.group_deadline,
-        };
-        Batching { loads: group(self.options.group_readers), commits: group(self.options.group_writers) }
+        })
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

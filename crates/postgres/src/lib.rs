@@ -4,17 +4,17 @@
 //! [`CustomerStore`](payments_domain::CustomerStore) ports through
 //! [`SqlStore`](payments_sql_store::SqlStore) with the SQL of [`PgDialect`].
 //!
-//! Concurrent webhook events are loaded together in one query (`load.rs`) and their planned writes committed
-//! together in one call of `payments_commit` (`commit.rs`), which takes the advisory locks of every id the
-//! writes touch (`locks.rs`) and writes each only if what it was planned on still holds.
+//! Concurrent webhook events are loaded and their planned writes committed in groups: one call of
+//! `payments_cycle` (`cycle.rs`) commits the writes waiting, taking the advisory locks of every id they touch
+//! (`locks.rs`) and writing each only if what it was planned on still holds, then loads what the events
+//! waiting need, in one round trip.
 //! No sqlx type crosses the port: failures become [`StoreError`](payments_domain::StoreError) in `error.rs`.
 
 mod catalog;
-mod commit;
 mod customers;
+mod cycle;
 mod dialect;
 mod error;
-mod load;
 mod locks;
 mod options;
 mod orders;

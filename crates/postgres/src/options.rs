@@ -9,13 +9,9 @@ pub struct PgStoreOptions {
     pub max_connections: u32,
     /// How long a query waits for a connection before the store reports itself unavailable (default 3 s).
     pub acquire_timeout: Duration,
-    /// How many tasks commit groups of concurrent webhook writes, each taking every write waiting (up to 64)
-    /// into one call of `payments_commit` (default 1: one group commits while the next one gathers; on 2
-    /// cores that gave the tightest p99).
+    /// How many tasks write groups of concurrent webhook loads and writes, each taking every one waiting (up to
+    /// 64) into one call of `payments_cycle` (default 1: one group is written while the next one gathers).
     pub group_writers: u32,
-    /// How many tasks load what concurrent webhook events need, each taking every load waiting (up to 64)
-    /// into one query (default 1).
-    pub group_readers: u32,
     /// Most loads or writes waiting for a group; past it the store answers unavailable at once (default
     /// 4,096).
     pub queue_capacity: usize,
@@ -30,7 +26,6 @@ impl Default for PgStoreOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
             group_writers: 1,
-            group_readers: 1,
             queue_capacity: 4096,
             group_deadline: Duration::from_secs(10),
         }

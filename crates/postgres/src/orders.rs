@@ -1,5 +1,5 @@
 //! The SQL for orders and received events: insert an order, read orders, and load and commit what the
-//! webhook's rule plans (`load.rs`, `commit.rs`).
+//! webhook's rule plans (`cycle.rs`).
 
 use crate::dialect::PgDialect;
 use crate::error::is_unique_violation;
@@ -22,7 +22,6 @@ macro_rules! order_json {
                        FROM order_items i WHERE i.order_id = o.id))"
     };
 }
-pub(crate) use order_json;
 
 #[async_trait]
 impl OrderSql for PgDialect {
@@ -108,10 +107,18 @@ impl OrderSql for PgDialect {
     }
 
     async fn load(&self, loads: &[Load]) -> Result<Vec<String>, sqlx::Error> {
-        crate::load::load(&self.pool, loads).await
+        Ok(crate::cycle::cycle(self, loads, &[]).await?.0)
     }
 
     async fn commit(&self, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error> {
-        crate::commit::commit(self, changes).await
+        Ok(crate::cycle::cycle(self, &[], changes).await?.1)
+    }
+
+    async fn cycle(
+        &self,
+        loads: &[Load],
+        changes: &[Change],
+    ) -> Result<(Vec<String>, Vec<Committed>), sqlx::Error> {
+        crate::cycle::cycle(self, loads, changes).await
     }
 }

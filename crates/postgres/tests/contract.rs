@@ -1,5 +1,5 @@
 //! The storage contract (`payments-store-contract`) on a fresh Postgres database per test, twice: with the
-//! default options (one task loading, one committing) and with four of each, so that groups commit
+//! default options (one task writing groups) and with four, so that groups commit
 //! concurrently and more plans go stale.
 
 use async_trait::async_trait;
@@ -23,12 +23,12 @@ impl Mode for Defaults {
     }
 }
 
-/// Four groups loading and four committing at once.
+/// Four groups written at once.
 struct FourWriters;
 
 impl Mode for FourWriters {
     fn options() -> PgStoreOptions {
-        PgStoreOptions { group_writers: 4, group_readers: 4, ..PgStoreOptions::default() }
+        PgStoreOptions { group_writers: 4, ..PgStoreOptions::default() }
     }
 }
 

@@ -31,12 +31,16 @@ struct Job<Req, Resp> {
     reply: oneshot::Sender<Result<Resp, StoreError>>,
 }
 
+/// Tells which answers bring a follow-up request from the same caller soon (see [`Batcher::expecting`]).
+pub(crate) type FollowUp<Resp> = fn(&Resp) -> bool;
+
 /// A bounded queue of requests and its workers. The workers start with the first request, on that caller's
 /// runtime, and start again on a later caller's runtime if theirs has stopped.
 pub(crate) struct Batcher<Req, Resp> {
     name: &'static str,
     options: BatchOptions,
     handler: Handler<Req, Resp>,
+    follow_up: Option<(FollowUp<Resp>, Duration)>,
     queue: Mutex<Option<mpsc::Sender<Job<Req, Resp>>>>,
 }
 
@@ -51,7 +55,15 @@ impl<Req, Resp> std::fmt::Debug for Batcher<Req, Resp> {
 
 impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
     pub(crate) fn new(name: &'static str, options: BatchOptions, handler: Handler<Req, Resp>) -> Self {
-        Self { name, options, handler, queue: Mutex::new(None) }
+        Self { name, options, handler, follow_up: None, queue: Mutex::new(None) }
+    }
+
+    /// Answers that `follow_up` picks bring another request from their caller soon (a load, then its commit):
+    /// after a group, a worker waits up to `linger` for as many requests as it gave such answers before it
+    /// takes the next group, so that they go together instead of trickling into groups of their own.
+    pub(crate) fn expecting(mut self, follow_up: FollowUp<Resp>, linger: Duration) -> Self {
+        self.follow_up = Some((follow_up, linger));
+        self
     }
 
     /// Queues every request (each may go into another group) and waits for all answers, in order.
@@ -111,24 +123,35 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         for _ in 0..self.options.workers.max(1) {
             let (receiver, handler) = (Arc::clone(&receiver), Arc::clone(&self.handler));
-            tokio::spawn(work(receiver, handler, self.options.max_group.max(1)));
+            tokio::spawn(work(receiver, handler, self.options.max_group.max(1), self.follow_up));
         }
         sender
     }
 }
 
-/// Takes every waiting job (waiting for the first), handles them as one group, and again, until the queue
-/// closes.
+/// Takes every waiting job (waiting for the first, and for the follow-ups the last group's answers promise,
+/// up to their linger), handles them as one group, and again, until the queue closes.
 async fn work<Req, Resp>(
     receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Job<Req, Resp>>>>,
     handler: Handler<Req, Resp>,
     max_group: usize,
+    follow_up: Option<(FollowUp<Resp>, Duration)>,
 ) {
+    let mut expected = 0;
     loop {
         let jobs = {
             let mut receiver = receiver.lock().await;
             let Some(first) = receiver.recv().await else { return };
             let mut jobs = vec![first];
+            if let Some((_, linger)) = follow_up.filter(|_| expected > 1) {
+                let until = tokio::time::Instant::now() + linger;
+                while jobs.len() < expected.min(max_group) {
+                    match tokio::time::timeout_at(until, receiver.recv()).await {
+                        Ok(Some(job)) => jobs.push(job),
+                        _ => break,
+                    }
+                }
+            }
             while jobs.len() < max_group {
                 match receiver.try_recv() {
                     Ok(job) => jobs.push(job),
@@ -142,6 +165,8 @@ async fn work<Req, Resp>(
         let count = requests.len();
         match handler(requests).await {
             Ok(answers) if answers.len() == count => {
+                expected =
+                    follow_up.map_or(0, |(brings, _)| answers.iter().filter(|answer| brings(answer)).count());
                 for (reply, answer) in replies.into_iter().zip(answers) {
                     // The caller may have stopped waiting: the answer stands either way.
                     let _ = reply.send(Ok(answer));

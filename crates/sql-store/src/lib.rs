@@ -12,6 +12,6 @@ mod store;
 pub use batch::BatchOptions;
 pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, OrderColumns};
 pub use store::{
-    Batching, CatalogSql, CustomerSql, CustomerStored, Dialect, IdRecorded, OrderQuery, OrderSql, SqlStore,
+    CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery, OrderSql, SqlStore,
     StripeId,
 };

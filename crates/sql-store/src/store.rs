@@ -66,11 +66,18 @@ pub enum CustomerStored {
 
 /// How the store groups concurrent loads and commits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Batching {
-    /// Loads.
-    pub loads: BatchOptions,
-    /// Commits.
-    pub commits: BatchOptions,
+pub enum Grouping {
+    /// Loads and commits in groups of their own, each kind with its own workers.
+    Apart {
+        /// Loads.
+        loads: BatchOptions,
+        /// Commits.
+        commits: BatchOptions,
+    },
+    /// Loads and commits in one queue: each group commits the writes waiting, then loads what waits
+    /// ([`OrderSql::cycle`]), so an event is loaded in one group and committed in a later one, and each group
+    /// pays one round trip for both.
+    Together(BatchOptions),
 }
 
 /// The SQL of one database: each method is one statement or one transaction, and decides nothing about
@@ -86,7 +93,7 @@ pub trait Dialect: OrderSql + CatalogSql + CustomerSql + Send + Sync + Sized + '
     /// Opens the database `url` names (without migrating).
     async fn open(url: &str, options: &Self::Options) -> Result<Self, StoreError>;
     /// How concurrent loads and commits are grouped.
-    fn batching(&self) -> Batching;
+    fn grouping(&self) -> Grouping;
     /// Applies the pending migrations.
     async fn migrate(&self) -> Result<(), StoreError>;
     /// The pool.
@@ -108,6 +115,15 @@ pub trait OrderSql: Send + Sync {
     async fn load(&self, loads: &[Load]) -> Result<Vec<String>, sqlx::Error>;
     /// Commits `changes` as [`OrderStore::commit`] says, each all or nothing; one answer each, in order.
     async fn commit(&self, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error>;
+    /// Commits `changes`, then loads `loads` (seeing those commits): what [`Grouping::Together`] runs.
+    async fn cycle(
+        &self,
+        loads: &[Load],
+        changes: &[Change],
+    ) -> Result<(Vec<String>, Vec<Committed>), sqlx::Error> {
+        let committed = self.commit(changes).await?;
+        Ok((self.load(loads).await?, committed))
+    }
 }
 
 /// The SQL for the product catalog.
@@ -134,14 +150,46 @@ pub trait CustomerSql: Send + Sync {
 /// loads and commits grouped. Cheap to clone: clones share the dialect and the groups.
 pub struct SqlStore<D: Dialect> {
     dialect: Arc<D>,
-    loads: Arc<Batcher<Load, Result<Snapshot, StoreError>>>,
-    commits: Arc<Batcher<Change, Committed>>,
+    groups: Arc<Groups>,
+}
+
+/// How long a group of [`Grouping::Together`] waits for the commits of the events it loaded last time.
+const FOLLOW_UP_LINGER: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// A load or a commit, as a group carries them.
+// Not boxed: a job lives only while it waits for its group, and a box would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
+enum Job {
+    Load(Load),
+    Commit(Change),
+}
+
+/// A job's answer.
+#[allow(clippy::large_enum_variant)]
+enum Reply {
+    Loaded(Result<Snapshot, StoreError>),
+    Committed(Committed),
+}
+
+/// The queues concurrent loads and commits wait in (see [`Grouping`]).
+enum Groups {
+    Apart { loads: Batcher<Load, Result<Snapshot, StoreError>>, commits: Batcher<Change, Committed> },
+    Together(Batcher<Job, Reply>),
 }
 
 impl<D: Dialect> Clone for SqlStore<D> {
     fn clone(&self) -> Self {
-        Self { dialect: self.dialect.clone(), loads: self.loads.clone(), commits: self.commits.clone() }
+        Self { dialect: self.dialect.clone(), groups: self.groups.clone() }
     }
+}
+
+/// The snapshots in `rows` (`LoadRow`s).
+fn snapshots(rows: &[String]) -> Vec<Result<Snapshot, StoreError>> {
+    rows.iter()
+        .map(|json| {
+            parse::<LoadRow>(json, "load").and_then(LoadRow::into_snapshot).map_err(StoreError::Unknown)
+        })
+        .collect()
 }
 
 impl<D: Dialect + std::fmt::Debug> std::fmt::Debug for SqlStore<D> {
@@ -159,33 +207,40 @@ impl<D: Dialect> SqlStore<D> {
     /// The store over an open dialect.
     pub fn over(dialect: D) -> Self {
         let dialect = Arc::new(dialect);
-        let batching = dialect.batching();
-        let loading = dialect.clone();
-        let load: Handler<Load, Result<Snapshot, StoreError>> = Arc::new(move |loads: Vec<Load>| {
-            let dialect = loading.clone();
-            async move {
-                let rows = dialect.load(&loads).await.map_err(|error| dialect.failure(error))?;
-                Ok(rows
-                    .iter()
-                    .map(|json| {
-                        parse::<LoadRow>(json, "load")
-                            .and_then(LoadRow::into_snapshot)
-                            .map_err(StoreError::Unknown)
-                    })
-                    .collect())
+        let groups = match dialect.grouping() {
+            Grouping::Apart { loads, commits } => {
+                let loading = dialect.clone();
+                let load: Handler<Load, Result<Snapshot, StoreError>> = Arc::new(move |loads: Vec<Load>| {
+                    let dialect = loading.clone();
+                    async move {
+                        let rows = dialect.load(&loads).await.map_err(|error| dialect.failure(error))?;
+                        Ok(snapshots(&rows))
+                    }
+                    .boxed()
+                });
+                let committing = dialect.clone();
+                let commit: Handler<Change, Committed> = Arc::new(move |changes: Vec<Change>| {
+                    let dialect = committing.clone();
+                    async move { dialect.commit(&changes).await.map_err(|error| dialect.failure(error)) }
+                        .boxed()
+                });
+                Groups::Apart {
+                    loads: Batcher::new("load", loads, load),
+                    commits: Batcher::new("commit", commits, commit),
+                }
             }
-            .boxed()
-        });
-        let committing = dialect.clone();
-        let commit: Handler<Change, Committed> = Arc::new(move |changes: Vec<Change>| {
-            let dialect = committing.clone();
-            async move { dialect.commit(&changes).await.map_err(|error| dialect.failure(error)) }.boxed()
-        });
-        Self {
-            loads: Arc::new(Batcher::new("load", batching.loads, load)),
-            commits: Arc::new(Batcher::new("commit", batching.commits, commit)),
-            dialect,
-        }
+            Grouping::Together(options) => {
+                let cycling = dialect.clone();
+                let cycle: Handler<Job, Reply> = Arc::new(move |jobs: Vec<Job>| {
+                    let dialect = cycling.clone();
+                    async move { cycle(&*dialect, jobs).await }.boxed()
+                });
+                // A load is followed by its commit as soon as the domain has planned it.
+                let loaded: crate::batch::FollowUp<Reply> = |reply| matches!(reply, Reply::Loaded(Ok(_)));
+                Groups::Together(Batcher::new("write", options, cycle).expecting(loaded, FOLLOW_UP_LINGER))
+            }
+        };
+        Self { dialect, groups: Arc::new(groups) }
     }
 
     /// Applies the pending migrations.
@@ -223,6 +278,29 @@ impl<D: Dialect> SqlStore<D> {
     }
 }
 
+/// One group of [`Grouping::Together`]: its commits, then its loads, in one [`OrderSql::cycle`]; the answers in
+/// the jobs' order.
+async fn cycle<D: Dialect>(dialect: &D, jobs: Vec<Job>) -> Result<Vec<Reply>, StoreError> {
+    let (mut loads, mut changes, mut kinds) = (Vec::new(), Vec::new(), Vec::with_capacity(jobs.len()));
+    for job in jobs {
+        kinds.push(matches!(job, Job::Load(_)));
+        match job {
+            Job::Load(load) => loads.push(load),
+            Job::Commit(change) => changes.push(change),
+        }
+    }
+    let (rows, committed) = dialect.cycle(&loads, &changes).await.map_err(|error| dialect.failure(error))?;
+    let (mut loaded, mut committed) = (snapshots(&rows).into_iter(), committed.into_iter());
+    kinds
+        .into_iter()
+        .map(|is_load| match is_load {
+            true => loaded.next().map(Reply::Loaded),
+            false => committed.next().map(Reply::Committed),
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| StoreError::Unknown(anyhow!("a cycle answered fewer jobs than it was given")))
+}
+
 #[async_trait]
 impl<D: Dialect> OrderStore for SqlStore<D> {
     #[tracing::instrument(skip_all, fields(order_id = %order.id()))]
@@ -250,11 +328,40 @@ impl<D: Dialect> OrderStore for SqlStore<D> {
     }
 
     async fn load(&self, loads: Vec<Load>) -> Result<Vec<Snapshot>, StoreError> {
-        self.loads.run(loads).await?.into_iter().collect()
+        match &*self.groups {
+            Groups::Apart { loads: group, .. } => group.run(loads).await?.into_iter().collect(),
+            Groups::Together(group) => {
+                let replies = group.run(loads.into_iter().map(Job::Load).collect()).await?;
+                replies
+                    .into_iter()
+                    .map(|reply| match reply {
+                        Reply::Loaded(snapshot) => snapshot,
+                        Reply::Committed(_) => {
+                            Err(StoreError::Unknown(anyhow!("a load was answered as a commit")))
+                        }
+                    })
+                    .collect()
+            }
+        }
     }
 
     async fn commit(&self, writes: Vec<Write>, now: DateTime<Utc>) -> Result<Vec<Committed>, StoreError> {
-        self.commits.run(writes.into_iter().map(|write| Change::of(write, now)).collect()).await
+        let changes = writes.into_iter().map(|write| Change::of(write, now));
+        match &*self.groups {
+            Groups::Apart { commits, .. } => commits.run(changes.collect()).await,
+            Groups::Together(group) => {
+                let replies = group.run(changes.map(Job::Commit).collect()).await?;
+                replies
+                    .into_iter()
+                    .map(|reply| match reply {
+                        Reply::Committed(committed) => Ok(committed),
+                        Reply::Loaded(_) => {
+                            Err(StoreError::Unknown(anyhow!("a commit was answered as a load")))
+                        }
+                    })
+                    .collect()
+            }
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -7,7 +7,7 @@ use crate::MIGRATOR;
 use anyhow::anyhow;
 use async_trait::async_trait;
 use payments_domain::StoreError;
-use payments_sql_store::{BatchOptions, Batching, Dialect};
+use payments_sql_store::{BatchOptions, Dialect, Grouping};
 use sqlx::migrate::MigrateError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -86,7 +86,7 @@ impl Dialect for SqliteDialect {
         Ok(Self { reader, writer, options: options.clone() })
     }
 
-    fn batching(&self) -> Batching {
+    fn grouping(&self) -> Grouping {
         let group = |workers| BatchOptions {
             workers,
             max_group: 64,
@@ -94,7 +94,7 @@ impl Dialect for SqliteDialect {
             deadline: self.options.group_deadline,
         };
         // One writer: a second committing task would only wait for it.
-        Batching { loads: group(self.options.max_readers.clamp(1, 2)), commits: group(1) }
+        Grouping::Apart { loads: group(self.options.max_readers.clamp(1, 2)), commits: group(1) }
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

@@ -1,28 +1,44 @@
-//! The webhook's write, for a group of planned changes: one call of `payments_commit`
-//! (migrations/postgres/0005_commit_planned_writes.sql) per round of changes that touch no id in common.
+//! One cycle of the webhook's writer: the planned changes waiting are committed, then the loads waiting are
+//! loaded, in one call of `payments_cycle` (migrations/postgres/0005_planned_writes.sql) — or in one call per
+//! round of changes that touch no id in common, the loads going with the last.
 
 use crate::dialect::PgDialect;
 use crate::locks::key;
-use payments_domain::Committed;
-use payments_sql_store::Change;
+use payments_domain::{Committed, Load};
+use payments_sql_store::{Change, ChangeKind};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
-/// The SQLSTATE `payments_commit` raises when an event id turns out to be recorded only when inserting it:
+/// The SQLSTATE `payments_cycle` raises when an event id turns out to be recorded only when inserting it:
 /// the whole call is undone.
 const RECORDED_MEANWHILE: &str = "PY001";
 
-/// Commits `changes`, answering for each in order.
-pub(crate) async fn commit(dialect: &PgDialect, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error> {
+/// Commits `changes`, then loads `loads`, answering for each in order.
+pub(crate) async fn cycle(
+    dialect: &PgDialect,
+    loads: &[Load],
+    changes: &[Change],
+) -> Result<(Vec<String>, Vec<Committed>), sqlx::Error> {
     let mut answers = vec![Committed::Stale; changes.len()];
-    for round in rounds(changes) {
+    let mut rounds = rounds(changes);
+    let last = rounds.pop().unwrap_or_default();
+    for round in rounds {
         let members: Vec<&Change> = round.iter().map(|&n| &changes[n]).collect();
-        let answered = call(dialect, &members).await?;
+        let (_, answered) = call(dialect, &[], &members).await?;
         for (n, answer) in round.into_iter().zip(answered) {
             answers[n] = answer;
         }
     }
-    Ok(answers)
+    let members: Vec<&Change> = last.iter().map(|&n| &changes[n]).collect();
+    let (loaded, answered) = match call(dialect, loads, &members).await? {
+        (Some(loaded), answered) => (loaded, answered),
+        // The commit was undone: its changes are stale, and the loads are loaded again on their own.
+        (None, answered) => (call(dialect, loads, &[]).await?.0.unwrap_or_default(), answered),
+    };
+    for (n, answer) in last.into_iter().zip(answered) {
+        answers[n] = answer;
+    }
+    Ok((loaded, answers))
 }
 
 /// The changes (by position) in rounds of changes that share no id, each round in order. Two that share an id
@@ -46,8 +62,23 @@ fn rounds(changes: &[Change]) -> Vec<Vec<usize>> {
     rounds.into_iter().map(|(_, members)| members).collect()
 }
 
-/// One call of `payments_commit` for `members`, which share no id.
-async fn call(dialect: &PgDialect, members: &[&Change]) -> Result<Vec<Committed>, sqlx::Error> {
+/// The element's kind for `payments_cycle`: `plain` for the usual write (an order change with its event and no
+/// adopted event), which it writes with a leaner statement.
+fn kind(change: &Change) -> &'static str {
+    match change.kind {
+        ChangeKind::Order if change.event.is_some() && change.adopted.is_empty() => "plain",
+        kind => kind.as_str(),
+    }
+}
+
+/// One call of `payments_cycle` committing `members` (which share no id), then loading `loads`. Answers the
+/// loaded rows (`None` when the call was undone because an event of `members` was recorded meanwhile: every
+/// member is then stale) and each member's answer.
+async fn call(
+    dialect: &PgDialect,
+    loads: &[Load],
+    members: &[&Change],
+) -> Result<(Option<Vec<String>>, Vec<Committed>), sqlx::Error> {
     let mut keys: Vec<i64> = members.iter().flat_map(|change| change.ids()).map(|id| key(&id)).collect();
     keys.sort_unstable();
     keys.dedup();
@@ -62,12 +93,14 @@ async fn call(dialect: &PgDialect, members: &[&Change]) -> Result<Vec<Committed>
         .zip(1..)
         .flat_map(|(change, n)| change.adopted.iter().map(move |adopted| (n, adopted)))
         .collect();
-    let answers = sqlx::query_scalar::<_, Vec<String>>(
-        "SELECT payments_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                                $19, $20, $21, $22, $23, $24, $25, $26)",
+    let text = |pick: fn(&Load) -> Option<&str>| loads.iter().map(pick).collect::<Vec<_>>();
+    let answers = sqlx::query_as::<_, (Option<Vec<String>>, Option<Vec<String>>)>(
+        "SELECT answers, loaded FROM payments_cycle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                                                    $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+                                                    $27, $28, $29, $30, $31, $32, $33)",
     )
     .bind(keys)
-    .bind(members.iter().map(|change| change.kind.as_str()).collect::<Vec<_>>())
+    .bind(members.iter().map(|change| kind(change)).collect::<Vec<_>>())
     .bind(members.iter().map(|change| change.at).collect::<Vec<_>>())
     .bind(event(|e| Some(e.id.as_str())))
     .bind(event(|e| Some(e.event_type.as_str())))
@@ -97,34 +130,49 @@ async fn call(dialect: &PgDialect, members: &[&Change]) -> Result<Vec<Committed>
     .bind(adopted.iter().map(|(_, a)| a.id.as_str()).collect::<Vec<_>>())
     .bind(adopted.iter().map(|(_, a)| a.outcome.as_str()).collect::<Vec<_>>())
     .bind(adopted.iter().map(|(_, a)| a.effect.as_str()).collect::<Vec<_>>())
+    .bind(text(|load| load.event_id.as_ref().map(|id| id.as_str())))
+    .bind(loads.iter().map(|load| load.find.order_id.map(|id| id.as_uuid())).collect::<Vec<_>>())
+    .bind(text(|load| load.find.session_id.as_ref().map(|id| id.as_str())))
+    .bind(text(|load| load.find.payment_intent_id.as_ref().map(|id| id.as_str())))
+    .bind(loads.iter().map(|load| load.also.order_id.map(|id| id.as_uuid())).collect::<Vec<_>>())
+    .bind(text(|load| load.also.session_id.as_ref().map(|id| id.as_str())))
+    .bind(text(|load| load.also.payment_intent_id.as_ref().map(|id| id.as_str())))
     .fetch_one(&dialect.pool)
     .await;
     dialect.counts.calls.fetch_add(1, Ordering::Relaxed);
     dialect.counts.writes.fetch_add(members.len() as u64, Ordering::Relaxed);
-    let answers = match answers {
-        Ok(answers) => answers,
+    let (answers, loaded) = match answers {
+        Ok((answers, loaded)) => (answers.unwrap_or_default(), loaded.unwrap_or_default()),
         Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some(RECORDED_MEANWHILE) => {
             tracing::debug!("an event of the group was recorded meanwhile; the group is planned again");
-            return Ok(vec![Committed::Stale; members.len()]);
+            return Ok((None, vec![Committed::Stale; members.len()]));
         }
         Err(error) => return Err(error),
     };
+    if loaded.len() != loads.len() {
+        return Err(sqlx::Error::Protocol(format!(
+            "payments_cycle loaded {} rows for {} loads",
+            loaded.len(),
+            loads.len()
+        )));
+    }
     if answers.len() != members.len() {
         return Err(sqlx::Error::Protocol(format!(
-            "payments_commit answered {} times for {} writes",
+            "payments_cycle answered {} times for {} writes",
             answers.len(),
             members.len()
         )));
     }
-    answers
+    let answers = answers
         .iter()
         .map(|answer| match answer.as_str() {
             "done" => Ok(Committed::Done),
             "duplicate" => Ok(Committed::Duplicate),
             "stale" => Ok(Committed::Stale),
-            other => Err(sqlx::Error::Protocol(format!("payments_commit answered {other:?}"))),
+            other => Err(sqlx::Error::Protocol(format!("payments_cycle answered {other:?}"))),
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok((Some(loaded), answers))
 }
 
 #[cfg(test)]
@@ -132,7 +180,7 @@ mod tests {
     use super::*;
     use chrono::Utc;
     use payments_domain::EventOutcome;
-    use payments_sql_store::{ChangeKind, EventColumns};
+    use payments_sql_store::EventColumns;
 
     fn stored(id: &str, pi: Option<&str>) -> Change {
         Change {
