@@ -122,24 +122,13 @@ impl CatalogSql for PgDialect {
 
     /// Records a Stripe product or price id.
     async fn set_stripe_id(&self, id: StripeId<'_>, now: DateTime<Utc>) -> Result<IdRecorded, sqlx::Error> {
-        let (sql, key, stripe_id, constraint) = match id {
-            StripeId::Product(sku, id) => (
-                "UPDATE products SET stripe_product_id = $2, updated_at = $3 WHERE sku = $1",
-                sku.as_str(),
-                id.as_str(),
-                "products_stripe_product_id_key",
-            ),
-            StripeId::Price(price, id) => (
-                "UPDATE prices SET stripe_price_id = $2, updated_at = $3 WHERE id = $1",
-                price.as_str(),
-                id.as_str(),
-                "prices_stripe_price_id_key",
-            ),
-        };
-        match sqlx::query(sql).bind(key).bind(stripe_id).bind(now).execute(&self.pool).await {
+        let (table, key_column, key, column, stripe_id) = id.parts();
+        let sql = format!("UPDATE {table} SET {column} = $2, updated_at = $3 WHERE {key_column} = $1");
+        let constraint = format!("{table}_{column}_key");
+        match sqlx::query(&sql).bind(key).bind(stripe_id).bind(now).execute(&self.pool).await {
             Ok(done) if done.rows_affected() == 0 => Ok(IdRecorded::NoSuch),
             Ok(_) => Ok(IdRecorded::Done),
-            Err(error) if is_unique_violation(&error, constraint) => Ok(IdRecorded::Taken),
+            Err(error) if is_unique_violation(&error, &constraint) => Ok(IdRecorded::Taken),
             Err(error) => Err(error),
         }
     }

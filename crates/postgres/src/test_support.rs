@@ -16,6 +16,28 @@ const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// # Panics
 /// When the server cannot be reached or refuses, with a message saying how to start it.
 pub async fn fresh_database() -> String {
+    fresh_database_up_to(MIGRATOR.iter().count()).await
+}
+
+/// Applies the first `count` migrations of [`MIGRATOR`] that `pool`'s database lacks.
+async fn apply(pool: &sqlx::PgPool, count: usize) -> Result<(), sqlx::migrate::MigrateError> {
+    use sqlx::migrate::Migrate;
+    let mut conn = pool.acquire().await?;
+    conn.ensure_migrations_table().await?;
+    let applied = conn.list_applied_migrations().await?;
+    for migration in MIGRATOR.iter().take(count) {
+        if !applied.iter().any(|done| done.version == migration.version) {
+            conn.apply(migration).await?;
+        }
+    }
+    Ok(())
+}
+
+/// [`fresh_database`], with only the first `migrations` migrations applied (for upgrade tests).
+///
+/// # Panics
+/// As [`fresh_database`].
+pub async fn fresh_database_up_to(migrations: usize) -> String {
     let is_postgres = |url: &String| url.starts_with("postgres:") || url.starts_with("postgresql:");
     let server_url = std::env::var("TEST_DATABASE_URL")
         .ok()
@@ -51,7 +73,7 @@ pub async fn fresh_database() -> String {
         .connect_with(database.clone())
         .await
         .unwrap_or_else(|error| panic!("cannot connect to test database {name}: {error}"));
-    MIGRATOR.run(&pool).await.unwrap_or_else(|error| panic!("migrations failed on {name}: {error}"));
+    apply(&pool, migrations).await.unwrap_or_else(|error| panic!("migrations failed on {name}: {error}"));
     pool.close().await;
     database.to_url_lossy().to_string()
 }

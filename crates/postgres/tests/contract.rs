@@ -1,13 +1,12 @@
 //! The storage contract (`payments-store-contract`) on a fresh Postgres database per test, twice: with the
-//! default options (one task writing groups) and with four, so that groups commit
-//! concurrently and more plans go stale.
+//! default options (one task writing groups) and with four, so that groups commit concurrently and more plans
+//! go stale.
 
 use async_trait::async_trait;
-use payments_domain::{CatalogStore, CustomerStore, EventId, OrderId, OrderStore, UserId};
-use payments_postgres::test_support::fresh_database;
+use payments_domain::{EventId, UserId};
+use payments_postgres::test_support::{fresh_database, fresh_database_up_to};
 use payments_postgres::{PgStore, PgStoreOptions};
-use payments_store_contract::{Harness, StoredEvent};
-use std::sync::Arc;
+use payments_store_contract::{Harness, LegacyRows};
 
 /// How the harness's store is configured.
 trait Mode {
@@ -32,52 +31,94 @@ impl Mode for FourWriters {
     }
 }
 
-struct Postgres<M> {
-    store: PgStore,
-    mode: std::marker::PhantomData<M>,
-}
+struct Postgres<M>(PgStore, std::marker::PhantomData<M>);
 
 #[async_trait]
 impl<M: Mode + Send + Sync + 'static> Harness for Postgres<M> {
+    type Store = PgStore;
+
     async fn fresh() -> Self {
         let url = fresh_database().await;
+        Self(
+            PgStore::connect(&url, &M::options()).await.expect("the test database URL is valid"),
+            Default::default(),
+        )
+    }
+
+    /// Migrations 0001 to 0004 wrote the domain's types as JSON.
+    async fn upgraded(rows: &LegacyRows) -> Self {
+        let url = fresh_database_up_to(4).await;
+        let pool = sqlx::PgPool::connect(&url).await.expect("the test database opens");
+        let (order, kept) = (&rows.order, &rows.kept.event);
+        sqlx::query(
+            "INSERT INTO orders (id, email, amount_minor, currency, status, checkout_session_id, facts, created_at, \
+                                 updated_at) VALUES ($1, $2, $3, $4, 'failed', $5, $6::jsonb, $7, $8)",
+        )
+        .bind(order.id().as_uuid())
+        .bind(order.email().as_str())
+        .bind(order.amount().minor())
+        .bind(order.amount().currency().as_str())
+        .bind(order.checkout_session_id().map(|id| id.as_str()))
+        .bind(rows.facts)
+        .bind(order.created_at())
+        .bind(order.updated_at())
+        .execute(&pool)
+        .await
+        .expect("a legacy order");
+        for (position, item) in (0..).zip(order.items()) {
+            sqlx::query(
+                "INSERT INTO order_items (order_id, position, name, unit_amount_minor, currency, quantity, image_url) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(order.id().as_uuid())
+            .bind(position)
+            .bind(item.name())
+            .bind(item.unit_amount().minor())
+            .bind(item.unit_amount().currency().as_str())
+            .bind(i32::try_from(item.quantity()).expect("a small quantity"))
+            .bind(item.image_url().map(|url| url.as_str()))
+            .execute(&pool)
+            .await
+            .expect("a legacy item");
+        }
+        sqlx::query(
+            "INSERT INTO stripe_events (id, type, created_at, payload, event, payment_intent_id, outcome, received_at) \
+             VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, 'orphaned', now())",
+        )
+        .bind(kept.id.as_str())
+        .bind(&kept.event_type)
+        .bind(kept.created)
+        .bind(&*rows.kept.payload)
+        .bind(&rows.kept_reading)
+        .bind(kept.refs.payment_intent_id.as_ref().map(|id| id.as_str()))
+        .execute(&pool)
+        .await
+        .expect("a legacy kept event");
+        pool.close().await;
         let store = PgStore::connect(&url, &M::options()).await.expect("the test database URL is valid");
-        Self { store, mode: std::marker::PhantomData }
+        store.migrate().await.expect("the migrations apply over legacy rows");
+        Self(store, Default::default())
     }
 
-    fn store(&self) -> Arc<dyn OrderStore> {
-        Arc::new(self.store.clone())
+    fn adapter(&self) -> PgStore {
+        self.0.clone()
     }
 
-    fn catalog(&self) -> Arc<dyn CatalogStore> {
-        Arc::new(self.store.clone())
-    }
-
-    fn customers(&self) -> Arc<dyn CustomerStore> {
-        Arc::new(self.store.clone())
-    }
-
-    async fn stored_events(&self, id: &EventId) -> Vec<StoredEvent> {
-        let rows: Vec<(String, String, String, Option<uuid::Uuid>)> =
-            sqlx::query_as("SELECT type, payload, outcome, order_id FROM stripe_events WHERE id = $1")
-                .bind(id.as_str())
-                .fetch_all(self.store.pool())
-                .await
-                .expect("stripe_events is readable");
-        rows.into_iter()
-            .map(|(event_type, payload, outcome, order_id)| StoredEvent {
-                event_type,
-                payload: serde_json::from_str(&payload).expect("stored payloads are JSON"),
-                outcome,
-                order_id: order_id.map(OrderId::from_uuid),
-            })
-            .collect()
+    async fn stored_event_rows(&self, id: &EventId) -> Vec<String> {
+        let sql = "SELECT json_build_object('event_type', type, 'payload', payload, 'outcome', outcome, \
+                                            'order_id', order_id)::text FROM stripe_events WHERE id = $1";
+        sqlx::query_scalar(sql)
+            .bind(id.as_str())
+            .fetch_all(self.0.pool())
+            .await
+            .expect("stripe_events is readable")
     }
 
     async fn stored_customer_ids(&self, user: &UserId) -> Vec<String> {
-        sqlx::query_scalar("SELECT stripe_customer_id FROM customers WHERE user_id = $1")
+        let sql = "SELECT stripe_customer_id FROM customers WHERE user_id = $1";
+        sqlx::query_scalar(sql)
             .bind(user.as_str())
-            .fetch_all(self.store.pool())
+            .fetch_all(self.0.pool())
             .await
             .expect("customers is readable")
     }

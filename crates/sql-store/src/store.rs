@@ -44,6 +44,16 @@ pub enum StripeId<'a> {
     Price(&'a PriceKey, &'a StripePriceId),
 }
 
+impl StripeId<'_> {
+    /// Where it goes: the table, its key column and the key, the Stripe id's column and the Stripe id.
+    pub fn parts(&self) -> (&'static str, &'static str, &str, &'static str, &str) {
+        match self {
+            StripeId::Product(sku, id) => ("products", "sku", sku.as_str(), "stripe_product_id", id.as_str()),
+            StripeId::Price(price, id) => ("prices", "id", price.as_str(), "stripe_price_id", id.as_str()),
+        }
+    }
+}
+
 /// What recording a Stripe id did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdRecorded {

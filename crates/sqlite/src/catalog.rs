@@ -118,26 +118,14 @@ impl CatalogSql for SqliteDialect {
 
     /// Records a Stripe product or price id, in one write transaction.
     async fn set_stripe_id(&self, id: StripeId<'_>, now: DateTime<Utc>) -> Result<IdRecorded, sqlx::Error> {
-        let (sql, key, stripe_id, column) = match id {
-            StripeId::Product(sku, id) => (
-                "UPDATE products SET stripe_product_id = ?2, updated_at = ?3 WHERE sku = ?1",
-                sku.as_str(),
-                id.as_str(),
-                "products.stripe_product_id",
-            ),
-            StripeId::Price(price, id) => (
-                "UPDATE prices SET stripe_price_id = ?2, updated_at = ?3 WHERE id = ?1",
-                price.as_str(),
-                id.as_str(),
-                "prices.stripe_price_id",
-            ),
-        };
+        let (table, key_column, key, column, stripe_id) = id.parts();
+        let sql = format!("UPDATE {table} SET {column} = ?2, updated_at = ?3 WHERE {key_column} = ?1");
         let mut tx = write::begin(&self.writer).await?;
         let recorded =
-            match sqlx::query(sql).bind(key).bind(stripe_id).bind(timestamp(now)).execute(&mut *tx).await {
+            match sqlx::query(&sql).bind(key).bind(stripe_id).bind(timestamp(now)).execute(&mut *tx).await {
                 Ok(done) if done.rows_affected() == 0 => IdRecorded::NoSuch,
                 Ok(_) => IdRecorded::Done,
-                Err(error) if is_unique_violation(&error, column) => IdRecorded::Taken,
+                Err(error) if is_unique_violation(&error, &format!("{table}.{column}")) => IdRecorded::Taken,
                 Err(error) => return Err(error),
             };
         tx.commit().await?;

@@ -27,6 +27,11 @@ pub struct SqliteDialect {
 }
 
 impl SqliteDialect {
+    /// The writer's pool (one connection), for tests that must write what the ports do not.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.reader.close().await;

@@ -3,17 +3,21 @@
 
 mod catalog;
 mod checkout;
+mod commits;
 mod concurrency;
 mod customers;
 mod events;
 mod orders;
+mod upgrade;
 
 pub use catalog::*;
 pub use checkout::*;
+pub use commits::*;
 pub use concurrency::*;
 pub use customers::*;
 pub use events::*;
 pub use orders::*;
+pub use upgrade::*;
 
 use crate::{Harness, StoredEvent};
 use payments_domain::{EventId, Order, OrderId};

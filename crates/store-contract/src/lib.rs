@@ -18,7 +18,7 @@ pub mod cases;
 pub mod fixtures;
 mod harness;
 
-pub use harness::{Harness, StoredEvent};
+pub use harness::{Harness, LegacyRows, StoredEvent};
 
 /// Expands to one `#[tokio::test]` per contract case, each on a fresh `$harness` (a type implementing
 /// [`Harness`]). The calling crate needs `tokio` (with `macros` and `rt-multi-thread`) among its
@@ -44,6 +44,14 @@ macro_rules! store_contract_tests {
             an_event_naming_an_unattached_session_is_kept_then_applied_on_attach,
             an_event_naming_an_order_not_yet_created_is_kept_then_applied_on_attach,
             a_refund_naming_only_its_payment_intent_is_adopted_by_the_payment,
+            a_load_finds_the_order_and_the_kept_events_naming_its_ids_oldest_first,
+            a_write_planned_on_a_version_the_order_no_longer_has_is_stale_and_writes_nothing,
+            a_write_of_an_event_recorded_meanwhile_is_a_duplicate_and_writes_nothing,
+            a_kept_event_is_stale_once_an_order_has_an_id_it_names,
+            an_order_write_is_stale_when_a_kept_event_naming_the_order_was_missed,
+            an_order_write_is_stale_when_an_event_it_adopts_is_no_longer_kept,
+            writes_committed_together_are_each_all_or_nothing,
+            rows_stored_before_record_types_still_load_and_a_kept_one_is_adopted,
             one_event_delivered_32_times_at_once_is_applied_once,
             thirty_two_distinct_webhooks_at_once_all_succeed_and_converge,
             checkouts_and_their_webhooks_at_once_all_succeed_and_pay,
