@@ -6,8 +6,9 @@ use payments_sqlite::test_support::{fresh_database, fresh_database_up_to, TestDa
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_store_contract::{Harness, LegacyRows};
 
-/// The store, and its file (deleted when the test ends; declared after the store so it is dropped after it).
-struct Sqlite(SqliteStore, TestDatabase);
+/// The store, and its file (kept only to be deleted when the test ends; declared after the store so it is
+/// dropped after it).
+struct Sqlite(SqliteStore, #[allow(dead_code)] TestDatabase);
 
 #[async_trait]
 impl Harness for Sqlite {
