@@ -324,10 +324,9 @@ async fn catalog_sync_creates_each_product_and_price_in_stripe_once() {
         ("APP__CATALOG__PATH", "../config/catalog.toml".to_owned()),
         ("APP__LOG__LEVEL", "warn".to_owned()),
     ]);
-    let settings = payments_app::settings::Settings::load_from(std::path::Path::new("../config"), |name| {
-        env.get(name).cloned()
-    })
-    .unwrap();
+    let env = env.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+    let settings =
+        payments_app::settings::Settings::load_from(std::path::Path::new("../config"), &env).unwrap();
     let first = payments_app::sync_catalog(&settings).await.unwrap();
     assert_eq!((first.products, first.prices), (3, 4), "three products, four prices (one recurring)");
     let again = payments_app::sync_catalog(&settings).await.unwrap();

@@ -120,8 +120,8 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
             ("CLIENT_URL", "http://shop.test".to_owned()),
         ]);
     }
-    let settings =
-        Settings::load_from(Path::new("../config"), |name| env.get(name).cloned()).expect("test settings");
+    let env = env.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+    let settings = Settings::load_from(Path::new("../config"), &env).expect("test settings");
     let app = Application::build(&settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let emulator = app.emulator();

@@ -6,7 +6,7 @@ pub mod telemetry;
 
 use anyhow::Context;
 use payments_domain::{Catalog, CatalogReport, CatalogStore, CustomerStore, OrderStore};
-use payments_domain::{Currency, Ports, Services, SystemClock};
+use payments_domain::{Ports, Services, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::{StripeConfig, StripeGateway, StripeWebhookVerifier};
@@ -15,7 +15,6 @@ use secrecy::{ExposeSecret, SecretString};
 use settings::{Settings, StripeMode};
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A built application: the bound listener, the server that will run on it, and the in-process Stripe
 /// emulator when no Stripe key is configured.
@@ -59,14 +58,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let own_url = format!("http://{}:{port}", browser_host(&settings.server.host));
 
-        let stripe = match settings.stripe_mode() {
-            StripeMode::Real => StripeSide {
-                secret_key: settings.stripe.secret_key.clone(),
-                api_base: url::Url::parse(&settings.stripe.api_base)
-                    .context("stripe.api_base (STRIPE_API_BASE)")?,
-                webhook_secrets: payments_stripe::parse_secrets(
-                    settings.stripe.webhook_secret.expose_secret(),
-                ),
+        let stripe = match &settings.stripe.mode {
+            StripeMode::Real { key, webhook_secrets } => StripeSide {
+                secret_key: key.secret.clone(),
+                api_base: settings.stripe.api_base.clone(),
+                webhook_secrets: webhook_secrets.clone(),
                 emulator: None,
             },
             StripeMode::Emulated => start_emulator(settings, &own_url).await?,
@@ -74,14 +70,11 @@ impl Application {
         let gateway = StripeGateway::new(StripeConfig {
             secret_key: stripe.secret_key,
             api_base: stripe.api_base,
-            timeout: settings.stripe_timeout(),
+            timeout: settings.stripe.timeout,
         })
         .context("building the Stripe client")?;
-        let verifier = StripeWebhookVerifier::new(
-            stripe.webhook_secrets,
-            Duration::from_secs(settings.stripe.webhook_tolerance_secs),
-        )
-        .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
+        let verifier = StripeWebhookVerifier::new(stripe.webhook_secrets, settings.stripe.webhook_tolerance)
+            .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
         let services = Services::new(
             Ports {
                 orders: ports.orders,
@@ -92,7 +85,7 @@ impl Application {
                 clock: Arc::new(SystemClock),
             },
             payments_domain::CheckoutSettings {
-                currency: Currency::parse(&settings.checkout.currency).context("checkout.currency")?,
+                currency: settings.checkout.currency,
                 success_url: settings.success_url(&own_url),
                 cancel_url: settings.cancel_url(&own_url),
                 allow_client_prices: settings.checkout.allow_client_prices,
@@ -101,7 +94,7 @@ impl Application {
         );
         let options = payments_http::HttpOptions {
             storefront: settings.server.storefront,
-            auth: auth_options(&settings.auth)?,
+            auth: settings.auth.clone(),
         };
         let server = payments_http::serve(listener, services, options)?;
         Ok(Self { port, server, emulator: stripe.emulator })
@@ -144,17 +137,14 @@ async fn start_emulator(settings: &Settings, own_url: &str) -> anyhow::Result<St
         .ok()
         .and_then(|mut addrs| addrs.next())
         .with_context(|| format!("emulator address {address} (emulator.host, emulator.port)"))?;
-    let mut config = EmulatorConfig {
+    let config = EmulatorConfig {
         retry_schedule: payments_stripe_emulator::exponential_backoff(
-            Duration::from_millis(settings.emulator.first_retry_ms),
+            settings.emulator.first_retry,
             settings.emulator.retries,
         ),
+        public_base_url: settings.emulator.public_url.clone(),
         ..EmulatorConfig::default()
     };
-    if !settings.emulator.public_url.is_empty() {
-        config.public_base_url =
-            Some(url::Url::parse(&settings.emulator.public_url).context("emulator.public_url")?);
-    }
     let emulator = Emulator::start(addr, config).await.with_context(|| {
         format!(
             "starting the Stripe emulator on {address} (set STRIPE_EMULATOR_PORT to another port, or \
@@ -191,16 +181,15 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 /// Loads `catalog.path` into the store, if set.
 async fn load_catalog(settings: &Settings, ports: &StorePorts) -> anyhow::Result<()> {
-    let path = settings.catalog.path.trim();
-    if path.is_empty() {
+    let Some(path) = &settings.catalog_path else {
         return Ok(());
-    }
-    let products = catalog_file::read(std::path::Path::new(path))?;
+    };
+    let products = catalog_file::read(path)?;
     let report = Catalog::new(ports.catalog.clone(), Arc::new(SystemClock))
         .load(&products)
         .await
         .context("loading the catalog into the database")?;
-    tracing::info!(products = report.products, retired = report.retired, path, "catalog loaded");
+    tracing::info!(products = report.products, retired = report.retired, path = %path.display(), "catalog loaded");
     Ok(())
 }
 
@@ -208,13 +197,13 @@ async fn load_catalog(settings: &Settings, ports: &StorePorts) -> anyhow::Result
 /// (`payments catalog sync`). Needs STRIPE_SECRET_KEY: with no key there is no Stripe to sync to (point
 /// STRIPE_API_BASE at `payments emulator` to try it offline).
 pub async fn sync_catalog(settings: &Settings) -> anyhow::Result<CatalogReport> {
-    if settings.stripe_mode() == StripeMode::Emulated {
+    let StripeMode::Real { key, .. } = &settings.stripe.mode else {
         anyhow::bail!(
             "catalog sync needs STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET): with no key, Stripe is emulated \
              in process and there is nothing lasting to sync to. To try it offline, run `payments emulator` and \
              set STRIPE_API_BASE=http://127.0.0.1:12111 with any sk_test_ key"
         );
-    }
+    };
     let store = open_store(settings).await?;
     if settings.database.migrate_on_start {
         store.migrate().await.context("applying database migrations")?;
@@ -222,9 +211,9 @@ pub async fn sync_catalog(settings: &Settings) -> anyhow::Result<CatalogReport> 
     let ports = store.ports();
     load_catalog(settings, &ports).await?;
     let gateway = StripeGateway::new(StripeConfig {
-        secret_key: settings.stripe.secret_key.clone(),
-        api_base: url::Url::parse(&settings.stripe.api_base).context("stripe.api_base (STRIPE_API_BASE)")?,
-        timeout: settings.stripe_timeout(),
+        secret_key: key.secret.clone(),
+        api_base: settings.stripe.api_base.clone(),
+        timeout: settings.stripe.timeout,
     })
     .context("building the Stripe client")?;
     let report = Catalog::new(ports.catalog, Arc::new(SystemClock))
@@ -232,35 +221,6 @@ pub async fn sync_catalog(settings: &Settings) -> anyhow::Result<CatalogReport> 
         .await
         .context("syncing the catalog to Stripe")?;
     Ok(report)
-}
-
-/// The HTTP layer's authentication options from `[auth]`.
-fn auth_options(auth: &settings::AuthSettings) -> anyhow::Result<payments_http::AuthOptions> {
-    use payments_http::{AuthOptions, JwtKey, JwtSettings};
-    let hs256 = auth.jwt_hs256_secret.expose_secret();
-    let rs256 = auth.jwt_rs256_public_key.trim();
-    let key = if !hs256.is_empty() {
-        Some(JwtKey::Hs256(auth.jwt_hs256_secret.clone()))
-    } else if rs256.starts_with("-----BEGIN") {
-        Some(JwtKey::Rs256PublicPem(rs256.to_owned()))
-    } else if !rs256.is_empty() {
-        let pem = std::fs::read_to_string(rs256)
-            .with_context(|| format!("reading JWT_PUBLIC_KEY (auth.jwt_rs256_public_key) from {rs256}"))?;
-        Some(JwtKey::Rs256PublicPem(pem))
-    } else {
-        None
-    };
-    let mut options = AuthOptions::new();
-    if let Some(key) = key {
-        let jwt =
-            JwtSettings::new(key, auth.jwt_issuer.trim().to_owned(), auth.jwt_audience.trim().to_owned());
-        options = options.with_jwt(jwt).context("auth (JWT_SECRET / JWT_PUBLIC_KEY)")?;
-    }
-    if !auth.admin_api_key.expose_secret().is_empty() {
-        options =
-            options.with_admin_key(&auth.admin_api_key).context("ADMIN_API_KEY (auth.admin_api_key)")?;
-    }
-    Ok(options)
 }
 
 /// The order store `database.url` names: `sqlite://...` or `postgres://...`.
@@ -321,16 +281,16 @@ impl Backend {
 
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let url = settings.database.url.expose_secret();
-    let acquire_timeout = Duration::from_millis(settings.database.acquire_timeout_ms);
-    match Backend::of(url) {
-        Some(Backend::Sqlite) => {
+    let acquire_timeout = settings.database.acquire_timeout;
+    match settings.database.backend {
+        Backend::Sqlite => {
             let options = SqliteStoreOptions { acquire_timeout, ..SqliteStoreOptions::default() };
             let store = SqliteStore::connect(url, &options)
                 .await
                 .context("opening the SQLite database (DATABASE_URL)")?;
             Ok(Store::Sqlite(store))
         }
-        Some(Backend::Postgres) => {
+        Backend::Postgres => {
             let options = PgStoreOptions {
                 max_connections: settings.database.max_connections,
                 acquire_timeout,
@@ -339,7 +299,6 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
             let store = PgStore::connect(url, &options).await.context("database.url (DATABASE_URL)")?;
             Ok(Store::Postgres(store))
         }
-        None => anyhow::bail!("DATABASE_URL (database.url) must start with sqlite:// or postgres://"),
     }
 }
 

@@ -79,7 +79,8 @@ async fn run(backend: Backend, warmup: usize, orders: usize) -> anyhow::Result<(
     if let Ok(connections) = std::env::var("BENCH_CONNECTIONS") {
         env.insert("APP__DATABASE__MAX_CONNECTIONS", connections);
     }
-    let settings = Settings::load_from(Path::new("config"), |name| env.get(name).cloned())?;
+    let env = env.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+    let settings = Settings::load_from(Path::new("config"), &env)?;
     let app = Application::build(&settings).await?;
     let address = format!("http://127.0.0.1:{}/webhook", app.port());
     let server = tokio::spawn(app.run_until_stopped());

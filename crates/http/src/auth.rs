@@ -6,8 +6,9 @@
 //! is wrong with a token, never quote it.
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use actix_web::dev::Payload;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -26,7 +27,7 @@ pub const MAX_LEEWAY_SECS: u64 = 300;
 /// The shortest HS256 secret accepted, in bytes (RFC 7518 §3.2: at least the hash's 256 bits).
 pub const MIN_HS256_SECRET_BYTES: usize = 32;
 /// The shortest admin API key accepted, in characters.
-pub const MIN_ADMIN_KEY_CHARS: usize = 16;
+pub const MIN_ADMIN_KEY_CHARS: usize = 24;
 /// The longest admin API key accepted, in characters.
 pub const MAX_ADMIN_KEY_CHARS: usize = 512;
 
@@ -124,7 +125,8 @@ impl AuthOptions {
     /// Accepts `key` as `Authorization: Bearer <key>`, making the caller the operator ([`Caller::Admin`]).
     ///
     /// # Errors
-    /// [`AuthConfigError::InvalidAdminKey`] unless the key is 16 to 512 visible ASCII characters.
+    /// [`AuthConfigError::InvalidAdminKey`] unless the key is [`MIN_ADMIN_KEY_CHARS`] to [`MAX_ADMIN_KEY_CHARS`] visible ASCII
+    /// characters.
     pub fn with_admin_key(mut self, key: &SecretString) -> Result<Self, AuthConfigError> {
         let key = key.expose_secret();
         let ok = (MIN_ADMIN_KEY_CHARS..=MAX_ADMIN_KEY_CHARS).contains(&key.len())
@@ -281,11 +283,11 @@ impl AuthError {
         })
     }
 
-    fn code(self) -> &'static str {
+    fn code(self) -> ErrorCode {
         match self {
-            AuthError::Invalid(_) => "invalid_token",
-            AuthError::Expired => "token_expired",
-            AuthError::TokensNotAccepted => "tokens_not_accepted",
+            AuthError::Invalid(_) => ErrorCode::InvalidToken,
+            AuthError::Expired => ErrorCode::TokenExpired,
+            AuthError::TokensNotAccepted => ErrorCode::TokensNotAccepted,
         }
     }
 }
@@ -305,7 +307,7 @@ impl From<AuthError> for ApiError {
             AuthError::Invalid(_) | AuthError::Expired => r#"Bearer realm="payments", error="invalid_token""#,
             AuthError::TokensNotAccepted => r#"Bearer realm="payments""#,
         };
-        ApiError::new(StatusCode::UNAUTHORIZED, err.code(), message).with_challenge(challenge)
+        ApiError::new(err.code(), message).with_challenge(challenge)
     }
 }
 
@@ -347,7 +349,7 @@ fn authenticate(request: &HttpRequest) -> Result<Caller, ApiError> {
         }
         Err(err) => {
             // The reason only: never the header or the token.
-            tracing::info!(code = err.code(), reason = ?err, "credentials refused");
+            tracing::info!(code = err.code().as_str(), reason = ?err, "credentials refused");
             Err(err.into())
         }
     }

@@ -6,6 +6,7 @@ use crate::test_support::{
     ADMIN_KEY, AUDIENCE, HS256_SECRET, ISSUER,
 };
 use crate::HttpOptions;
+use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use serde_json::{json, Value};
 use std::sync::Mutex;
@@ -291,11 +292,14 @@ fn misconfigurations_are_refused_without_quoting_the_key() {
     slack.leeway_secs = 3600;
     assert_eq!(AuthOptions::new().with_jwt(slack).unwrap_err(), AuthConfigError::Leeway(3600));
 
-    for key in ["", "too-short", "has a space in it somewhere", &"k".repeat(513)] {
+    let just_short = "k".repeat(crate::auth::MIN_ADMIN_KEY_CHARS - 1);
+    for key in ["", "too-short", &just_short, "has a space in it somewhere", &"k".repeat(513)] {
         let err = AuthOptions::new().with_admin_key(&SecretString::from(key)).unwrap_err();
         assert_eq!(err, AuthConfigError::InvalidAdminKey);
         assert!(key.is_empty() || !err.to_string().contains(key));
     }
+    let just_long_enough = "k".repeat(crate::auth::MIN_ADMIN_KEY_CHARS);
+    assert!(AuthOptions::new().with_admin_key(&SecretString::from(just_long_enough)).is_ok());
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Request bodies: their size limits, and the errors for bodies that cannot be read.
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use actix_web::error::{JsonPayloadError, PayloadError};
-use actix_web::http::StatusCode;
 use actix_web::web;
 
 /// Largest JSON body accepted (a checkout with 100 items fits many times over).
@@ -19,12 +19,7 @@ pub(crate) fn json_config() -> web::JsonConfig {
 /// Query strings: failures as a 400 `invalid_query` [`ApiError`] naming the parameter.
 pub(crate) fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _request| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            format!("The query string is not valid: {err}"),
-        )
-        .into()
+        ApiError::new(ErrorCode::InvalidQuery, format!("The query string is not valid: {err}")).into()
     })
 }
 
@@ -40,16 +35,15 @@ fn json_error(err: &JsonPayloadError) -> ApiError {
             too_large(*limit)
         }
         JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "The request body must be JSON, sent with Content-Type: application/json.",
         ),
         // serde's message names the field, the expected type and the position: what a client needs.
         JsonPayloadError::Deserialize(e) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {e}"))
+            ApiError::new(ErrorCode::InvalidJson, format!("The body is not valid JSON: {e}"))
         }
         JsonPayloadError::Payload(e) => payload_error(e, JSON_LIMIT_BYTES),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "The body could not be read as JSON."),
+        _ => ApiError::new(ErrorCode::InvalidJson, "The body could not be read as JSON."),
     }
 }
 
@@ -69,13 +63,12 @@ fn payload_error(err: &PayloadError, limit: usize) -> ApiError {
 }
 
 fn unreadable() -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "The request body could not be read.")
+    ApiError::new(ErrorCode::InvalidBody, "The request body could not be read.")
 }
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("The request body is larger than the {limit} bytes allowed."),
     )
 }

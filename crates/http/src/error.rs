@@ -1,5 +1,6 @@
 //! The one error shape clients read: `{"error": {"code": "...", "message": "..."}}`.
 
+use crate::error_code::ErrorCode;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use payments_domain::{OrderId, StoreError};
@@ -15,10 +16,11 @@ const DEFAULT_CHALLENGE: &str = r#"Bearer realm="payments""#;
 ///
 /// It never carries an internal error: whoever builds one from a failure logs the detail first.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {message}")]
+#[error("{}: {message}", code.as_str())]
 pub(crate) struct ApiError {
-    status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
+    /// Another status than the code's own, where one code serves two (see [`ErrorCode::InvalidItem`]).
+    status: Option<StatusCode>,
     message: String,
     order_id: Option<OrderId>,
     retry_after_secs: Option<u32>,
@@ -26,11 +28,11 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    /// An error with `status`, `code` and a `message` a client may read.
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with `code` (and its status) and a `message` a client may read.
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
+            status: None,
             message: message.into(),
             order_id: None,
             retry_after_secs: None,
@@ -40,7 +42,13 @@ impl ApiError {
 
     /// A 401: the request needs credentials it did not give.
     pub(crate) fn authentication_required(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "authentication_required", message)
+        Self::new(ErrorCode::AuthenticationRequired, message)
+    }
+
+    /// Answers with `status` rather than the code's own.
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
     }
 
     /// Sets the `WWW-Authenticate` challenge of a 401 (every 401 gets `Bearer realm="payments"` otherwise).
@@ -63,7 +71,7 @@ impl ApiError {
 
     /// A 500 that says nothing about its cause; log the cause before returning it.
     pub(crate) fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.")
+        Self::new(ErrorCode::InternalError, "An internal error occurred.")
     }
 
     /// A store failure: 503 with `Retry-After` when the store is unavailable, else a generic 500.
@@ -73,8 +81,7 @@ impl ApiError {
             StoreError::Unavailable(_) => {
                 tracing::warn!(error = %err, "order store unavailable");
                 Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "store_unavailable",
+                    ErrorCode::StoreUnavailable,
                     "The service is temporarily unavailable; please retry shortly.",
                 )
                 .with_retry_after(STORE_RETRY_AFTER_SECS)
@@ -103,20 +110,21 @@ struct Detail<'a> {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.status.unwrap_or_else(|| self.code.status())
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
+        let status = self.status_code();
+        let mut response = HttpResponse::build(status);
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, self.challenge.unwrap_or(DEFAULT_CHALLENGE)));
         }
         response.json(Body {
             error: Detail {
-                code: self.code,
+                code: self.code.as_str(),
                 message: &self.message,
                 order_id: self.order_id.map(|id| id.to_string()),
             },
@@ -136,7 +144,7 @@ mod tests {
 
     #[actix_web::test]
     async fn an_error_renders_as_the_json_envelope() {
-        let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "bad");
+        let err = ApiError::new(ErrorCode::InvalidEmail, "bad");
         let response = err.error_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "application/json");
@@ -150,11 +158,11 @@ mod tests {
     async fn every_401_carries_a_bearer_challenge() {
         let plain = ApiError::authentication_required("sign in").error_response();
         assert_eq!(plain.headers().get(header::WWW_AUTHENTICATE).unwrap(), r#"Bearer realm="payments""#);
-        let own = ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "no")
+        let own = ApiError::new(ErrorCode::InvalidToken, "no")
             .with_challenge(r#"Bearer error="invalid_token""#)
             .error_response();
         assert_eq!(own.headers().get(header::WWW_AUTHENTICATE).unwrap(), r#"Bearer error="invalid_token""#);
-        let forbidden = ApiError::new(StatusCode::FORBIDDEN, "admin_only", "no").error_response();
+        let forbidden = ApiError::new(ErrorCode::AdminOnly, "no").error_response();
         assert!(forbidden.headers().get(header::WWW_AUTHENTICATE).is_none());
     }
 

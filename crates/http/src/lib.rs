@@ -12,6 +12,7 @@ mod auth;
 mod body;
 mod dto;
 mod error;
+mod error_code;
 mod request_id;
 mod routes;
 mod server;
@@ -20,6 +21,7 @@ pub use auth::{
     AuthConfigError, AuthOptions, JwtKey, JwtSettings, DEFAULT_LEEWAY_SECS, MAX_ADMIN_KEY_CHARS,
     MAX_LEEWAY_SECS, MIN_ADMIN_KEY_CHARS, MIN_HS256_SECRET_BYTES,
 };
+pub use error_code::ErrorCode;
 pub use server::{configure, serve, HttpOptions};
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ pub(crate) mod storefront;
 pub(crate) mod webhook;
 
 use crate::error::ApiError;
-use actix_web::http::{header, Method, StatusCode};
+use crate::error_code::ErrorCode;
+use actix_web::http::{header, Method};
 use actix_web::{web, FromRequest, Handler, HttpResponse, Resource, Responder, ResponseError};
 use payments_domain::{Caller, GetOrderError};
 use serde::Serialize;
@@ -41,12 +42,9 @@ fn only(allowed: Method, paths: &[&str]) -> Resource {
 }
 
 fn method_not_allowed(allowed: &Method) -> HttpResponse {
-    let mut response = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("This path only answers {allowed}."),
-    )
-    .error_response();
+    let mut response =
+        ApiError::new(ErrorCode::MethodNotAllowed, format!("This path only answers {allowed}."))
+            .error_response();
     if let Ok(value) = header::HeaderValue::from_str(allowed.as_str()) {
         response.headers_mut().insert(header::ALLOW, value);
     }
@@ -55,7 +53,7 @@ fn method_not_allowed(allowed: &Method) -> HttpResponse {
 
 /// The answer for every path no route matches.
 pub(crate) async fn not_found() -> HttpResponse {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such route.").error_response()
+    ApiError::new(ErrorCode::NotFound, "No such route.").error_response()
 }
 
 /// A 200 with `body` that only its caller may see: no shared cache may keep it.
@@ -66,10 +64,8 @@ pub(crate) fn private_json(body: impl Serialize) -> HttpResponse {
 /// What a client reads when an order, a purchase status or a list cannot be read.
 pub(crate) fn read_error(err: &GetOrderError) -> ApiError {
     match err {
-        GetOrderError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "order_not_found", "No such order."),
-        GetOrderError::ProductNotFound => {
-            ApiError::new(StatusCode::NOT_FOUND, "product_not_found", "No such product.")
-        }
+        GetOrderError::NotFound => ApiError::new(ErrorCode::OrderNotFound, "No such order."),
+        GetOrderError::ProductNotFound => ApiError::new(ErrorCode::ProductNotFound, "No such product."),
         GetOrderError::AuthenticationRequired => {
             ApiError::authentication_required("Sign in to read this: send Authorization: Bearer <token>.")
         }
@@ -86,8 +82,7 @@ pub(crate) fn admin_only(caller: &Caller) -> Result<(), ApiError> {
             "This endpoint needs the admin API key: send Authorization: Bearer <admin key>.",
         )),
         Caller::User { .. } => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admin_only",
+            ErrorCode::AdminOnly,
             "This endpoint is for the admin API key only; a user token does not give access.",
         )),
     }
@@ -103,9 +98,5 @@ pub(crate) fn users_only(caller: &Caller) -> Result<(), ApiError> {
 }
 
 fn users_only_error() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "users_only",
-        "Only a signed-in user has purchases; the admin API key has none.",
-    )
+    ApiError::new(ErrorCode::UsersOnly, "Only a signed-in user has purchases; the admin API key has none.")
 }

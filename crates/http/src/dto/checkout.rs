@@ -2,6 +2,7 @@
 //! and the answer to them.
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use actix_web::http::StatusCode;
 use payments_domain::{
     CartLine, CatalogItem, Currency, Email, LineItem, LineItemError, Money, OrderError, Sku, StartedCheckout,
@@ -113,19 +114,19 @@ impl AnyCheckoutRequest {
     /// Reads either body from parsed JSON: `items` makes it a catalog checkout, `cartItems` the seed's.
     pub(crate) fn from_json(value: serde_json::Value) -> Result<Self, ApiError> {
         let Some(object) = value.as_object() else {
-            return Err(bad_request("invalid_json", "The body must be a JSON object."));
+            return Err(bad_request(ErrorCode::InvalidJson, "The body must be a JSON object."));
         };
         let invalid =
-            |e: serde_json::Error| bad_request("invalid_json", format!("The body is not valid: {e}"));
+            |e: serde_json::Error| bad_request(ErrorCode::InvalidJson, format!("The body is not valid: {e}"));
         match (object.contains_key("items"), object.contains_key("cartItems")) {
             (true, false) => serde_json::from_value(value).map(AnyCheckoutRequest::Catalog).map_err(invalid),
             (false, true) => serde_json::from_value(value).map(AnyCheckoutRequest::Seed).map_err(invalid),
             (true, true) => Err(bad_request(
-                "invalid_json",
+                ErrorCode::InvalidJson,
                 "The body may hold `items` (catalog items) or `cartItems` (priced cart items), not both.",
             )),
             (false, false) => Err(bad_request(
-                "invalid_json",
+                ErrorCode::InvalidJson,
                 "The body must hold `items` (catalog items: [{\"sku\" or \"price_id\", \"quantity\"}]) or \
                  `cartItems` (priced cart items).",
             )),
@@ -147,7 +148,7 @@ fn optional_email(raw: Option<&str>) -> Result<Option<Email>, ApiError> {
     match raw.map(str::trim).filter(|raw| !raw.is_empty()) {
         None => Ok(None),
         Some(raw) => Email::parse(raw).map(Some).map_err(|_| {
-            unprocessable("invalid_email", "email must be a valid email address (name@example.com).")
+            unprocessable(ErrorCode::InvalidEmail, "email must be a valid email address (name@example.com).")
         }),
     }
 }
@@ -195,8 +196,7 @@ impl CatalogCartItem {
                     && price_id.len() <= MAX_PRICE_ID_CHARS
                     && price_id.bytes().all(|b| b.is_ascii_graphic());
                 if !ok {
-                    return Err(unprocessable(
-                        "invalid_item",
+                    return Err(unprocessable(ErrorCode::InvalidItem,
                         format!(
                             "{LIST}[{index}].price_id must be 1 to {MAX_PRICE_ID_CHARS} visible ASCII characters"
                         ),
@@ -205,16 +205,14 @@ impl CatalogCartItem {
                 CatalogItem::Price(price_id.to_owned())
             }
             (Some(_), Some(_)) => {
-                return Err(bad_request(
-                    "invalid_item",
-                    format!("{LIST}[{index}] names both a sku and a price_id; name exactly one."),
-                ))
+                return Err(shapeless_item(format!(
+                    "{LIST}[{index}] names both a sku and a price_id; name exactly one."
+                )))
             }
             (None, None) => {
-                return Err(bad_request(
-                    "invalid_item",
-                    format!("{LIST}[{index}] must name a product by sku or a price by price_id."),
-                ))
+                return Err(shapeless_item(format!(
+                    "{LIST}[{index}] must name a product by sku or a price by price_id."
+                )))
             }
         };
         let quantity = quantity(&self.quantity)
@@ -238,33 +236,43 @@ fn item_error(list: &str, index: usize, rule: &ItemRule) -> ApiError {
         }
         ItemRule::Sku => format!("{list}[{index}].sku must be 1 to 64 letters, digits, '-', '_' or '.'"),
     };
-    unprocessable("invalid_item", message)
+    unprocessable(ErrorCode::InvalidItem, message)
 }
 
 /// What a client reads when the order as a whole is refused; `list` names the request's list of lines.
 pub(crate) fn order_error(err: &OrderError, list: &str) -> ApiError {
     match err {
-        OrderError::NoItems => unprocessable("invalid_cart", format!("{list} must hold at least one item.")),
-        OrderError::TooManyItems(n) => {
-            unprocessable("invalid_cart", format!("{list} may hold at most {MAX_LINE_ITEMS} items, got {n}."))
+        OrderError::NoItems => {
+            unprocessable(ErrorCode::InvalidCart, format!("{list} must hold at least one item."))
         }
+        OrderError::TooManyItems(n) => unprocessable(
+            ErrorCode::InvalidCart,
+            format!("{list} may hold at most {MAX_LINE_ITEMS} items, got {n}."),
+        ),
         OrderError::MixedCurrencies => {
-            unprocessable("invalid_cart", "All items must be priced in one currency.")
+            unprocessable(ErrorCode::InvalidCart, "All items must be priced in one currency.")
         }
         OrderError::TotalTooLarge(_) | OrderError::Overflow => unprocessable(
-            "amount_too_large",
+            ErrorCode::AmountTooLarge,
             format!("The order total is above the limit of {STRIPE_MAX_AMOUNT_MINOR} minor units."),
         ),
     }
 }
 
 /// A 422 with `code`.
-pub(crate) fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+pub(crate) fn unprocessable(code: ErrorCode, message: impl Into<String>) -> ApiError {
+    debug_assert_eq!(code.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    ApiError::new(code, message)
 }
 
-fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, code, message)
+/// A 400 `invalid_item`: a catalog line that names neither a product nor a price, or both.
+fn shapeless_item(message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidItem, message).with_status(StatusCode::BAD_REQUEST)
+}
+
+fn bad_request(code: ErrorCode, message: impl Into<String>) -> ApiError {
+    debug_assert_eq!(code.status(), StatusCode::BAD_REQUEST);
+    ApiError::new(code, message)
 }
 
 /// The answer to a checkout that was opened: where to send the customer.

@@ -6,7 +6,8 @@ use crate::dto::checkout::{
     order_error, unprocessable, AnyCheckoutRequest, CheckoutCreated, CheckoutRequest, ValidCheckout,
 };
 use crate::error::ApiError;
-use actix_web::http::{header, StatusCode};
+use crate::error_code::ErrorCode;
+use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use payments_domain::{Caller, Checkout, GatewayError, PriceError, StartCheckoutError};
 
@@ -55,42 +56,41 @@ fn start_checkout_error(err: &StartCheckoutError, list: &str) -> ApiError {
             "Sign in to check out: guest checkout is turned off (send Authorization: Bearer <token>).",
         ),
         StartCheckoutError::EmailRequired => unprocessable(
-            "email_required",
+            ErrorCode::EmailRequired,
             "email is required: a guest must give one, and the signed-in user's token has no email claim.",
         ),
-        StartCheckoutError::Price(PriceError::UnknownItem { index, reference }) => {
-            unprocessable("unknown_item", format!("{list}[{index}]: {reference} is not in the catalog."))
-        }
+        StartCheckoutError::Price(PriceError::UnknownItem { index, reference }) => unprocessable(
+            ErrorCode::UnknownItem,
+            format!("{list}[{index}]: {reference} is not in the catalog."),
+        ),
         StartCheckoutError::Price(PriceError::PriceMismatch { index, name, given, expected }) => {
             let expected = match expected {
                 Some(price) => format!("the catalog price is {price}"),
                 None => "the catalog has no price for it in this currency".to_owned(),
             };
             unprocessable(
-                "price_mismatch",
+                ErrorCode::PriceMismatch,
                 format!("{list}[{index}] ({name}): the price {given} is not the catalog's; {expected}."),
             )
         }
         StartCheckoutError::Price(PriceError::NotForSale { index, reference, reason }) => unprocessable(
-            "not_for_sale",
+            ErrorCode::NotForSale,
             format!("{list}[{index}]: {reference} cannot be bought here: {reason}."),
         ),
         StartCheckoutError::Price(PriceError::InvalidLine { index, source }) => {
-            unprocessable("invalid_item", format!("{list}[{index}].{source}"))
+            unprocessable(ErrorCode::InvalidItem, format!("{list}[{index}].{source}"))
         }
         StartCheckoutError::Customer(source @ GatewayError::Rejected { .. }) => {
             tracing::error!(error = %source, "the payment provider refused to create the user's customer");
             ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "payment_provider_rejected",
+                ErrorCode::PaymentProviderRejected,
                 "The payment provider refused to set up the customer; nothing was ordered.",
             )
         }
         StartCheckoutError::Customer(source) => {
             tracing::warn!(error = %source, "the payment provider could not create the user's customer");
             ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "payment_provider_unavailable",
+                ErrorCode::PaymentProviderUnavailable,
                 "The payment provider could not be reached; nothing was ordered. Please try again.",
             )
         }
@@ -98,16 +98,14 @@ fn start_checkout_error(err: &StartCheckoutError, list: &str) -> ApiError {
             // A refusal is our request's fault (a bad key or parameter): someone must look.
             tracing::error!(%order_id, error = %source, "the payment provider refused the checkout session");
             ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "payment_provider_rejected",
+                ErrorCode::PaymentProviderRejected,
                 "The payment provider refused to open a checkout session; the order was not opened.",
             )
         }
         StartCheckoutError::Gateway { order_id, source } => {
             tracing::warn!(%order_id, error = %source, "the payment provider could not open the checkout session");
             ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "payment_provider_unavailable",
+                ErrorCode::PaymentProviderUnavailable,
                 "The payment provider could not be reached; the order was not opened. Please try again.",
             )
             .with_order_id(*order_id)

@@ -1,7 +1,7 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (it can serve: the store answers).
 
 use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error_code::ErrorCode;
 use actix_web::{web, HttpResponse};
 use payments_domain::Queries;
 use serde_json::json;
@@ -20,11 +20,7 @@ async fn healthz() -> HttpResponse {
 async fn readyz(queries: web::Data<Queries>) -> Result<HttpResponse, ApiError> {
     queries.ready().await.map_err(|err| {
         tracing::warn!(error = %err, "not ready: the order store does not answer");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            "The service cannot reach its order store.",
-        )
+        ApiError::new(ErrorCode::NotReady, "The service cannot reach its order store.")
     })?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }

@@ -4,7 +4,7 @@
 use crate::auth::Authenticated;
 use crate::dto::order::{OrderList, OrderView};
 use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error_code::ErrorCode;
 use actix_web::{web, HttpResponse};
 use payments_domain::{Caller, CheckoutSessionId, OrderId, Queries};
 use serde::Deserialize;
@@ -30,9 +30,8 @@ async fn by_id(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = OrderId::parse(&id).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_order_id", "The order id must be a UUID.")
-    })?;
+    let id = OrderId::parse(&id)
+        .map_err(|_| ApiError::new(ErrorCode::InvalidOrderId, "The order id must be a UUID."))?;
     let order = queries.order_for(&caller.0, id).await.map_err(|e| super::read_error(&e))?;
     Ok(super::private_json(OrderView::from(&order)))
 }
@@ -47,8 +46,7 @@ async fn by_session(
 ) -> Result<HttpResponse, ApiError> {
     let id = CheckoutSessionId::parse(&id).map_err(|_| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_session_id",
+            ErrorCode::InvalidSessionId,
             "The session id must be 1 to 255 letters, digits and underscores (cs_...).",
         )
     })?;
@@ -71,8 +69,7 @@ impl ListQuery {
                 raw.trim().parse::<u32>().ok().filter(|limit| (1..=MAX_LIMIT).contains(limit)).ok_or_else(
                     || {
                         ApiError::new(
-                            StatusCode::BAD_REQUEST,
-                            "invalid_limit",
+                            ErrorCode::InvalidLimit,
                             format!("limit must be a whole number from 1 to {MAX_LIMIT}."),
                         )
                     },

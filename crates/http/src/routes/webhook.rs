@@ -3,7 +3,7 @@
 use crate::body::{raw_body_error, webhook_payload_config, WEBHOOK_LIMIT_BYTES};
 use crate::dto::webhook::WebhookAck;
 use crate::error::ApiError;
-use actix_web::http::StatusCode;
+use crate::error_code::ErrorCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use payments_domain::{HandleWebhookError, WebhookError, WebhookIngest};
 
@@ -41,13 +41,13 @@ async fn receive(
 /// A refused delivery. The domain's messages describe the header or the payload, never quote them.
 fn rejected(err: &WebhookError) -> ApiError {
     let code = match err {
-        WebhookError::MissingSignature => "missing_signature",
-        WebhookError::MalformedSignature | WebhookError::NoMatchingSignature => "invalid_signature",
-        WebhookError::TimestampOutsideTolerance { .. } => "timestamp_out_of_tolerance",
-        WebhookError::MalformedPayload(_) => "malformed_payload",
+        WebhookError::MissingSignature => ErrorCode::MissingSignature,
+        WebhookError::MalformedSignature | WebhookError::NoMatchingSignature => ErrorCode::InvalidSignature,
+        WebhookError::TimestampOutsideTolerance { .. } => ErrorCode::TimestampOutOfTolerance,
+        WebhookError::MalformedPayload(_) => ErrorCode::MalformedPayload,
     };
-    tracing::warn!(code, error = %err, "webhook delivery refused");
-    ApiError::new(StatusCode::BAD_REQUEST, code, err.to_string())
+    tracing::warn!(code = code.as_str(), error = %err, "webhook delivery refused");
+    ApiError::new(code, err.to_string())
 }
 
 #[cfg(test)]

@@ -1,0 +1,166 @@
+//! Settings: the layers and their order, the checks, and that secrets are never printed.
+
+use super::*;
+
+fn load(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+    let environment = vars.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
+    Settings::load_from(Path::new("/nonexistent"), &environment)
+}
+
+const REQUIRED: [(&str, &str); 2] =
+    [("STRIPE_SECRET_KEY", "sk_test_123"), ("STRIPE_WEBHOOK_SECRET", "whsec_abc")];
+
+fn with_required(more: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut vars = REQUIRED.to_vec();
+    vars.extend_from_slice(more);
+    vars
+}
+
+#[test]
+fn the_seed_names_set_their_settings() {
+    let settings = load(&with_required(&[
+        ("PORT", "9001"),
+        ("CLIENT_URL", "https://shop.example"),
+        ("LOG_FORMAT", "json"),
+    ]))
+    .unwrap();
+    assert_eq!(settings.server.port, 9001);
+    assert_eq!(settings.log.format, LogFormat::Json);
+    let own = "http://127.0.0.1:9001";
+    assert_eq!(settings.success_url(own), "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}");
+    assert_eq!(settings.cancel_url(own), "https://shop.example/cancel");
+    assert!(matches!(&settings.stripe.mode, StripeMode::Real { key, .. } if !key.live));
+}
+
+#[test]
+fn a_prefixed_variable_beats_the_seed_name_for_the_same_setting() {
+    let settings = load(&with_required(&[("PORT", "9001"), ("APP__SERVER__PORT", "9002")])).unwrap();
+    assert_eq!(settings.server.port, 9002);
+    let settings = load(&with_required(&[
+        ("DATABASE_URL", "sqlite://seed.db"),
+        ("APP__DATABASE__URL", "postgres://postgres@127.0.0.1/prefixed"),
+    ]))
+    .unwrap();
+    assert_eq!(settings.database.backend, Backend::Postgres);
+    assert_eq!(settings.database.url.expose_secret(), "postgres://postgres@127.0.0.1/prefixed");
+}
+
+#[test]
+fn prefixed_variables_override_defaults() {
+    let settings = load(&with_required(&[("APP__DATABASE__MAX_CONNECTIONS", "3")])).unwrap();
+    assert_eq!(settings.database.max_connections, 3);
+    let settings = load(&with_required(&[("APP__CHECKOUT__CURRENCY", "EUR")])).unwrap();
+    assert_eq!(settings.checkout.currency.as_str(), "eur");
+}
+
+#[test]
+fn with_no_key_stripe_is_emulated_and_the_own_storefront_is_the_shop() {
+    let settings = load(&[]).unwrap();
+    assert!(matches!(settings.stripe.mode, StripeMode::Emulated));
+    assert_eq!(settings.emulator.port, 12111);
+    let own = "http://127.0.0.1:8080/";
+    assert_eq!(settings.success_url(own), "http://127.0.0.1:8080/success?session_id={CHECKOUT_SESSION_ID}");
+    assert_eq!(settings.cancel_url(own), "http://127.0.0.1:8080/cancel");
+    assert_eq!(settings.database.url.expose_secret(), "sqlite://data/payments.db");
+    let err = load(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err().to_string();
+    assert!(err.contains("DATABASE_URL") && !err.contains("hunter2"), "{err}");
+    let err = load(&[("APP__EMULATOR__ENABLED", "false")]).unwrap_err().to_string();
+    assert!(err.contains("STRIPE_SECRET_KEY"), "{err}");
+}
+
+#[test]
+fn production_never_falls_back_to_the_emulator_whatever_the_files_say() {
+    // The config directory does not exist: no production.toml turns the emulator off, the code does.
+    let err = load(&[("APP_ENV", "production")]).unwrap_err().to_string();
+    assert!(err.contains("STRIPE_SECRET_KEY") && err.contains("production"), "{err}");
+    let err = load(&[("APP_ENV", "production"), ("APP__EMULATOR__ENABLED", "true")]).unwrap_err().to_string();
+    assert!(err.contains("STRIPE_SECRET_KEY"), "{err}");
+}
+
+#[test]
+fn production_takes_a_test_key_only_when_told_to() {
+    let err = load(&with_required(&[("APP_ENV", "production")])).unwrap_err().to_string();
+    assert!(err.contains("allow_test_key_in_production") && !err.contains("sk_test_123"), "{err}");
+    let allowed =
+        with_required(&[("APP_ENV", "production"), ("APP__STRIPE__ALLOW_TEST_KEY_IN_PRODUCTION", "true")]);
+    assert!(load(&allowed).is_ok());
+    let live =
+        [("APP_ENV", "production"), ("STRIPE_SECRET_KEY", "sk_live_9"), ("STRIPE_WEBHOOK_SECRET", "whsec_a")];
+    assert!(matches!(&load(&live).unwrap().stripe.mode, StripeMode::Real { key, .. } if key.live));
+}
+
+#[test]
+fn a_missing_or_malformed_stripe_setting_stops_start_up_with_one_line_naming_it() {
+    let err =
+        load(&[("STRIPE_SECRET_KEY", "pk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_abc")]).unwrap_err();
+    let err = err.to_string();
+    assert!(err.contains("STRIPE_SECRET_KEY"), "{err}");
+    assert!(!err.contains('\n') && !err.contains("pk_test_1"), "{err}");
+    let err = load(&[("STRIPE_SECRET_KEY", "sk_test_1")]).unwrap_err().to_string();
+    assert!(err.contains("STRIPE_WEBHOOK_SECRET"), "{err}");
+    let err = load(&[("STRIPE_SECRET_KEY", "sk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_a,hunter2")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("whsec_") && !err.contains("hunter2"), "{err}");
+    let settings = load(&[("STRIPE_SECRET_KEY", "sk_test_1"), ("STRIPE_WEBHOOK_SECRET", "whsec_a, whsec_b")]);
+    assert!(
+        matches!(settings.unwrap().stripe.mode, StripeMode::Real { webhook_secrets, .. } if webhook_secrets.len() == 2)
+    );
+}
+
+#[test]
+fn a_malformed_setting_is_named_and_secrets_are_not_printed() {
+    let err = load(&with_required(&[("PORT", "eighty")])).unwrap_err().to_string();
+    assert!(err.contains("port"), "{err}");
+    assert!(load(&with_required(&[("STRIPE_SUCCESS_URL", "not a url")]))
+        .unwrap_err()
+        .to_string()
+        .contains("STRIPE_SUCCESS_URL"));
+    let err = load(&with_required(&[("APP__CHECKOUT__CURRENCY", "euro")])).unwrap_err().to_string();
+    assert!(err.contains("checkout.currency"), "{err}");
+    let settings = load(&REQUIRED).unwrap();
+    let printed = format!("{settings:?}");
+    assert!(!printed.contains("sk_test_123") && !printed.contains("whsec_abc"), "{printed}");
+}
+
+#[test]
+fn catalog_and_access_defaults_are_safe() {
+    let settings = load(&[]).unwrap();
+    assert!(!settings.checkout.allow_client_prices, "client prices must be off by default");
+    assert!(settings.checkout.allow_guest_checkout);
+    assert_eq!(settings.catalog_path, Some(PathBuf::from("config/catalog.toml")));
+    assert!(!settings.auth.accepts_user_tokens() && !settings.auth.has_admin_key());
+    let settings =
+        load(&[("APP__CHECKOUT__ALLOW_CLIENT_PRICES", "true"), ("APP__CATALOG__PATH", " ")]).unwrap();
+    assert!(settings.checkout.allow_client_prices);
+    assert_eq!(settings.catalog_path, None);
+}
+
+#[test]
+fn auth_settings_are_checked_by_the_http_layers_rules_and_never_printed() {
+    let secret = "s".repeat(40);
+    let key = ("JWT_SECRET", secret.as_str());
+    let err = load(&[key]).unwrap_err().to_string();
+    assert!(err.contains("JWT_ISSUER") && !err.contains(&secret), "{err}");
+    let err =
+        load(&[("JWT_SECRET", "short"), ("JWT_ISSUER", "i"), ("JWT_AUDIENCE", "a")]).unwrap_err().to_string();
+    assert!(err.contains("32 bytes") && !err.contains("short"), "{err}");
+    let err =
+        load(&[key, ("JWT_PUBLIC_KEY", "pem"), ("JWT_ISSUER", "i"), ("JWT_AUDIENCE", "a")]).unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+    // One rule for the admin key, the HTTP layer's: a key one character short is refused here too.
+    let short = "a".repeat(payments_http::MIN_ADMIN_KEY_CHARS - 1);
+    let err = load(&[("ADMIN_API_KEY", short.as_str())]).unwrap_err().to_string();
+    assert!(err.contains("ADMIN_API_KEY") && !err.contains(&short), "{err}");
+    let admin = "a".repeat(payments_http::MIN_ADMIN_KEY_CHARS);
+    let settings = load(&[
+        key,
+        ("JWT_ISSUER", "https://id.example"),
+        ("JWT_AUDIENCE", "shop"),
+        ("ADMIN_API_KEY", &admin),
+    ])
+    .unwrap();
+    assert!(settings.auth.accepts_user_tokens() && settings.auth.has_admin_key());
+    let printed = format!("{settings:?}");
+    assert!(!printed.contains(&secret) && !printed.contains(&admin), "{printed}");
+}
