@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test bench lint fmt postgres browser-deps check-rust
+.PHONY: run test bench lint fmt postgres browser-deps check-rust check-lint-tools
 
 check-rust:
 	@command -v $(CARGO) >/dev/null || { echo "make: cargo is not installed: install Rust from https://rustup.rs (stable), then run make again" >&2; exit 1; }
+
+check-lint-tools: check-rust
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt >/dev/null 2>&1 || { echo "make: rustfmt is missing: run \`rustup component add rustfmt\`" >&2; exit 1; }
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy >/dev/null 2>&1 || { echo "make: clippy is missing: run \`rustup component add clippy\`" >&2; exit 1; }
 
 postgres:
 	@scripts/ensure-postgres.sh
@@ -20,13 +24,15 @@ run: check-rust
 	@case "$${DATABASE_URL:-}" in postgres*) scripts/ensure-postgres.sh && scripts/ensure-database.sh "$$DATABASE_URL";; esac
 	$(CARGO) run --locked -p payments-app --bin payments -- serve
 
-## Runs every test: unit, property, contract (SQLite and Postgres), adapter, emulator, whole-app on
-## Postgres and again on SQLite, and the headless-Chromium browser test.
-test: check-rust postgres browser-deps
+## Runs every check and test: formatting and clippy (warnings are errors), unit, property, contract (SQLite
+## and Postgres), adapter, emulator, whole-app on Postgres and again on SQLite, the headless-Chromium browser
+## test, and a build without the emulator that must refuse to start without a Stripe key.
+test: check-rust lint postgres browser-deps
 	@scripts/drop-test-databases.sh
 	$(CARGO) test --locked --workspace --all-targets
 	PAYMENTS_TEST_BACKEND=sqlite $(CARGO) test --locked -p payments-tests --test app
 	$(CARGO) test --locked --workspace --doc
+	@scripts/check-lean-build.sh
 
 ## Measures webhook ingest (verified, deduplicated, committed events/s, p50, p99) on an optimised build,
 ## on a server cleared of earlier test databases.
@@ -34,7 +40,7 @@ bench: check-rust postgres
 	@scripts/drop-test-databases.sh
 	$(CARGO) run --locked --release -p payments-bench
 
-lint: check-rust
+lint: check-lint-tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 

@@ -1,6 +1,8 @@
 //! Wires configuration, adapters and the HTTP server. Nothing else lives here.
 
 pub mod catalog_file;
+#[cfg(feature = "emulator")]
+mod emulated;
 pub mod settings;
 pub mod telemetry;
 
@@ -10,7 +12,8 @@ use payments_domain::{Ports, Services, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::{StripeConfig, StripeGateway, StripeWebhookVerifier};
-use payments_stripe_emulator::{Emulator, EmulatorConfig};
+#[cfg(feature = "emulator")]
+use payments_stripe_emulator::Emulator;
 use secrecy::{ExposeSecret, SecretString};
 use settings::{Settings, StripeMode};
 use std::net::TcpListener;
@@ -21,24 +24,23 @@ use std::sync::Arc;
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
+    #[cfg(feature = "emulator")]
     emulator: Option<Arc<Emulator>>,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .field("emulator", &self.emulator)
-            .finish_non_exhaustive()
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
     }
 }
 
 /// How the service reaches Stripe, once set up.
-struct StripeSide {
-    secret_key: SecretString,
-    api_base: url::Url,
-    webhook_secrets: Vec<SecretString>,
-    emulator: Option<Arc<Emulator>>,
+pub(crate) struct StripeSide {
+    pub(crate) secret_key: SecretString,
+    pub(crate) api_base: url::Url,
+    pub(crate) webhook_secrets: Vec<SecretString>,
+    #[cfg(feature = "emulator")]
+    pub(crate) emulator: Option<Arc<Emulator>>,
 }
 
 impl Application {
@@ -63,9 +65,16 @@ impl Application {
                 secret_key: key.secret.clone(),
                 api_base: settings.stripe.api_base.clone(),
                 webhook_secrets: webhook_secrets.clone(),
+                #[cfg(feature = "emulator")]
                 emulator: None,
             },
-            StripeMode::Emulated => start_emulator(settings, &own_url).await?,
+            #[cfg(feature = "emulator")]
+            StripeMode::Emulated => emulated::start(settings, &own_url).await?,
+            // Refused by the settings already: this build has no emulator.
+            #[cfg(not(feature = "emulator"))]
+            StripeMode::Emulated => {
+                anyhow::bail!("STRIPE_SECRET_KEY is not set and this build has no Stripe emulator")
+            }
         };
         let gateway = StripeGateway::new(StripeConfig {
             secret_key: stripe.secret_key,
@@ -97,7 +106,12 @@ impl Application {
             auth: settings.auth.clone(),
         };
         let server = payments_http::serve(listener, services, options)?;
-        Ok(Self { port, server, emulator: stripe.emulator })
+        Ok(Self {
+            port,
+            server,
+            #[cfg(feature = "emulator")]
+            emulator: stripe.emulator,
+        })
     }
 
     /// The bound port.
@@ -106,6 +120,7 @@ impl Application {
     }
 
     /// The in-process Stripe emulator, when no Stripe key is configured.
+    #[cfg(feature = "emulator")]
     pub fn emulator(&self) -> Option<Arc<Emulator>> {
         self.emulator.clone()
     }
@@ -113,6 +128,7 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests (graceful shutdown).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        #[cfg(feature = "emulator")]
         if let Some(emulator) = self.emulator.and_then(|e| Arc::try_unwrap(e).ok()) {
             emulator.stop().await;
         }
@@ -126,52 +142,6 @@ fn browser_host(host: &str) -> &str {
         "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1",
         other => other,
     }
-}
-
-/// Starts the emulator, registers `{own_url}/webhook` with a fresh secret, and says loudly that payments
-/// are emulated.
-async fn start_emulator(settings: &Settings, own_url: &str) -> anyhow::Result<StripeSide> {
-    let address = format!("{}:{}", settings.emulator.host, settings.emulator.port);
-    let addr: std::net::SocketAddr = tokio::net::lookup_host(&address)
-        .await
-        .ok()
-        .and_then(|mut addrs| addrs.next())
-        .with_context(|| format!("emulator address {address} (emulator.host, emulator.port)"))?;
-    let config = EmulatorConfig {
-        retry_schedule: payments_stripe_emulator::exponential_backoff(
-            settings.emulator.first_retry,
-            settings.emulator.retries,
-        ),
-        public_base_url: settings.emulator.public_url.clone(),
-        ..EmulatorConfig::default()
-    };
-    let emulator = Emulator::start(addr, config).await.with_context(|| {
-        format!(
-            "starting the Stripe emulator on {address} (set STRIPE_EMULATOR_PORT to another port, or \
-             STRIPE_SECRET_KEY to use real Stripe)"
-        )
-    })?;
-    let secret = emulator.register_webhook_endpoint(&format!("{own_url}/webhook"), &["*"]);
-    let base = emulator.base_url();
-    tracing::warn!(
-        emulator = %base,
-        "STRIPE IS EMULATED: no STRIPE_SECRET_KEY is set, so checkout and webhooks run against the built-in \
-         Stripe emulator. No real money moves. Pay with card 4242 4242 4242 4242."
-    );
-    eprintln!(
-        "\n  ==============================================================\n  \
-         Stripe is EMULATED (no STRIPE_SECRET_KEY): no real money moves.\n  \
-         Storefront:        {own_url}/\n  \
-         Emulated Stripe:   {base}\n  \
-         Test card:         4242 4242 4242 4242, any future date, any CVC\n  \
-         ==============================================================\n"
-    );
-    Ok(StripeSide {
-        secret_key: SecretString::from("sk_test_emulated"),
-        api_base: base,
-        webhook_secrets: vec![SecretString::from(secret)],
-        emulator: Some(Arc::new(emulator)),
-    })
 }
 
 /// Applies migrations and exits (`payments migrate`).

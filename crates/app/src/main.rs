@@ -1,5 +1,6 @@
 //! `payments serve` (the default), `payments migrate`, `payments catalog sync`, and `payments emulator` (the Stripe emulator alone).
 
+#[cfg(feature = "emulator")]
 mod emulator;
 
 use payments_app::{settings::Settings, telemetry, Application};
@@ -13,7 +14,15 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_else(|| "serve".to_owned());
     if command == "emulator" {
+        #[cfg(feature = "emulator")]
         return emulator::run(&args[1..]).await;
+        #[cfg(not(feature = "emulator"))]
+        {
+            eprintln!(
+                "payments: this build has no Stripe emulator (it was built without the `emulator` feature)"
+            );
+            return ExitCode::from(2);
+        }
     }
     let settings = match Settings::load(Path::new("config")) {
         Ok(settings) => settings,

@@ -184,6 +184,12 @@ impl Settings {
                  turned off, or APP_ENV is production): set your Stripe secret key",
             );
         }
+        if matches!(stripe.mode, StripeMode::Emulated) && !cfg!(feature = "emulator") {
+            return error(
+                "STRIPE_SECRET_KEY (stripe.secret_key) is not set, and this build has no Stripe emulator (it was \
+                 built without the `emulator` feature): set your Stripe secret key",
+            );
+        }
         Ok(Settings {
             server: ServerSettings {
                 host: raw.server.host,

@@ -18,6 +18,7 @@ mod error;
 mod locks;
 mod options;
 mod orders;
+#[cfg(feature = "test-support")]
 pub mod test_support;
 
 pub use dialect::{PgDialect, WriteCounts};
