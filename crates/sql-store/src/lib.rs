@@ -5,13 +5,14 @@
 
 mod batch;
 mod changes;
+mod dialect;
 pub mod records;
 mod rows;
 mod store;
 
 pub use batch::BatchOptions;
 pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, OrderColumns};
-pub use store::{
-    CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery, OrderSql, SqlStore,
-    StripeId,
+pub use dialect::{
+    CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery, OrderSql, StripeId,
 };
+pub use store::SqlStore;

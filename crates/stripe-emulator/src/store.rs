@@ -8,6 +8,7 @@ mod customers;
 mod disputes;
 mod endpoints;
 mod payment;
+mod payment_outcomes;
 mod refunds;
 mod render;
 mod table;

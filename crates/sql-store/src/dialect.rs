@@ -1,0 +1,152 @@
+//! What a SQL adapter provides: [`Dialect`], the SQL of one database, in one trait per port.
+
+use crate::batch::BatchOptions;
+use crate::changes::Change;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use payments_domain::{
+    CheckoutSessionId, Committed, Customer, Load, Order, OrderId, PriceKey, Product, Sku, StoreError,
+    StripePriceId, StripeProductId, UserId,
+};
+
+/// Which orders to read.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderQuery<'a> {
+    /// The order with this id.
+    Id(OrderId),
+    /// The order with this Checkout Session.
+    Session(&'a CheckoutSessionId),
+    /// Every order, oldest first (ties by id), at most `limit`.
+    All {
+        /// Most orders.
+        limit: u32,
+    },
+    /// A user's orders, newest first (ties by id, descending), at most `limit`.
+    OfUser {
+        /// Whose.
+        user: &'a UserId,
+        /// Most orders.
+        limit: u32,
+    },
+}
+
+/// Which Stripe id to record, for what.
+#[derive(Debug, Clone, Copy)]
+pub enum StripeId<'a> {
+    /// A product's.
+    Product(&'a Sku, &'a StripeProductId),
+    /// A catalog price's.
+    Price(&'a PriceKey, &'a StripePriceId),
+}
+
+impl StripeId<'_> {
+    /// Where it goes: the table, its key column and the key, the Stripe id's column and the Stripe id.
+    pub fn parts(&self) -> (&'static str, &'static str, &str, &'static str, &str) {
+        match self {
+            StripeId::Product(sku, id) => ("products", "sku", sku.as_str(), "stripe_product_id", id.as_str()),
+            StripeId::Price(price, id) => ("prices", "id", price.as_str(), "stripe_price_id", id.as_str()),
+        }
+    }
+}
+
+/// What recording a Stripe id did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdRecorded {
+    /// Recorded.
+    Done,
+    /// No such product or price.
+    NoSuch,
+    /// Another product or price has that Stripe id.
+    Taken,
+}
+
+/// What storing a user's first customer did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerStored {
+    /// The user's stored customer (this one, or the one stored first), as a row's JSON.
+    Row(String),
+    /// The Stripe customer id is stored for another user.
+    Taken,
+}
+
+/// How the store groups concurrent loads and commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// Loads and commits in groups of their own, each kind with its own workers.
+    Apart {
+        /// Loads.
+        loads: BatchOptions,
+        /// Commits.
+        commits: BatchOptions,
+    },
+    /// Loads and commits in one queue: each group commits the writes waiting, then loads what waits
+    /// ([`OrderSql::cycle`]), so an event is loaded in one group and committed in a later one, and each group
+    /// pays one round trip for both.
+    Together(BatchOptions),
+}
+
+/// The SQL of one database: each method is one statement or one transaction, and decides nothing about
+/// payments. Row-returning methods hand each row over as one JSON text in the shapes of `rows.rs`. The SQL
+/// for orders and events, the catalog and customers sits in the supertraits, one file each in an adapter.
+#[async_trait]
+pub trait Dialect: OrderSql + CatalogSql + CustomerSql + Send + Sync + Sized + 'static {
+    /// What the adapter is configured with.
+    type Options: Send + Sync;
+    /// Its connection pool(s), for what the ports do not cover.
+    type Pool: std::fmt::Debug;
+
+    /// Opens the database `url` names (without migrating).
+    async fn open(url: &str, options: &Self::Options) -> Result<Self, StoreError>;
+    /// How concurrent loads and commits are grouped.
+    fn grouping(&self) -> Grouping;
+    /// Applies the pending migrations.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// The pool.
+    fn pool(&self) -> &Self::Pool;
+    /// A sqlx failure as the ports report it: [`StoreError::Unavailable`] when retrying may succeed.
+    fn failure(&self, error: sqlx::Error) -> StoreError;
+    /// One round trip.
+    async fn ping(&self) -> Result<(), sqlx::Error>;
+}
+
+/// The SQL for orders and received events.
+#[async_trait]
+pub trait OrderSql: Send + Sync {
+    /// Inserts the order and its items; false when the id exists (nothing written).
+    async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error>;
+    /// Orders (`OrderRow`s).
+    async fn orders(&self, query: OrderQuery<'_>) -> Result<Vec<String>, sqlx::Error>;
+    /// One `LoadRow` per load, in order.
+    async fn load(&self, loads: &[Load]) -> Result<Vec<String>, sqlx::Error>;
+    /// Commits `changes` as [`OrderStore::commit`] says, each all or nothing; one answer each, in order.
+    async fn commit(&self, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error>;
+    /// Commits `changes`, then loads `loads` (seeing those commits): what [`Grouping::Together`] runs.
+    async fn cycle(
+        &self,
+        loads: &[Load],
+        changes: &[Change],
+    ) -> Result<(Vec<String>, Vec<Committed>), sqlx::Error> {
+        let committed = self.commit(changes).await?;
+        Ok((self.load(loads).await?, committed))
+    }
+}
+
+/// The SQL for the product catalog.
+#[async_trait]
+pub trait CatalogSql: Send + Sync {
+    /// As [`CatalogStore::upsert_product`] says.
+    async fn upsert_product(&self, product: &Product, now: DateTime<Utc>) -> Result<(), sqlx::Error>;
+    /// Every product (`ProductRow`s), by SKU.
+    async fn products(&self) -> Result<Vec<String>, sqlx::Error>;
+    /// Records a Stripe id.
+    async fn set_stripe_id(&self, id: StripeId<'_>, now: DateTime<Utc>) -> Result<IdRecorded, sqlx::Error>;
+}
+
+/// The SQL for the users' Stripe customers.
+#[async_trait]
+pub trait CustomerSql: Send + Sync {
+    /// The user's customer (`CustomerRow`).
+    async fn customer(&self, user: &UserId) -> Result<Option<String>, sqlx::Error>;
+    /// Stores the customer unless its user has one; the user's stored customer.
+    async fn insert_customer(&self, customer: &Customer) -> Result<CustomerStored, sqlx::Error>;
+}
