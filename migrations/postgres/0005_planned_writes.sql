@@ -31,7 +31,8 @@ DROP FUNCTION payments_record_events(text[], text[], timestamptz[], text[], uuid
 --        'order':  the order is written and its event recorded as applied, and its adopted events marked
 --                  applied, only if the order still has the row version planned on, every adopted event is
 --                  still kept, and no other kept event names one of the order's ids; otherwise 'stale'.
---      'done' when written. A 'stale' or 'duplicate' element writes nothing.
+--      'busy' when another transaction holds its order's row (not waited for); 'done' when written. A 'stale',
+--      'busy' or 'duplicate' element writes nothing.
 --   3. Answers in the elements' order (`answers`).
 -- Load: one element per load in parallel arrays (the event id whose being recorded is asked, the order id,
 -- session and payment intent to find the order by, and more ids to find kept events by); answers one JSON text
@@ -90,6 +91,7 @@ AS $$
 DECLARE
     n_lost bigint;
     n_plain int;
+    free_orders uuid[];
     plain_ns bigint[];
     plain_answers text[];
     other_ns bigint[];
@@ -98,6 +100,10 @@ BEGIN
     IF cardinality(p_kinds) > 0 THEN
         PERFORM count(*) FROM (SELECT pg_advisory_xact_lock(k) FROM unnest(p_lock_keys) AS k) AS taken;
         n_plain := cardinality(array_positions(p_kinds, 'plain'));
+        -- The orders to write, locked now; one another transaction holds is skipped, not waited for: its
+        -- write answers 'busy', and no other write of the group waits for it.
+        SELECT coalesce(array_agg(f.id), '{}') INTO free_orders
+        FROM (SELECT o.id FROM orders o WHERE o.id = ANY (p_order_ids) FOR UPDATE SKIP LOCKED) AS f;
     END IF;
 
     -- The usual write, an event applied to its order adopting nothing ('plain'), in a lean statement.
@@ -120,7 +126,7 @@ BEGIN
                 checkout_session_id = i.order_session_id, payment_intent_id = i.order_payment_intent_id,
                 updated_at = i.updated_at
             FROM input i
-            WHERE o.id = i.order_id AND o.xmin::text::bigint = i.version
+            WHERE o.id = i.order_id AND o.xmin::text::bigint = i.version AND i.order_id = ANY (free_orders)
               AND NOT EXISTS (SELECT 1 FROM known k WHERE k.n = i.n)
               AND NOT EXISTS (SELECT 1 FROM stripe_events e
                               WHERE e.outcome = 'orphaned' AND e.order_ref = i.order_id AND e.id <> i.event_id)
@@ -142,6 +148,7 @@ BEGIN
         SELECT array_agg(i.n ORDER BY i.n),
                array_agg(CASE WHEN k.n IS NOT NULL THEN 'duplicate'
                               WHEN w.n IS NOT NULL THEN 'done'
+                              WHEN NOT i.order_id = ANY (free_orders) THEN 'busy'
                               ELSE 'stale' END ORDER BY i.n),
                (SELECT count(*) FROM written) - (SELECT count(*) FROM recorded)
         INTO plain_ns, plain_answers, n_lost
@@ -177,7 +184,7 @@ BEGIN
         -- (Data-modifying CTEs run whether or not the final SELECT reads them.)
         holding AS (
             SELECT i.n FROM fresh i
-            WHERE i.kind = 'order'
+            WHERE i.kind = 'order' AND i.order_id = ANY (free_orders)
               AND EXISTS (SELECT 1 FROM orders o WHERE o.id = i.order_id AND o.xmin::text::bigint = i.version)
               AND (SELECT count(*) FROM adopted a JOIN stripe_events e ON e.id = a.id AND e.outcome = 'orphaned'
                    WHERE a.n = i.n) = i.adopted_count
@@ -233,6 +240,7 @@ BEGIN
         SELECT array_agg(i.n ORDER BY i.n),
                array_agg(CASE WHEN k.n IS NOT NULL THEN 'duplicate'
                               WHEN d.n IS NOT NULL THEN 'done'
+                              WHEN i.kind = 'order' AND NOT i.order_id = ANY (free_orders) THEN 'busy'
                               ELSE 'stale' END ORDER BY i.n),
                (SELECT count(*) FROM input i JOIN done d ON d.n = i.n WHERE i.event_id IS NOT NULL)
                    - (SELECT count(*) FROM recorded)

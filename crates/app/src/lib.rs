@@ -80,6 +80,7 @@ impl Application {
             secret_key: stripe.secret_key,
             api_base: stripe.api_base,
             timeout: settings.stripe.timeout,
+            deadline: settings.stripe.deadline,
         })
         .context("building the Stripe client")?;
         let verifier = StripeWebhookVerifier::new(stripe.webhook_secrets, settings.stripe.webhook_tolerance)
@@ -104,6 +105,10 @@ impl Application {
         let options = payments_http::HttpOptions {
             storefront: settings.server.storefront,
             auth: settings.auth.clone(),
+            deadlines: payments_http::Deadlines {
+                webhook: settings.webhook.deadline,
+                ..payments_http::Deadlines::default()
+            },
         };
         let server = payments_http::serve(listener, services, options)?;
         Ok(Self {
@@ -184,6 +189,7 @@ pub async fn sync_catalog(settings: &Settings) -> anyhow::Result<CatalogReport> 
         secret_key: key.secret.clone(),
         api_base: settings.stripe.api_base.clone(),
         timeout: settings.stripe.timeout,
+        deadline: settings.stripe.deadline,
     })
     .context("building the Stripe client")?;
     let report = Catalog::new(ports.catalog, Arc::new(SystemClock))
@@ -264,6 +270,8 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
             let options = PgStoreOptions {
                 max_connections: settings.database.max_connections,
                 acquire_timeout,
+                statement_timeout: settings.database.statement_timeout,
+                lock_timeout: settings.database.lock_timeout,
                 ..PgStoreOptions::default()
             };
             let store = PgStore::connect(url, &options).await.context("database.url (DATABASE_URL)")?;

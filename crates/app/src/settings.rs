@@ -26,6 +26,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Stripe, real or emulated.
     pub stripe: StripeSettings,
+    /// Webhook deliveries.
+    pub webhook: WebhookSettings,
     /// Checkout.
     pub checkout: CheckoutSettings,
     /// Logging.
@@ -62,6 +64,19 @@ pub struct DatabaseSettings {
     pub acquire_timeout: Duration,
     /// Apply migrations at start-up.
     pub migrate_on_start: bool,
+    /// Postgres: the longest a statement may run.
+    pub statement_timeout: Duration,
+    /// Postgres: the longest a statement may wait for a lock.
+    pub lock_timeout: Duration,
+}
+
+/// Webhook deliveries.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// A delivery not recorded within this answers 503.
+    pub deadline: Duration,
+    /// The connected accounts (`acct_...`) whose events are accepted; others are refused.
+    pub connected_accounts: Vec<String>,
 }
 
 /// A Stripe secret key, and whether it is a live one.
@@ -96,6 +111,8 @@ pub struct StripeSettings {
     pub api_base: Url,
     /// Timeout of one Stripe request.
     pub timeout: Duration,
+    /// How long one Stripe operation may take, its retries included.
+    pub deadline: Duration,
     /// How old a webhook signature may be.
     pub webhook_tolerance: Duration,
 }
@@ -198,6 +215,7 @@ impl Settings {
             },
             database: database(raw.database)?,
             stripe,
+            webhook: webhook(raw.webhook)?,
             checkout: checkout(raw.checkout)?,
             log: LogSettings { format: raw.log.format, level: raw.log.level },
             emulator,
@@ -242,7 +260,26 @@ fn database(raw: raw::RawDatabase) -> Result<DatabaseSettings, SettingsError> {
         max_connections: raw.max_connections,
         acquire_timeout: Duration::from_millis(raw.acquire_timeout_ms),
         migrate_on_start: raw.migrate_on_start,
+        statement_timeout: Duration::from_millis(raw.statement_timeout_ms),
+        lock_timeout: Duration::from_millis(raw.lock_timeout_ms),
     })
+}
+
+fn webhook(raw: raw::RawWebhook) -> Result<WebhookSettings, SettingsError> {
+    if raw.deadline_ms == 0 {
+        return error("webhook.deadline_ms must be above 0");
+    }
+    let accounts: Vec<String> = raw
+        .connected_accounts
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = accounts.iter().find(|account| !account.starts_with("acct_")) {
+        return error(format!("webhook.connected_accounts: {bad:?} is not an account id (acct_...)"));
+    }
+    Ok(WebhookSettings { deadline: Duration::from_millis(raw.deadline_ms), connected_accounts: accounts })
 }
 
 fn stripe(raw: &raw::RawStripe, production: bool) -> Result<StripeSettings, SettingsError> {
@@ -285,6 +322,7 @@ fn stripe(raw: &raw::RawStripe, production: bool) -> Result<StripeSettings, Sett
         mode,
         api_base,
         timeout: Duration::from_millis(raw.timeout_ms),
+        deadline: Duration::from_millis(raw.deadline_ms),
         webhook_tolerance: Duration::from_secs(raw.webhook_tolerance_secs),
     })
 }

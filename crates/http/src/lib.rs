@@ -22,7 +22,7 @@ pub use auth::{
     MAX_LEEWAY_SECS, MIN_ADMIN_KEY_CHARS, MIN_HS256_SECRET_BYTES,
 };
 pub use error_code::ErrorCode;
-pub use server::{configure, serve, HttpOptions};
+pub use server::{configure, serve, Deadlines, HttpOptions};
 
 #[cfg(test)]
 mod test_support;

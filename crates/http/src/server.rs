@@ -17,12 +17,31 @@ pub struct HttpOptions {
     pub storefront: bool,
     /// Which bearer tokens (user JWTs, the admin API key) are accepted.
     pub auth: AuthOptions,
+    /// How long each kind of request may take.
+    pub deadlines: Deadlines,
+}
+
+/// How long a request may take before it is answered that the service could not finish in time. What it was
+/// doing is all or nothing: a webhook answered 503 for its deadline was committed or not at all, and Stripe
+/// sends it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    /// A webhook delivery (default 8 s; Stripe waits longer, and retries a 503).
+    pub webhook: std::time::Duration,
+    /// `/readyz` (default 1 s): a database that does not answer is not ready.
+    pub readiness: std::time::Duration,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Self { webhook: std::time::Duration::from_secs(8), readiness: std::time::Duration::from_secs(1) }
+    }
 }
 
 impl Default for HttpOptions {
-    /// The storefront on; no JWT key and no admin key (every caller is a guest).
+    /// The storefront on; no JWT key and no admin key (every caller is a guest); the default deadlines.
     fn default() -> Self {
-        HttpOptions { storefront: true, auth: AuthOptions::default() }
+        HttpOptions { storefront: true, auth: AuthOptions::default(), deadlines: Deadlines::default() }
     }
 }
 
@@ -34,6 +53,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .app_data(web::Data::new(services.ingest))
             .app_data(web::Data::new(services.queries))
             .app_data(web::Data::new(options.auth))
+            .app_data(web::Data::new(options.deadlines))
             .app_data(body::json_config())
             .app_data(body::query_config())
             .configure(routes::checkout::configure)

@@ -76,11 +76,17 @@ impl Ports {
 
     /// The services over these mocks and a clock stopped at [`now`].
     pub(crate) fn services(self) -> Services {
+        self.services_over(None)
+    }
+
+    /// [`Ports::services`], with `orders` in place of the order store mock when given.
+    pub(crate) fn services_over(self, orders: Option<Arc<dyn payments_domain::OrderStore>>) -> Services {
         let mut clock = MockClock::new();
         clock.expect_now().returning(now);
+        let orders = orders.unwrap_or_else(|| Arc::new(self.store));
         Services::new(
             payments_domain::Ports {
-                orders: Arc::new(self.store),
+                orders,
                 catalog: Arc::new(self.catalog),
                 customers: Arc::new(self.customers),
                 gateway: Arc::new(self.gateway),
@@ -243,4 +249,50 @@ pub(crate) async fn send_with(services: Services, options: HttpOptions, request:
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
     };
     Reply { status, headers, body }
+}
+
+/// An order store that never answers: a database that stopped answering without closing its sockets.
+#[derive(Debug)]
+pub(crate) struct SilentStore;
+
+#[async_trait::async_trait]
+impl payments_domain::OrderStore for SilentStore {
+    async fn insert_order(&self, _: &Order) -> Result<(), payments_domain::InsertOrderError> {
+        std::future::pending().await
+    }
+    async fn find_order(&self, _: OrderId) -> Result<Option<Order>, payments_domain::StoreError> {
+        std::future::pending().await
+    }
+    async fn find_order_by_session(
+        &self,
+        _: &payments_domain::CheckoutSessionId,
+    ) -> Result<Option<Order>, payments_domain::StoreError> {
+        std::future::pending().await
+    }
+    async fn list_orders(&self, _: u32) -> Result<Vec<Order>, payments_domain::StoreError> {
+        std::future::pending().await
+    }
+    async fn list_orders_of_user(
+        &self,
+        _: &payments_domain::UserId,
+        _: u32,
+    ) -> Result<Vec<Order>, payments_domain::StoreError> {
+        std::future::pending().await
+    }
+    async fn load(
+        &self,
+        _: Vec<payments_domain::Load>,
+    ) -> Result<Vec<Snapshot>, payments_domain::StoreError> {
+        std::future::pending().await
+    }
+    async fn commit(
+        &self,
+        _: Vec<Write>,
+        _: DateTime<Utc>,
+    ) -> Result<Vec<Committed>, payments_domain::StoreError> {
+        std::future::pending().await
+    }
+    async fn ping(&self) -> Result<(), payments_domain::StoreError> {
+        std::future::pending().await
+    }
 }

@@ -169,6 +169,7 @@ async fn call(
             "done" => Ok(Committed::Done),
             "duplicate" => Ok(Committed::Duplicate),
             "stale" => Ok(Committed::Stale),
+            "busy" => Ok(Committed::Busy),
             other => Err(sqlx::Error::Protocol(format!("payments_cycle answered {other:?}"))),
         })
         .collect::<Result<_, _>>()?;

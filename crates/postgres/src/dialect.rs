@@ -69,8 +69,19 @@ impl Dialect for PgDialect {
             )));
         }
         // sqlx's parse errors describe the fault (a bad port, an unknown sslmode) without quoting the URL.
+        let millis = |duration: std::time::Duration| duration.as_millis().to_string();
+        // A transaction left open (a client gone silent mid-transaction) is ended by the server, so the locks
+        // it holds do not outlive it for long.
         let connect = PgConnectOptions::from_str(url)
-            .map_err(|error| StoreError::Unknown(anyhow!("the database URL is invalid: {error}")))?;
+            .map_err(|error| StoreError::Unknown(anyhow!("the database URL is invalid: {error}")))?
+            .options([
+                ("statement_timeout", millis(options.statement_timeout)),
+                ("lock_timeout", millis(options.lock_timeout)),
+                (
+                    "idle_in_transaction_session_timeout",
+                    millis(options.group_deadline.max(options.statement_timeout)),
+                ),
+            ]);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)

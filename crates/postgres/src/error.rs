@@ -3,8 +3,9 @@
 use payments_domain::StoreError;
 use sqlx::error::ErrorKind;
 
-/// Translates a sqlx failure: the server cannot be reached, is overloaded, shutting down, or aborted the
-/// transaction for a deadlock or a serialization conflict → [`StoreError::Unavailable`] (retrying may
+/// Translates a sqlx failure: the server cannot be reached, is overloaded, shutting down, aborted the
+/// transaction for a deadlock or a serialization conflict, or stopped a statement for its lock or statement
+/// timeout → [`StoreError::Unavailable`] (retrying may
 /// succeed); anything else → [`StoreError::Unknown`]. Unique violations that mean a duplicate are mapped by
 /// the caller, which knows which constraint means what (see [`is_unique_violation`]).
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
@@ -32,7 +33,9 @@ fn unavailable_reason(error: &sqlx::Error) -> Option<String> {
         | sqlx::Error::WorkerCrashed => Some(error.to_string()),
         sqlx::Error::Database(db) => {
             let code = db.code()?;
+            // 55P03: a lock not had within lock_timeout; 57014 (class 57): a statement past statement_timeout.
             let transient = ["08", "53", "57"].iter().any(|class| code.starts_with(class))
+                || code == "55P03"
                 || code == "40001"
                 || code == "40P01";
             transient.then(|| format!("database error {code}: {}", db.message()))

@@ -15,9 +15,15 @@ pub struct PgStoreOptions {
     /// Most loads or writes waiting for a group; past it the store answers unavailable at once (default
     /// 4,096).
     pub queue_capacity: usize,
-    /// How long a caller waits for its group's answer before the store reports itself unavailable (default
-    /// 10 s; the write may still commit, all or nothing).
+    /// How long a caller waits for its group's answer, and a group for the database, before the store
+    /// reports itself unavailable (default 10 s; the write may still commit, all or nothing). A group past it
+    /// is abandoned with its connection, so a database that stops answering holds no later group.
     pub group_deadline: Duration,
+    /// The longest a statement may run on the server (`statement_timeout`, default 5 s).
+    pub statement_timeout: Duration,
+    /// The longest a statement may wait for a lock (`lock_timeout`, default 2 s); an order row another
+    /// transaction holds is skipped without waiting (its write answers busy).
+    pub lock_timeout: Duration,
 }
 
 impl Default for PgStoreOptions {
@@ -28,6 +34,8 @@ impl Default for PgStoreOptions {
             group_writers: 1,
             queue_capacity: 4096,
             group_deadline: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(2),
         }
     }
 }

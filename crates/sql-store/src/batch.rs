@@ -123,7 +123,7 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         for _ in 0..self.options.workers.max(1) {
             let (receiver, handler) = (Arc::clone(&receiver), Arc::clone(&self.handler));
-            tokio::spawn(work(receiver, handler, self.options.max_group.max(1), self.follow_up));
+            tokio::spawn(work(receiver, handler, self.options, self.follow_up));
         }
         sender
     }
@@ -134,9 +134,10 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
 async fn work<Req, Resp>(
     receiver: Arc<tokio::sync::Mutex<mpsc::Receiver<Job<Req, Resp>>>>,
     handler: Handler<Req, Resp>,
-    max_group: usize,
+    options: BatchOptions,
     follow_up: Option<(FollowUp<Resp>, Duration)>,
 ) {
+    let max_group = options.max_group.max(1);
     let mut expected = 0;
     loop {
         let jobs = {
@@ -163,7 +164,15 @@ async fn work<Req, Resp>(
         let (requests, replies): (Vec<Req>, Vec<_>) =
             jobs.into_iter().map(|job| (job.request, job.reply)).unzip();
         let count = requests.len();
-        match handler(requests).await {
+        // A group that takes longer than a caller may wait is abandoned (with its connection, so the database
+        // ends its transaction, all or nothing): one stuck group holds the queue no longer than that.
+        let handled = tokio::time::timeout(options.deadline, handler(requests)).await.unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(format!(
+                "the group took longer than {} ms",
+                options.deadline.as_millis()
+            )))
+        });
+        match handled {
             Ok(answers) if answers.len() == count => {
                 expected =
                     follow_up.map_or(0, |(brings, _)| answers.iter().filter(|answer| brings(answer)).count());
@@ -267,6 +276,28 @@ mod tests {
             "{late:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn a_group_that_hangs_is_abandoned_at_the_deadline_and_the_next_one_is_handled() {
+        let options = BatchOptions { deadline: Duration::from_millis(200), ..options() };
+        let hanging_once = Arc::new(AtomicUsize::new(0));
+        let calls = hanging_once.clone();
+        let handler: Handler<u32, u32> = Arc::new(move |group: Vec<u32>| {
+            let first = calls.fetch_add(1, Ordering::Relaxed) == 0;
+            async move {
+                if first {
+                    std::future::pending::<()>().await;
+                }
+                Ok(group)
+            }
+            .boxed()
+        });
+        let batcher = Batcher::new("test", options, handler);
+        let started = std::time::Instant::now();
+        assert!(matches!(batcher.run(vec![1]).await, Err(StoreError::Unavailable(_))));
+        assert_eq!(batcher.run(vec![2]).await.unwrap(), vec![2], "the worker moved on");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     }
 
     #[test]

@@ -13,18 +13,28 @@ pub struct StripeConfig {
     pub api_base: Url,
     /// How long one HTTP attempt may take, answer included.
     pub timeout: Duration,
+    /// How long one operation may take, its retries included: past it the operation fails as unavailable
+    /// (so a checkout, two operations at most, has a deadline of twice this).
+    pub deadline: Duration,
 }
 
 impl StripeConfig {
     /// Stripe's own API.
     pub const DEFAULT_API_BASE: &'static str = "https://api.stripe.com/";
+    /// The default [`StripeConfig::deadline`].
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(8);
 
     /// A timeout that leaves room for Stripe's slower answers without holding a customer for long.
-    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
     /// Settings for Stripe's own API with the default timeout.
     pub fn new(secret_key: SecretString) -> Self {
-        Self { secret_key, api_base: default_api_base(), timeout: Self::DEFAULT_TIMEOUT }
+        Self {
+            secret_key,
+            api_base: default_api_base(),
+            timeout: Self::DEFAULT_TIMEOUT,
+            deadline: Self::DEFAULT_DEADLINE,
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct StripeGateway {
     client: stripe::Client,
     // Kept only to scrub it from any message Stripe might echo it in.
     secret_key: SecretString,
+    /// How long one operation may take, its retries included.
+    deadline: std::time::Duration,
 }
 
 impl StripeGateway {
@@ -49,7 +51,10 @@ impl StripeGateway {
             .timeout(config.timeout)
             .build()
             .map_err(|e| StripeSetupError::Client(crate::gateway_error::redact_keys(&e.to_string(), key)))?;
-        Ok(Self { client, secret_key: config.secret_key })
+        if config.deadline.is_zero() {
+            return Err(StripeSetupError::ZeroTimeout);
+        }
+        Ok(Self { client, secret_key: config.secret_key, deadline: config.deadline })
     }
 }
 
@@ -88,7 +93,7 @@ impl StripeGateway {
         R::Output: miniserde::Deserialize + Send,
     {
         let secret = self.secret_key.expose_secret();
-        with_retries(operation, &RETRY_DELAYS, || async {
+        with_retries(operation, &RETRY_DELAYS, self.deadline, || async {
             request
                 .customize()
                 .request_strategy(RequestStrategy::Idempotent(key.clone()))
@@ -139,7 +144,7 @@ impl PaymentGateway for StripeGateway {
     ) -> Result<SessionSnapshot, GatewayError> {
         let request = RetrieveCheckoutSession::new(id.as_str());
         let secret = self.secret_key.expose_secret();
-        let session = with_retries("retrieve checkout session", &RETRY_DELAYS, || async {
+        let session = with_retries("retrieve checkout session", &RETRY_DELAYS, self.deadline, || async {
             request.send(&self.client).await.map_err(|e| classify(e, secret))
         })
         .await?;
@@ -187,6 +192,7 @@ mod tests {
             secret_key: SecretString::from(key),
             api_base: url::Url::parse(base).unwrap(),
             timeout: Duration::from_secs(1),
+            deadline: StripeConfig::DEFAULT_DEADLINE,
         }
     }
 

@@ -24,6 +24,7 @@ fn gateway(server: &MockServer) -> StripeGateway {
         secret_key: SecretString::from(KEY),
         api_base: url::Url::parse(&server.uri()).unwrap(),
         timeout: Duration::from_secs(5),
+        deadline: StripeConfig::DEFAULT_DEADLINE,
     })
     .unwrap()
 }
@@ -388,6 +389,7 @@ async fn a_price_for_an_unknown_product_is_rejected_and_a_hanging_stripe_is_unav
         secret_key: SecretString::from(KEY),
         api_base: url::Url::parse(&server.uri()).unwrap(),
         timeout: Duration::from_millis(150),
+        deadline: StripeConfig::DEFAULT_DEADLINE,
     })
     .unwrap();
     let err = impatient.create_price(&product_id(), &one_time("p", 100), "k2").await.unwrap_err();

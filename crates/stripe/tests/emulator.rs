@@ -26,6 +26,7 @@ fn gateway(emulator: &Emulator, key: &str) -> StripeGateway {
         secret_key: SecretString::from(key),
         api_base: emulator.base_url(),
         timeout: Duration::from_secs(5),
+        deadline: StripeConfig::DEFAULT_DEADLINE,
     })
     .unwrap()
 }

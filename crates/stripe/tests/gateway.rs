@@ -23,6 +23,7 @@ fn gateway(server: &MockServer, timeout: Duration) -> StripeGateway {
         secret_key: SecretString::from(KEY),
         api_base: url::Url::parse(&server.uri()).unwrap(),
         timeout,
+        deadline: StripeConfig::DEFAULT_DEADLINE,
     })
     .unwrap()
 }
@@ -307,6 +308,7 @@ async fn an_unreachable_stripe_is_unavailable() {
         secret_key: SecretString::from(KEY),
         api_base: url::Url::parse(&format!("http://127.0.0.1:{closed_port}/")).unwrap(),
         timeout: Duration::from_secs(2),
+        deadline: StripeConfig::DEFAULT_DEADLINE,
     })
     .unwrap();
 

@@ -35,6 +35,7 @@ pub(crate) struct Raw {
     pub(crate) server: RawServer,
     pub(crate) database: RawDatabase,
     pub(crate) stripe: RawStripe,
+    pub(crate) webhook: RawWebhook,
     pub(crate) checkout: RawCheckout,
     pub(crate) log: RawLog,
     pub(crate) emulator: RawEmulator,
@@ -55,6 +56,14 @@ pub(crate) struct RawDatabase {
     pub(crate) max_connections: u32,
     pub(crate) acquire_timeout_ms: u64,
     pub(crate) migrate_on_start: bool,
+    pub(crate) statement_timeout_ms: u64,
+    pub(crate) lock_timeout_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawWebhook {
+    pub(crate) deadline_ms: u64,
+    pub(crate) connected_accounts: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +72,7 @@ pub(crate) struct RawStripe {
     pub(crate) webhook_secret: SecretString,
     pub(crate) api_base: String,
     pub(crate) timeout_ms: u64,
+    pub(crate) deadline_ms: u64,
     pub(crate) webhook_tolerance_secs: u64,
     #[serde(default)]
     pub(crate) allow_test_key_in_production: bool,

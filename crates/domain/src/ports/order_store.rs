@@ -111,6 +111,9 @@ pub enum Committed {
     Duplicate,
     /// What the write was planned on changed: nothing was written; load and plan again.
     Stale,
+    /// The order is held by another transaction (not one of this service's writes): nothing was written, and
+    /// nothing was waited for; try again later.
+    Busy,
 }
 
 /// Orders, their items, and received events.
@@ -149,6 +152,8 @@ pub trait OrderStore: Send + Sync + 'static {
     /// - [`Committed::Stale`], writing nothing, when a kept event is to be kept but an order has one of the ids
     ///   it names; or an order is to be written but its row version is not the one planned on, an event it
     ///   adopts is no longer kept, or another kept event names one of the order's ids;
+    /// - [`Committed::Busy`], writing nothing, when another transaction holds the order (a store answers it
+    ///   rather than wait, so that one held order holds up no other write);
     /// - [`Committed::Done`] otherwise: the order is saved (its version changes), its event recorded with its
     ///   outcome and effect, the adopted events marked applied to it with theirs.
     ///

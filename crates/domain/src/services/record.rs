@@ -49,7 +49,7 @@ pub async fn record_event(
         match commit_one(store, stored, now).await? {
             Committed::Done => Plan::Store,
             Committed::Duplicate => Plan::Duplicate,
-            Committed::Stale => {
+            Committed::Stale | Committed::Busy => {
                 return Err(StoreError::Unknown(anyhow::anyhow!("a stored event went stale")))
             }
         }
@@ -144,6 +144,12 @@ async fn settle<E: From<StoreError>>(
             Committed::Duplicate => return Ok(Plan::Duplicate),
             Committed::Stale => {
                 tracing::debug!(round, "what the write was planned on changed; planning again")
+            }
+            // Not waited for: another transaction holds the order; the sender retries later.
+            Committed::Busy => {
+                return Err(
+                    StoreError::Unavailable("the order is held by another transaction".to_owned()).into()
+                )
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
+use crate::server::Deadlines;
 use actix_web::{web, HttpResponse};
 use payments_domain::Queries;
 use serde_json::json;
@@ -17,11 +18,22 @@ async fn healthz() -> HttpResponse {
 }
 
 /// Readiness: 200 when the order store answers, else 503 `not_ready`.
-async fn readyz(queries: web::Data<Queries>) -> Result<HttpResponse, ApiError> {
-    queries.ready().await.map_err(|err| {
-        tracing::warn!(error = %err, "not ready: the order store does not answer");
-        ApiError::new(ErrorCode::NotReady, "The service cannot reach its order store.")
-    })?;
+async fn readyz(
+    queries: web::Data<Queries>,
+    deadlines: web::Data<Deadlines>,
+) -> Result<HttpResponse, ApiError> {
+    let not_ready = || ApiError::new(ErrorCode::NotReady, "The service cannot reach its order store.");
+    match actix_web::rt::time::timeout(deadlines.readiness, queries.ready()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "not ready: the order store does not answer");
+            return Err(not_ready());
+        }
+        Err(_) => {
+            tracing::warn!(deadline = ?deadlines.readiness, "not ready: the order store did not answer in time");
+            return Err(not_ready());
+        }
+    }
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
 }
 

@@ -35,3 +35,15 @@ async fn the_service_is_not_ready_when_the_store_does_not_answer() {
     reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "not_ready");
     assert!(!reply.message().contains("refused"));
 }
+
+#[actix_web::test]
+async fn a_store_that_never_answers_is_not_ready_within_the_readiness_deadline() {
+    let deadlines =
+        crate::Deadlines { readiness: std::time::Duration::from_millis(150), ..crate::Deadlines::default() };
+    let options = crate::HttpOptions { deadlines, ..crate::HttpOptions::default() };
+    let services = Ports::new().services_over(Some(std::sync::Arc::new(crate::test_support::SilentStore)));
+    let started = std::time::Instant::now();
+    let reply = crate::test_support::send_with(services, options, TestRequest::get().uri("/readyz")).await;
+    reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "not_ready");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+}

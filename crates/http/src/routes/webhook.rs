@@ -4,8 +4,9 @@ use crate::body::{raw_body_error, webhook_payload_config, WEBHOOK_LIMIT_BYTES};
 use crate::dto::webhook::WebhookAck;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
+use crate::server::Deadlines;
 use actix_web::{web, HttpRequest, HttpResponse};
-use payments_domain::{HandleWebhookError, WebhookError, WebhookIngest};
+use payments_domain::{HandleWebhookError, StoreError, WebhookError, WebhookIngest};
 
 /// The header Stripe signs deliveries with.
 const STRIPE_SIGNATURE: &str = "stripe-signature";
@@ -22,6 +23,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 #[tracing::instrument(skip_all)]
 async fn receive(
     ingest: web::Data<WebhookIngest>,
+    deadlines: web::Data<Deadlines>,
     request: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
@@ -31,10 +33,20 @@ async fn receive(
         // A header that is not text cannot be `t=...,v1=...`.
         Some(value) => Some(value.to_str().map_err(|_| rejected(&WebhookError::MalformedSignature))?),
     };
-    let outcome = ingest.handle(&body, signature).await.map_err(|err| match err {
-        HandleWebhookError::Rejected(err) => rejected(&err),
-        HandleWebhookError::Store(err) => ApiError::store(&err),
-    })?;
+    let handled = actix_web::rt::time::timeout(deadlines.webhook, ingest.handle(&body, signature)).await;
+    let outcome = match handled {
+        Ok(handled) => handled.map_err(|err| match err {
+            HandleWebhookError::Rejected(err) => rejected(&err),
+            HandleWebhookError::Store(err) => ApiError::store(&err),
+        })?,
+        // What the event was doing is all or nothing: committed, or not at all, and Stripe sends it again.
+        Err(_) => {
+            return Err(ApiError::store(&StoreError::Unavailable(format!(
+                "the webhook was not recorded within its deadline of {} ms",
+                deadlines.webhook.as_millis()
+            ))))
+        }
+    };
     Ok(HttpResponse::Ok().json(WebhookAck::from(&outcome)))
 }
 

@@ -251,3 +251,18 @@ async fn a_body_of_exactly_1_mib_is_verified() {
     let reply = send(ports.services(), delivery(vec![b' '; 1024 * 1024])).await;
     reply.assert_error(StatusCode::BAD_REQUEST, "invalid_signature");
 }
+
+#[actix_web::test]
+async fn a_store_that_never_answers_is_a_503_with_retry_after_at_the_webhook_deadline() {
+    let deadlines =
+        crate::Deadlines { webhook: std::time::Duration::from_millis(150), ..crate::Deadlines::default() };
+    let options = crate::HttpOptions { deadlines, ..crate::HttpOptions::default() };
+    let mut ports = Ports::new();
+    ports.verifier.expect_verify().times(1).returning(|_, _, _| Ok(received()));
+    let services = ports.services_over(Some(std::sync::Arc::new(crate::test_support::SilentStore)));
+    let started = std::time::Instant::now();
+    let reply = crate::test_support::send_with(services, options, delivery("{}")).await;
+    reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable");
+    assert_eq!(reply.headers.get("retry-after").unwrap(), "5");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+}
