@@ -5,6 +5,16 @@
 -- The body of each event is kept as the text received (jsonb reordered it, and refused some valid JSON).
 ALTER TABLE stripe_events ALTER COLUMN payload TYPE text USING payload::text;
 
+-- An event from another Stripe mode or account is refused without an order (a refusal for naming another
+-- order's ids still has one). Added NOT VALID, so no scan of the table under this lock: 0006 validates it.
+ALTER TABLE stripe_events DROP CONSTRAINT stripe_events_outcome_columns;
+ALTER TABLE stripe_events ADD CONSTRAINT stripe_events_outcome_columns CHECK (
+    (order_id IS NOT NULL) = (applied_at IS NOT NULL AND effect IS NOT NULL)
+    AND (outcome NOT IN ('applied', 'ignored') OR order_id IS NOT NULL)
+    AND (outcome NOT IN ('orphaned', 'stored') OR order_id IS NULL)
+    AND (outcome <> 'orphaned' OR event IS NOT NULL)
+) NOT VALID;
+
 DROP FUNCTION payments_record_event(text, text, timestamptz, jsonb, jsonb, uuid, text, text, timestamptz, bigint[],
                                     uuid, bigint, text, text, jsonb, text, text, timestamptz, text, jsonb, text[],
                                     text[], text[]);

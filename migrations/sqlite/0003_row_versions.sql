@@ -20,8 +20,12 @@ CREATE TABLE stripe_events_new (
     effect            TEXT CHECK (effect IS NULL OR json_valid(effect)),
     received_at       TEXT NOT NULL,
     applied_at        TEXT,
+    -- A refused event has an order when it named another order's ids, none when it came from another Stripe mode
+    -- or account.
     CONSTRAINT stripe_events_outcome_columns CHECK (
-        (outcome IN ('applied', 'ignored', 'refused')) = (order_id IS NOT NULL AND applied_at IS NOT NULL AND effect IS NOT NULL)
+        (order_id IS NOT NULL) = (applied_at IS NOT NULL AND effect IS NOT NULL)
+        AND (outcome NOT IN ('applied', 'ignored') OR order_id IS NOT NULL)
+        AND (outcome NOT IN ('orphaned', 'stored') OR order_id IS NULL)
         AND (outcome <> 'orphaned' OR event IS NOT NULL)
     )
 ) STRICT;

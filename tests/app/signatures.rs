@@ -95,3 +95,78 @@ async fn a_body_over_one_mebibyte_is_refused() {
     assert_eq!(response.status(), 413);
     assert_eq!(app.all_stored_events().await, 0);
 }
+
+#[tokio::test]
+async fn a_timestamp_far_in_the_future_is_rejected_and_changes_nothing() {
+    let app = spawn_app(TestOptions::default()).await;
+    let payment = pending_payment(&app).await;
+    let body = serde_json::to_vec(&payment.session_completed("paid")).unwrap();
+    let in_an_hour = chrono::Utc::now().timestamp() + 3600;
+    let header = payments_stripe::signature_header(payments_tests::PRIMARY_SECRET, in_an_hour, &body);
+    let response = app.send_raw(body, Some(header)).await;
+    assert_refused(&app, response, "timestamp_out_of_tolerance", &payment.order_id).await;
+}
+
+#[tokio::test]
+async fn events_of_live_mode_or_an_unknown_connected_account_are_refused_and_change_nothing() {
+    let app = spawn_app(TestOptions::default()).await;
+    let payment = pending_payment(&app).await;
+    let mut live = payment.session_completed("paid");
+    live["livemode"] = true.into();
+    let mut connected = payment.session_completed("paid");
+    connected["account"] = "acct_1NotConfigured".into();
+    for event in [live, connected] {
+        let ack = app.deliver(&event).await;
+        assert_eq!(ack, serde_json::json!({"received": true, "outcome": "refused"}));
+        assert_eq!(app.stored_events(event["id"].as_str().unwrap()).await, 1, "stored as refused");
+        assert_eq!(app.status(&payment.order_id).await, "pending", "and nothing changed");
+        let again = app.deliver(&event).await;
+        assert_eq!(again["outcome"], "duplicate");
+    }
+    let ack = app.deliver(&payment.session_completed("paid")).await;
+    assert_eq!(
+        (ack["outcome"].as_str(), app.status(&payment.order_id).await.as_str()),
+        (Some("applied"), "paid")
+    );
+}
+
+#[tokio::test]
+async fn a_live_deployment_refuses_test_mode_events_and_takes_live_ones() {
+    let app = spawn_app(TestOptions { live_key: true, ..TestOptions::default() }).await;
+    let payment = pending_payment(&app).await;
+    let ack = app.deliver(&payment.session_completed("paid")).await;
+    assert_eq!(
+        (ack["outcome"].as_str(), app.status(&payment.order_id).await.as_str()),
+        (Some("refused"), "pending")
+    );
+    let mut live = payment.session_completed("paid");
+    live["livemode"] = true.into();
+    let ack = app.deliver(&live).await;
+    assert_eq!(
+        (ack["outcome"].as_str(), app.status(&payment.order_id).await.as_str()),
+        (Some("applied"), "paid")
+    );
+}
+
+#[tokio::test]
+async fn a_signed_event_with_nul_escapes_is_stored_as_received_and_applied() {
+    let app = spawn_app(TestOptions::default()).await;
+    let payment = pending_payment(&app).await;
+    let mut failed = payment.payment_failed("generic_decline");
+    failed["data"]["object"]["last_payment_error"]["message"] = "Declined\u{0}\u{0}.".into();
+    failed["data"]["object"]["metadata"]["note"] = "\u{0}".into();
+    let body = serde_json::to_vec(&failed).unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("\\u0000"));
+    for _ in 0..2 {
+        let header = payments_stripe::signature_header(
+            payments_tests::PRIMARY_SECRET,
+            chrono::Utc::now().timestamp(),
+            &body,
+        );
+        let response = app.send_raw(body.clone(), Some(header)).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+    assert_eq!(app.stored_events(failed["id"].as_str().unwrap()).await, 1);
+    let order = app.order(&payment.order_id).await;
+    assert!(!order.to_string().contains("\\u0000"), "no NUL reaches the order: {order}");
+}

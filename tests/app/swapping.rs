@@ -4,7 +4,7 @@
 use actix_web::{test, App};
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
 use payments_domain::{
-    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, Ports, Services, SystemClock,
+    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, EventScope, Ports, Services, SystemClock,
 };
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::StripeWebhookVerifier;
@@ -52,6 +52,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
             allow_client_prices: true,
             allow_guest_checkout: true,
         },
+        EventScope::default(),
     );
     let app = test::init_service(
         App::new().configure(payments_http::configure(services, payments_http::HttpOptions::default())),

@@ -44,6 +44,8 @@ pub struct TestOptions {
     pub strict_prices: bool,
     /// Turn guest checkout off (`checkout.allow_guest_checkout = false`).
     pub no_guest_checkout: bool,
+    /// A live key (`sk_live_...`) rather than a test one: live-mode events are taken, test-mode ones refused.
+    pub live_key: bool,
 }
 
 /// A running app and what a test needs to drive and inspect it.
@@ -114,7 +116,10 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
         ]);
     } else {
         env.extend([
-            ("STRIPE_SECRET_KEY", "sk_test_whole_app".to_owned()),
+            (
+                "STRIPE_SECRET_KEY",
+                if options.live_key { "sk_live_whole_app" } else { "sk_test_whole_app" }.to_owned(),
+            ),
             ("STRIPE_WEBHOOK_SECRET", format!("{PRIMARY_SECRET}, {ROTATED_SECRET}")),
             ("STRIPE_API_BASE", format!("{}/", stripe.uri())),
             ("CLIENT_URL", "http://shop.test".to_owned()),

@@ -101,6 +101,10 @@ impl Application {
                 allow_client_prices: settings.checkout.allow_client_prices,
                 allow_guest_checkout: settings.checkout.allow_guest_checkout,
             },
+            payments_domain::EventScope {
+                livemode: matches!(&settings.stripe.mode, StripeMode::Real { key, .. } if key.live),
+                connected_accounts: settings.webhook.connected_accounts.clone(),
+            },
         );
         let options = payments_http::HttpOptions {
             storefront: settings.server.storefront,

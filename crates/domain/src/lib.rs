@@ -7,6 +7,7 @@ pub mod model {
     pub mod catalog;
     pub mod email;
     pub mod event_outcome;
+    pub mod event_scope;
     pub mod ids;
     pub mod line_item;
     pub mod money;
@@ -50,6 +51,7 @@ pub use model::catalog::{
 };
 pub use model::email::{Email, EmailError};
 pub use model::event_outcome::{EventOutcome, UnknownOutcome};
+pub use model::event_scope::{EventOrigin, EventScope};
 pub use model::ids::{
     CheckoutSessionId, CustomerId, EventId, OrderId, OrderIdError, PaymentIntentId, StripeIdError,
     StripePriceId, StripeProductId,
@@ -88,5 +90,7 @@ pub use services::checkout::{
 pub use services::ingest::{HandleWebhookError, WebhookIngest};
 pub use services::pricing::{price_line, CartLine, CatalogItem, PriceError, PricingRules};
 pub use services::queries::{GetOrderError, Queries, MAX_USER_ORDERS};
-pub use services::record::{attach_session, mark_checkout_failed, record_event, OrderChangeError};
+pub use services::record::{
+    attach_session, mark_checkout_failed, record_event, refuse_event, OrderChangeError,
+};
 pub use services::wiring::{Ports, Services};

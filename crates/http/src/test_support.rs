@@ -94,6 +94,7 @@ impl Ports {
                 clock: Arc::new(clock),
             },
             self.settings,
+            payments_domain::EventScope::default(),
         )
     }
 }

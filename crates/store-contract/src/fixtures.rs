@@ -93,7 +93,7 @@ pub fn event(event_type: &str, kind: PaymentEventKind, refs: EventRefs) -> Recei
         }},
     });
     let event = PaymentEvent { id, event_type: event_type.to_owned(), created, kind, refs };
-    ReceivedEvent { event, payload: payload.to_string().into() }
+    ReceivedEvent::new(event, payload.to_string())
 }
 
 /// The ids an event names.

@@ -49,6 +49,16 @@ pub trait Harness: Send + Sync + Sized + 'static {
     async fn stored_events(&self, id: &EventId) -> Vec<StoredEvent> {
         self.stored_event_rows(id).await.iter().map(|row| StoredEvent::parse(row)).collect()
     }
+
+    /// The stored body of every row of the event `id`, as stored.
+    async fn stored_bodies(&self, id: &EventId) -> Vec<String> {
+        #[derive(Deserialize)]
+        struct Row {
+            payload: String,
+        }
+        let rows = self.stored_event_rows(id).await;
+        rows.iter().map(|row| serde_json::from_str::<Row>(row).expect("an event row").payload).collect()
+    }
 }
 
 /// One `stripe_events` row, as far as the contract cares.

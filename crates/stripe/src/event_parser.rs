@@ -7,13 +7,15 @@
 use crate::checkout_form::ORDER_ID_METADATA_KEY;
 use chrono::{DateTime, Utc};
 use payments_domain::{
-    CheckoutSessionId, Currency, DisputeOutcome, EventId, EventRefs, Money, OrderId, PaymentEvent,
-    PaymentEventKind, PaymentIntentId, ReceivedEvent, SessionPaymentStatus, WebhookError,
+    CheckoutSessionId, Currency, DisputeOutcome, EventId, EventOrigin, EventRefs, Money, OrderId,
+    PaymentEvent, PaymentEventKind, PaymentIntentId, ReceivedEvent, SessionPaymentStatus, WebhookError,
 };
 use serde_json::{Map, Value};
 
 /// Longest failure reason kept from `last_payment_error` or a failed charge, in characters.
 const MAX_REASON_CHARS: usize = 500;
+/// Longest event type or account id kept, in characters (Stripe's are far shorter).
+const MAX_TYPE_CHARS: usize = 255;
 
 /// Parses a webhook body that has already passed signature verification. `received_at` stands in for a
 /// missing `created`.
@@ -29,6 +31,7 @@ pub fn parse_event(payload: &[u8], received_at: DateTime<Utc>) -> Result<Receive
     let id = EventId::parse(id).map_err(|_| malformed("the event `id` is not a Stripe id"))?;
     let event_type =
         str_field(envelope, "type").ok_or_else(|| malformed("the event has no string `type`"))?;
+    let event_type = printable(event_type, MAX_TYPE_CHARS);
     let created = envelope
         .get("created")
         .and_then(Value::as_i64)
@@ -36,13 +39,24 @@ pub fn parse_event(payload: &[u8], received_at: DateTime<Utc>) -> Result<Receive
         .unwrap_or(received_at);
     let object = envelope.get("data").and_then(|data| data.get("object")).and_then(Value::as_object);
     let (kind, refs) = match object {
-        Some(object) => (event_kind(event_type, object), event_refs(event_type, object)),
+        Some(object) => (event_kind(&event_type, object), event_refs(&event_type, object)),
         None => (PaymentEventKind::Unknown, EventRefs::default()),
     };
+    let origin = EventOrigin {
+        livemode: envelope.get("livemode").and_then(Value::as_bool).unwrap_or(false),
+        account: str_field(envelope, "account").map(|account| printable(account, MAX_TYPE_CHARS)),
+    };
     Ok(ReceivedEvent {
-        event: PaymentEvent { id, event_type: event_type.to_owned(), created, kind, refs },
+        event: PaymentEvent { id, event_type, created, kind, refs },
         payload: text.into(),
+        origin,
     })
+}
+
+/// `text` without control characters (a `\u0000` in a signed body is valid JSON, but no database column takes
+/// it), cut to `max` characters.
+fn printable(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 /// What happened, by event type. A known type missing what it needs is [`PaymentEventKind::Unknown`].
@@ -163,7 +177,7 @@ fn failure_reason(code: Option<&str>, message: Option<&str>, decline_code: Optio
 }
 
 fn cut_reason(reason: &str) -> String {
-    reason.chars().take(MAX_REASON_CHARS).collect()
+    printable(reason, MAX_REASON_CHARS)
 }
 
 /// A dispute the merchant kept the money for is won; every other closing status is lost.

@@ -571,3 +571,36 @@ fn parse_event_alone_reads_an_already_verified_body() {
     assert_eq!(received.event.kind, PaymentEventKind::PaymentCanceled);
     assert_eq!(received.event.created.timestamp(), 1_700_000_000);
 }
+
+#[test]
+fn livemode_and_account_are_read_into_the_origin() {
+    let parse = |body: &str| parse_event(body.as_bytes(), now()).unwrap().origin;
+    let test = parse(r#"{"id":"evt_1","type":"x.y","livemode":false}"#);
+    assert_eq!((test.livemode, test.account), (false, None));
+    let live = parse(r#"{"id":"evt_1","type":"x.y","livemode":true,"account":"acct_1Other"}"#);
+    assert_eq!((live.livemode, live.account.as_deref()), (true, Some("acct_1Other")));
+    let absent = parse(r#"{"id":"evt_1","type":"x.y","account":null}"#);
+    assert_eq!(
+        (absent.livemode, absent.account),
+        (false, None),
+        "absent or null is a test-mode platform event"
+    );
+}
+
+#[test]
+fn nul_and_other_control_characters_never_reach_a_stored_string() {
+    let body = json!({
+        "id": "evt_1Nul", "type": "payment_intent.payment_failed\u{0}", "created": NOW,
+        "data": {"object": {"id": "pi_1", "object": "payment_intent", "metadata": {},
+            "last_payment_error": {"code": "card\u{0}declined", "message": "bad\u{1b}[31m card"}}}
+    });
+    let raw = body.to_string();
+    assert!(raw.contains("\\u0000"), "the body carries the escape as Stripe would send it");
+    let received = parse_event(raw.as_bytes(), now()).unwrap();
+    assert_eq!(received.payload.as_ref(), raw, "the body is kept exactly");
+    assert_eq!(received.event.event_type, "payment_intent.payment_failed");
+    assert_eq!(
+        received.event.kind,
+        PaymentEventKind::PaymentFailed { reason: Some("carddeclined: bad[31m card".into()) }
+    );
+}

@@ -11,7 +11,9 @@ pub enum EventOutcome {
     Applied,
     /// Applied to its order, which knew it already (a repeat of what other events said).
     Ignored,
-    /// It names another order, session or payment intent than the order found: nothing changed.
+    /// It names another order, session or payment intent than the order found (recorded against that order), or
+    /// it comes from another Stripe mode or account than the service takes (recorded against none): nothing
+    /// changed.
     Refused,
     /// No order has any id it names yet: kept, and applied once one does.
     Orphaned,
@@ -49,9 +51,9 @@ impl EventOutcome {
         }
     }
 
-    /// True for the outcomes of an event recorded against an order.
+    /// True for the outcomes of an event that is always recorded against an order.
     pub fn has_order(&self) -> bool {
-        matches!(self, EventOutcome::Applied | EventOutcome::Ignored | EventOutcome::Refused)
+        matches!(self, EventOutcome::Applied | EventOutcome::Ignored)
     }
 }
 
@@ -97,6 +99,6 @@ mod tests {
         assert_eq!(EventOutcome::of(&Effect::Recorded), EventOutcome::Applied);
         assert_eq!(EventOutcome::of(&Effect::Ignored), EventOutcome::Ignored);
         assert_eq!(EventOutcome::of(&Effect::Refused { reason: "x".to_owned() }), EventOutcome::Refused);
-        assert!(EventOutcome::Refused.has_order() && !EventOutcome::Orphaned.has_order());
+        assert!(EventOutcome::Ignored.has_order() && !EventOutcome::Orphaned.has_order());
     }
 }

@@ -319,7 +319,7 @@ proptest! {
                 match step {
                     Step::Attach => attach_session(&*store, template.id(), &session(), at(50)).await.unwrap(),
                     Step::Deliver(n) => {
-                        let received = ReceivedEvent { event: events[n].clone(), payload: "{}".into() };
+                        let received = ReceivedEvent::new(events[n].clone(), "{}");
                         let outcome = record_event(&*store, &received, at(60)).await.unwrap();
                         assert_eq!(outcome == RecordOutcome::Duplicate, !seen.insert(n), "{outcome:?}");
                     }

@@ -5,6 +5,7 @@
 //! what it was planned on still holds; otherwise it answers [`Committed::Stale`] and the services start again.
 
 use crate::model::event_outcome::EventOutcome;
+use crate::model::event_scope::EventOrigin;
 use crate::model::ids::{CheckoutSessionId, OrderId};
 use crate::model::order::Order;
 use crate::model::payment_event::PaymentEvent;
@@ -44,6 +45,15 @@ pub struct ReceivedEvent {
     pub event: PaymentEvent,
     /// The raw body, kept as received for audit and replays.
     pub payload: Arc<str>,
+    /// Which Stripe mode and account sent it.
+    pub origin: EventOrigin,
+}
+
+impl ReceivedEvent {
+    /// An event of a test-mode account, not a connected one.
+    pub fn new(event: PaymentEvent, payload: impl Into<Arc<str>>) -> Self {
+        Self { event, payload: payload.into(), origin: EventOrigin::default() }
+    }
 }
 
 /// What recording an event did.
@@ -66,13 +76,20 @@ pub enum RecordOutcome {
     Orphaned,
     /// The event was new and stored, but its type has no effect on orders.
     Stored,
+    /// The event came from another mode (test against live, or the reverse) or from a connected account not
+    /// configured: stored as refused, and nothing else done.
+    Refused {
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 /// One planned write, as [`OrderStore::commit`] takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
-    /// Record a new event that changes no order: [`EventOutcome::Stored`], or [`EventOutcome::Orphaned`]
-    /// (kept: valid only while no order has any id the event names).
+    /// Record a new event that changes no order: [`EventOutcome::Stored`], [`EventOutcome::Refused`] (from
+    /// another mode or account), or [`EventOutcome::Orphaned`] (kept: valid only while no order has any id the
+    /// event names).
     Event {
         /// The event.
         received: ReceivedEvent,

@@ -18,10 +18,11 @@ pub enum WebhookError {
          you received from Stripe, and is the webhook secret the one of this endpoint?"
     )]
     NoMatchingSignature,
-    /// The signature is valid but its timestamp is older than the tolerance (a replay?).
-    #[error("Timestamp outside the tolerance zone: signed {age_seconds} s ago, tolerance is {tolerance_seconds} s")]
+    /// The signature is valid but its timestamp is further from now than the tolerance, in the past (a
+    /// replay?) or in the future.
+    #[error("Timestamp outside the tolerance zone: signed {}, tolerance is {tolerance_seconds} s", signed_when(*age_seconds))]
     TimestampOutsideTolerance {
-        /// How old the signature is.
+        /// How old the signature is (negative: in the future).
         age_seconds: i64,
         /// The configured tolerance.
         tolerance_seconds: u64,
@@ -45,4 +46,13 @@ pub trait WebhookVerifier: Send + Sync + 'static {
         signature_header: Option<&'a str>,
         now: DateTime<Utc>,
     ) -> Result<ReceivedEvent, WebhookError>;
+}
+
+/// `"N s ago"` or `"N s in the future"`.
+fn signed_when(age_seconds: i64) -> String {
+    if age_seconds < 0 {
+        format!("{} s in the future", age_seconds.unsigned_abs())
+    } else {
+        format!("{age_seconds} s ago")
+    }
 }

@@ -1,5 +1,6 @@
 //! Webhook ingest: verify a delivery, record its event, apply it.
 
+use crate::model::event_scope::EventScope;
 use crate::ports::clock::Clock;
 use crate::ports::order_store::{OrderStore, RecordOutcome, StoreError};
 use crate::ports::webhook_verifier::{WebhookError, WebhookVerifier};
@@ -23,6 +24,7 @@ pub struct WebhookIngest {
     orders: Arc<dyn OrderStore>,
     verifier: Arc<dyn WebhookVerifier>,
     clock: Arc<dyn Clock>,
+    scope: EventScope,
 }
 
 impl std::fmt::Debug for WebhookIngest {
@@ -32,18 +34,20 @@ impl std::fmt::Debug for WebhookIngest {
 }
 
 impl WebhookIngest {
-    /// Ingest over its ports.
+    /// Ingest over its ports, taking the events of `scope` (any other is recorded as refused).
     pub fn new(
         orders: Arc<dyn OrderStore>,
         verifier: Arc<dyn WebhookVerifier>,
         clock: Arc<dyn Clock>,
+        scope: EventScope,
     ) -> Self {
-        Self { orders, verifier, clock }
+        Self { orders, verifier, clock, scope }
     }
 
     /// Verifies a webhook delivery and records its event with its effect, atomically (see
     /// [`record::record_event`]). Returns only once the effect is committed (or the event is known to be a
-    /// duplicate).
+    /// duplicate). An event from another mode or account than the scope's is recorded as refused and changes
+    /// nothing.
     #[tracing::instrument(skip_all, fields(event_id, event_type))]
     pub async fn handle(
         &self,
@@ -55,7 +59,13 @@ impl WebhookIngest {
         let span = tracing::Span::current();
         span.record("event_id", tracing::field::display(&received.event.id));
         span.record("event_type", received.event.event_type.as_str());
-        let outcome = record::record_event(&*self.orders, &received, now).await?;
+        let outcome = match self.scope.refusal(&received.origin) {
+            Some(reason) => {
+                tracing::warn!(%reason, "webhook event refused: it changes nothing");
+                record::refuse_event(&*self.orders, &received, reason, now).await?
+            }
+            None => record::record_event(&*self.orders, &received, now).await?,
+        };
         tracing::debug!(?outcome, "webhook event recorded");
         Ok(outcome)
     }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::model::email::Email;
 use crate::model::event_outcome::EventOutcome;
+use crate::model::event_scope::{EventOrigin, EventScope};
 use crate::model::ids::{EventId, OrderId};
 use crate::model::line_item::LineItem;
 use crate::model::money::{Currency, Money};
@@ -30,16 +31,16 @@ fn order() -> Order {
 }
 
 fn received(kind: PaymentEventKind, order_id: OrderId) -> ReceivedEvent {
-    ReceivedEvent {
-        event: PaymentEvent {
+    ReceivedEvent::new(
+        PaymentEvent {
             id: EventId::parse("evt_1").unwrap(),
             event_type: "checkout.session.expired".to_owned(),
             created: Utc::now(),
             kind,
             refs: EventRefs { order_id: Some(order_id), ..EventRefs::default() },
         },
-        payload: "{}".into(),
-    }
+        "{}",
+    )
 }
 
 fn verifying(event: ReceivedEvent) -> MockWebhookVerifier {
@@ -52,7 +53,33 @@ fn verifying(event: ReceivedEvent) -> MockWebhookVerifier {
 }
 
 fn ingest(store: Arc<dyn OrderStore>, verifier: MockWebhookVerifier) -> WebhookIngest {
-    WebhookIngest::new(store, Arc::new(verifier), Arc::new(clock()))
+    WebhookIngest::new(store, Arc::new(verifier), Arc::new(clock()), EventScope::default())
+}
+
+#[tokio::test]
+async fn an_event_from_another_mode_or_account_is_recorded_as_refused_and_changes_nothing() {
+    let live = EventScope { livemode: true, connected_accounts: vec!["acct_1Known".to_owned()] };
+    let cases = [
+        (EventScope::default(), EventOrigin { livemode: true, account: None }, "live-mode event"),
+        (live.clone(), EventOrigin { livemode: false, account: None }, "test-mode event"),
+        (live, EventOrigin { livemode: true, account: Some("acct_1Other".to_owned()) }, "acct_1Other"),
+    ];
+    for (scope, origin, why) in cases {
+        let store = Arc::new(MemoryStore::new());
+        let order = order();
+        store.insert_order(&order).await.unwrap();
+        let mut event = received(PaymentEventKind::CheckoutExpired, order.id());
+        event.origin = origin;
+        let ingest =
+            WebhookIngest::new(store.clone(), Arc::new(verifying(event.clone())), Arc::new(clock()), scope);
+        let outcome = ingest.handle(b"body", Some("t=1,v1=ab")).await.unwrap();
+        assert!(matches!(&outcome, RecordOutcome::Refused { reason } if reason.contains(why)), "{outcome:?}");
+        assert_eq!(store.find_order(order.id()).await.unwrap().unwrap().status(), OrderStatus::Pending);
+        let recorded = store.event(&event.event.id).unwrap();
+        assert_eq!((recorded.outcome, recorded.order_id), (EventOutcome::Refused, None));
+        let again = ingest.handle(b"body", Some("t=1,v1=ab")).await.unwrap();
+        assert_eq!(again, RecordOutcome::Duplicate, "a refused event is recorded once");
+    }
 }
 
 #[tokio::test]

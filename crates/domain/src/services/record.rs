@@ -69,6 +69,25 @@ pub async fn record_event(
     })
 }
 
+/// Records `received` as refused (it comes from another Stripe mode or account than the service takes): it
+/// changes no order, and a later delivery of it is a duplicate.
+/// Errors: as [`record_event`]'s.
+pub async fn refuse_event(
+    store: &dyn OrderStore,
+    received: &ReceivedEvent,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<RecordOutcome, StoreError> {
+    let refused = Write::Event { received: received.clone(), outcome: EventOutcome::Refused };
+    match commit_one(store, refused, now).await? {
+        Committed::Done => Ok(RecordOutcome::Refused { reason }),
+        Committed::Duplicate => Ok(RecordOutcome::Duplicate),
+        Committed::Stale | Committed::Busy => {
+            Err(StoreError::Unknown(anyhow::anyhow!("a refused event went stale")))
+        }
+    }
+}
+
 /// Records the Checkout Session opened for order `id` (the same one again changes nothing) and applies the
 /// kept events that name the order or the session.
 /// Errors: [`OrderChangeError::NotFound`]; [`OrderChangeError::SessionConflict`] if the order has another

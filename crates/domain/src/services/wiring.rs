@@ -1,5 +1,6 @@
 //! The services, wired once over one set of ports.
 
+use crate::model::event_scope::EventScope;
 use crate::ports::catalog_store::CatalogStore;
 use crate::ports::clock::Clock;
 use crate::ports::customer_store::CustomerStore;
@@ -46,11 +47,11 @@ pub struct Services {
 }
 
 impl Services {
-    /// Every service over `ports`.
-    pub fn new(ports: Ports, settings: CheckoutSettings) -> Self {
+    /// Every service over `ports`, checkouts made with `settings`, webhook events of `scope` taken.
+    pub fn new(ports: Ports, settings: CheckoutSettings, scope: EventScope) -> Self {
         let Ports { orders, catalog, customers, gateway, verifier, clock } = ports;
         Self {
-            ingest: WebhookIngest::new(orders.clone(), verifier, clock.clone()),
+            ingest: WebhookIngest::new(orders.clone(), verifier, clock.clone(), scope),
             queries: Queries::new(orders.clone(), catalog.clone()),
             checkout: Checkout::new(CheckoutPorts { orders, catalog, customers, gateway, clock }, settings),
         }

@@ -24,16 +24,16 @@ fn order() -> Order {
 
 /// A verified `checkout.session.expired` for [`order`], or an event of a type that changes no order.
 fn received_of(kind: PaymentEventKind) -> ReceivedEvent {
-    ReceivedEvent {
-        event: PaymentEvent {
+    ReceivedEvent::new(
+        PaymentEvent {
             id: EventId::parse("evt_1").unwrap(),
             event_type: "checkout.session.expired".to_owned(),
             created: Utc::now(),
             kind,
             refs: EventRefs { order_id: Some(order().id()), ..EventRefs::default() },
         },
-        payload: "{}".into(),
-    }
+        "{}",
+    )
 }
 
 fn received() -> ReceivedEvent {
@@ -50,6 +50,10 @@ enum Recorded {
     Orphaned,
     /// Its type changes no order; storing it commits.
     Stored,
+    /// Its order is found, and already knew what it says.
+    Ignored,
+    /// It comes from a live-mode account; storing it as refused commits.
+    Refused,
     /// Loading fails.
     Fails(StoreError),
 }
@@ -69,7 +73,12 @@ fn recording(recorded: Recorded) -> Ports {
         Recorded::Stored => PaymentEventKind::Unknown,
         _ => PaymentEventKind::CheckoutExpired,
     };
-    ports.verifier.expect_verify().times(1).returning(move |_, _, _| Ok(received_of(kind.clone())));
+    let live = matches!(recorded, Recorded::Refused);
+    ports.verifier.expect_verify().times(1).returning(move |_, _, _| {
+        let mut received = received_of(kind.clone());
+        received.origin.livemode = live;
+        Ok(received)
+    });
     let loaded = |known, order: Option<Order>| {
         let snapshot = Snapshot {
             known,
@@ -93,7 +102,13 @@ fn recording(recorded: Recorded) -> Ports {
             ports.store.expect_load().times(1).returning(loaded(false, None));
             commits(&mut ports);
         }
-        Recorded::Stored => commits(&mut ports),
+        Recorded::Stored | Recorded::Refused => commits(&mut ports),
+        Recorded::Ignored => {
+            let mut expired = order();
+            expired.apply(&received().event, now());
+            ports.store.expect_load().times(1).returning(loaded(false, Some(expired)));
+            commits(&mut ports);
+        }
         Recorded::Fails(error) => {
             let mut error = Some(error);
             ports.store.expect_load().times(1).returning(move |_| Err(error.take().expect("loaded once")));
@@ -143,6 +158,8 @@ async fn each_record_outcome_is_acknowledged_with_200_and_its_name() {
         (Recorded::Duplicate, "duplicate"),
         (Recorded::Orphaned, "orphaned"),
         (Recorded::Stored, "stored"),
+        (Recorded::Ignored, "ignored"),
+        (Recorded::Refused, "refused"),
     ];
     for (recorded, name) in outcomes {
         let reply = send(recording(recorded).services(), delivery("{}")).await;

@@ -2,12 +2,13 @@
 
 use super::{order_now, stored_once};
 use crate::fixtures::{
-    now, order, order_at, payment_intent_id, refs, refunded, session_id, session_paid, unknown,
+    event, now, order, order_at, payment_intent_id, refs, refunded, session_id, session_paid, unknown,
 };
 use crate::{Harness, StoredEvent};
 use chrono::Duration;
 use payments_domain::{
-    attach_session, record_event, Effect, OrderId, OrderStatus, ReceivedEvent, RecordOutcome,
+    attach_session, record_event, refuse_event, Effect, OrderId, OrderStatus, PaymentEventKind,
+    ReceivedEvent, RecordOutcome,
 };
 
 fn payload(received: &ReceivedEvent) -> serde_json::Value {
@@ -83,6 +84,45 @@ pub async fn an_unknown_event_type_is_stored_without_touching_orders(harness: &i
         order_id: None,
     };
     assert_eq!(stored_once(harness, &received.event.id).await, stored);
+}
+
+/// An event from another Stripe mode or account is recorded as refused without an order, once, and changes
+/// nothing; its body is stored byte for byte (spacing, key order, escapes such as `\u0000`), so its signature
+/// can be checked again.
+pub async fn a_refused_event_is_stored_once_without_an_order_and_its_body_byte_for_byte(
+    harness: &impl Harness,
+) {
+    let store = harness.store();
+    let order = order();
+    store.insert_order(&order).await.expect("insert_order");
+    let expired = event(
+        "checkout.session.expired",
+        PaymentEventKind::CheckoutExpired,
+        refs(Some(order.id()), None, None),
+    );
+    let body = format!(
+        "{{ \"type\":\"checkout.session.expired\",\"id\":\"{}\",  \"livemode\" : true,\n\"data\":{{\"object\":         {{\"note\":\"a\\u0000b \\ud83d\\ude00 \u{e9}\",\"metadata\":{{\"order_id\":\"{}\"}}}}}}}}",
+        expired.event.id,
+        order.id()
+    );
+    serde_json::from_str::<serde_json::Value>(&body).expect("the body is JSON");
+    let mut received = ReceivedEvent::new(expired.event, body.clone());
+    received.origin.livemode = true;
+    let refused = refuse_event(&*store, &received, "live".to_owned(), now()).await.expect("refuse_event");
+    assert_eq!(refused, RecordOutcome::Refused { reason: "live".to_owned() });
+    assert_eq!(
+        refuse_event(&*store, &received, "live".to_owned(), now()).await.expect("refuse_event"),
+        RecordOutcome::Duplicate
+    );
+    assert_eq!(
+        record_event(&*store, &received, now()).await.expect("record_event"),
+        RecordOutcome::Duplicate,
+        "a refused event stays refused"
+    );
+    assert_eq!(order_now(harness, order.id()).await, order);
+    let stored = stored_once(harness, &received.event.id).await;
+    assert_eq!((stored.outcome.as_str(), stored.order_id), ("refused", None));
+    assert_eq!(harness.stored_bodies(&received.event.id).await, vec![body]);
 }
 
 /// An event naming an order but another session than the order's is refused: recorded against the order,
