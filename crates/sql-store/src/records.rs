@@ -89,6 +89,12 @@ pub struct FactsRecord {
     paid: bool,
     #[serde(default)]
     mismatched_amount: Option<MoneyRecord>,
+    /// Absent from records written before it: then any payment seen without a mismatch counts as confirmed,
+    /// as that code judged it.
+    #[serde(default)]
+    amount_confirmed: Option<bool>,
+    #[serde(default)]
+    unconfirmed_payment: bool,
     #[serde(default)]
     awaiting_async_payment: bool,
     #[serde(default)]
@@ -113,6 +119,8 @@ impl From<&PaymentFacts> for FactsRecord {
             v: VERSION,
             paid: facts.paid,
             mismatched_amount: facts.mismatched_amount.map(MoneyRecord::from),
+            amount_confirmed: Some(facts.amount_confirmed),
+            unconfirmed_payment: facts.unconfirmed_payment,
             awaiting_async_payment: facts.awaiting_async_payment,
             async_payment_failed: facts.async_payment_failed,
             last_decline: facts.last_decline.as_ref().map(|decline| DeclineRecord {
@@ -139,6 +147,10 @@ impl TryFrom<FactsRecord> for PaymentFacts {
         check_version(record.v, "facts")?;
         Ok(PaymentFacts {
             paid: record.paid,
+            amount_confirmed: record
+                .amount_confirmed
+                .unwrap_or(record.paid && record.mismatched_amount.is_none()),
+            unconfirmed_payment: record.unconfirmed_payment,
             mismatched_amount: record.mismatched_amount.map(Money::try_from).transpose()?,
             awaiting_async_payment: record.awaiting_async_payment,
             async_payment_failed: record.async_payment_failed,

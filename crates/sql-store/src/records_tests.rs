@@ -51,6 +51,9 @@ fn every_fact() -> PaymentFacts {
     let mut facts = PaymentFacts {
         paid: true,
         mismatched_amount: Some(usd(1999)),
+        // What a record written before these two existed reads as: it had a mismatch, so not confirmed.
+        amount_confirmed: false,
+        unconfirmed_payment: false,
         awaiting_async_payment: true,
         async_payment_failed: true,
         last_decline: Some(Decline {
@@ -123,6 +126,8 @@ fn expected_event(n: usize, kind: PaymentEventKind) -> PaymentEvent {
 fn rows_written_before_records_existed_still_load() {
     assert_eq!(facts(LEGACY_FACTS), every_fact());
     assert_eq!(facts(LEGACY_EMPTY_FACTS), PaymentFacts::default());
+    let paid = facts(r#"{"paid":true}"#);
+    assert!(paid.amount_confirmed && !paid.unconfirmed_payment, "a payment that code judged good stays paid");
     for (json, expected) in LEGACY_EFFECTS.iter().zip(every_effect()) {
         assert_eq!(effect(json), expected, "{json}");
     }
@@ -136,6 +141,8 @@ fn records_written_now_carry_their_version_and_read_back() {
     let json = to_json(&FactsRecord::from(&every_fact()));
     assert!(json.starts_with(r#"{"v":1,"#), "{json}");
     assert_eq!(facts(&json), every_fact());
+    let both = PaymentFacts { amount_confirmed: true, unconfirmed_payment: true, ..every_fact() };
+    assert_eq!(facts(&to_json(&FactsRecord::from(&both))), both);
     for expected in every_effect() {
         let json = to_json(&EffectRecord::from(&expected));
         assert!(json.contains(r#""v":1"#), "{json}");

@@ -18,6 +18,10 @@ pub struct PaymentFacts {
     pub paid: bool,
     /// The largest paid amount seen that differs from the order's amount or currency.
     pub mismatched_amount: Option<Money>,
+    /// A success carrying the order's own amount and currency was seen.
+    pub amount_confirmed: bool,
+    /// A success was seen that gave no amount or currency, so it could not be checked against the order's.
+    pub unconfirmed_payment: bool,
     /// The session completed unpaid: a delayed payment method is settling.
     pub awaiting_async_payment: bool,
     /// The delayed payment failed.
@@ -73,7 +77,7 @@ impl PaymentFacts {
     #[cfg(any(test, feature = "mocks"))]
     pub fn leading_to(status: crate::model::order_status::OrderStatus, amount: Money) -> Self {
         use crate::model::order_status::OrderStatus;
-        let paid = Self { paid: true, ..Self::default() };
+        let paid = Self { paid: true, amount_confirmed: true, ..Self::default() };
         match status {
             OrderStatus::Pending => Self::default(),
             OrderStatus::Paid => paid,

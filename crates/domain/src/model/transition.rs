@@ -75,6 +75,7 @@ pub struct Transition {
 /// | 21 | any                     | an event whose facts are already known (a repeat)    | unchanged (ignored)                      |
 /// | 22 | canceled (no session)   | anything but a success                               | canceled                                 |
 /// | 23 | paid family             | `charge.refunded` in another currency                | refused, unchanged                       |
+/// | 24 | pending, failed         | a success with no amount or currency, and none with the order's | needs_review (held, not marked paid) |
 ///
 /// `charge.succeeded` reaches this function as the same [`PaymentEventKind::PaymentSucceeded`] as
 /// `payment_intent.succeeded`, and `charge.failed` as `payment_intent.payment_failed`'s `PaymentFailed`: the
@@ -94,8 +95,10 @@ pub fn transition(order: &Order, event: &PaymentEvent) -> Transition {
     let mut facts = order.facts().clone();
     let paid = |facts: &mut PaymentFacts, amount: Option<Money>| {
         facts.paid = true;
-        if let Some(amount) = amount.filter(|a| *a != order.amount()) {
-            facts.mismatch(amount);
+        match amount {
+            Some(amount) if amount == order.amount() => facts.amount_confirmed = true,
+            Some(amount) => facts.mismatch(amount),
+            None => facts.unconfirmed_payment = true,
         }
     };
     match &event.kind {
@@ -161,13 +164,19 @@ fn refusal(order: &Order, event: &PaymentEvent) -> Option<String> {
     None
 }
 
-/// The status and failure reason that `facts` imply for an order of `amount`. Rows 1 to 18 and 22 above.
+/// The status and failure reason that `facts` imply for an order of `amount`. Rows 1 to 18, 22 and 24 above.
 pub fn derive_status(amount: Money, facts: &PaymentFacts) -> (OrderStatus, Option<String>) {
     if facts.paid {
         if let Some(other) = facts.mismatched_amount {
             return (
                 OrderStatus::NeedsReview,
                 Some(format!("paid {other} but the order is for {amount}: held for review")),
+            );
+        }
+        if facts.unconfirmed_payment && !facts.amount_confirmed {
+            return (
+                OrderStatus::NeedsReview,
+                Some("a payment event gave no amount or currency to check: held for review".to_owned()),
             );
         }
         if facts.has_open_or_lost_dispute() {

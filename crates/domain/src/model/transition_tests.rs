@@ -334,6 +334,20 @@ fn row_23_a_refund_in_another_currency_is_refused() {
     assert_eq!(order.status(), OrderStatus::Paid);
 }
 
+#[test]
+fn row_24_a_success_without_an_amount_is_held_for_review_until_one_with_the_amount() {
+    let no_amount = PaymentEventKind::PaymentSucceeded { amount: None };
+    let order = after(vec![no_amount.clone()]);
+    assert_eq!(order.status(), OrderStatus::NeedsReview, "never marked paid on an unchecked amount");
+    assert!(order.failure_reason().unwrap().contains("no amount or currency"));
+    let session =
+        PaymentEventKind::CheckoutCompleted { payment_status: SessionPaymentStatus::Paid, amount: None };
+    assert_eq!(after(vec![session]).status(), OrderStatus::NeedsReview);
+    assert_eq!(after(vec![no_amount.clone(), pi_succeeded(AMOUNT)]).status(), OrderStatus::Paid);
+    assert_eq!(after(vec![pi_succeeded(AMOUNT), no_amount.clone()]).status(), OrderStatus::Paid);
+    assert_eq!(after(vec![no_amount, pi_succeeded(AMOUNT + 1)]).status(), OrderStatus::NeedsReview);
+}
+
 /// The events one payment can produce, as a scenario picks them.
 fn scenario_events() -> impl Strategy<Value = Vec<PaymentEventKind>> {
     let kind = prop_oneof![
@@ -344,6 +358,7 @@ fn scenario_events() -> impl Strategy<Value = Vec<PaymentEventKind>> {
         Just(PaymentEventKind::AsyncPaymentFailed),
         Just(PaymentEventKind::CheckoutExpired),
         Just(pi_succeeded(AMOUNT)),
+        Just(PaymentEventKind::PaymentSucceeded { amount: None }),
         Just(declined()),
         Just(PaymentEventKind::PaymentFailed { reason: Some("insufficient_funds".to_owned()) }),
         Just(PaymentEventKind::PaymentCanceled),
