@@ -34,7 +34,8 @@ pub enum CartLine {
         quantity: u32,
     },
     /// The seed's client-priced line. It must name a catalog product (by `sku`, else by its name) and carry
-    /// that product's price, unless client prices are allowed.
+    /// that product's price, unless client prices are allowed; once matched it sells under the catalog's name
+    /// and image.
     Client {
         /// The product, if the client named it.
         sku: Option<Sku>,
@@ -178,8 +179,12 @@ fn client_line(
     let expected =
         product.and_then(|p| p.checkout_price(item.unit_amount().currency()).map(|price| (p, price)));
     match (product, expected) {
+        // Sold as the catalog shows it: the client picks neither the name nor the image Stripe displays.
         (Some(_), Some((product, price))) if price.unit_amount == item.unit_amount() => {
-            Ok(item.with_catalog(CatalogRef { sku: product.sku.clone(), price_id: price.id.clone() }))
+            let image = product.image_url.as_ref().map(Url::as_str);
+            let line = LineItem::new(&product.name, price.unit_amount, item.quantity(), image)
+                .map_err(|source| PriceError::InvalidLine { index, source })?;
+            Ok(line.with_catalog(CatalogRef { sku: product.sku.clone(), price_id: price.id.clone() }))
         }
         // Trusted client prices: the line is sold as given but grants no catalog product.
         _ if rules.allow_client_prices => Ok(item),

@@ -147,13 +147,13 @@ fn every_kind_of_line_is_priced_by_the_catalog_or_refused() {
             "a client line by name at the catalog price",
             strict,
             client("course", usd(4900), None),
-            sold("course", usd(4900), 1, Some(("course", "course-usd"))),
+            sold("Course", usd(4900), 1, Some(("course", "course-usd"))),
         ),
         (
             "a client line by sku at the catalog price",
             strict,
             client("Rust", usd(4900), Some("course")),
-            sold("Rust", usd(4900), 1, Some(("course", "course-usd"))),
+            sold("Course", usd(4900), 1, Some(("course", "course-usd"))),
         ),
         (
             "a client line below the catalog price",
@@ -192,6 +192,20 @@ fn every_kind_of_line_is_priced_by_the_catalog_or_refused() {
     for (row, rules, line, expected) in rows {
         assert_eq!(outcome(price_line(&products, rules, 7, line)), expected, "{row}");
     }
+}
+
+#[test]
+fn a_client_line_matched_to_the_catalog_shows_the_catalogs_name_and_image_at_its_quantity() {
+    let rules = PricingRules { currency: Currency::USD, allow_client_prices: false };
+    let line = CartLine::Client {
+        sku: Some(Sku::parse("course").unwrap()),
+        item: LineItem::new("FREE iPhone", usd(4900), 3, Some("https://evil.example/phish.png")).unwrap(),
+    };
+    let sold = price_line(&products(), rules, 0, line).unwrap();
+    assert_eq!(
+        (sold.name(), sold.image_url().map(Url::as_str), sold.quantity()),
+        ("Course", Some("https://cdn.example.com/course.png"), 3)
+    );
 }
 
 #[test]
