@@ -1,5 +1,5 @@
 use payments_tests::fake_stripe::{form, stripe_error};
-use payments_tests::{spawn_app, TestOptions};
+use payments_tests::{spawn_app, TestApp, TestOptions};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -199,4 +199,67 @@ async fn stripe_being_down_answers_502_after_retrying_with_the_same_key() {
     assert!(requests.len() > 1, "the gateway retries");
     let keys: Vec<_> = requests.iter().map(|r| r.headers.get("idempotency-key").unwrap().clone()).collect();
     assert!(keys.windows(2).all(|w| w[0] == w[1]), "every retry carries the same idempotency key");
+}
+
+/// A guest checkout from `client` (as the proxy in front says, in `X-Forwarded-For`).
+async fn checkout_from(app: &TestApp, client: &str) -> reqwest::Response {
+    let cart = json!({"email": "a@example.com", "cartItems": [{"name": "A", "price": 100, "quantity": 1}]});
+    let url = format!("{}/create-checkout-session", app.address);
+    app.client.post(url).header("x-forwarded-for", client).json(&cart).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn guest_checkouts_over_the_limit_per_address_get_429_with_retry_after_and_store_nothing() {
+    let env = &[
+        ("APP__CHECKOUT__GUEST_LIMIT_PER_MINUTE", "2"),
+        ("APP__CHECKOUT__GUEST_LIMIT_BURST", "3"),
+        ("APP__SERVER__TRUST_FORWARDED_FOR", "true"),
+    ];
+    let app = spawn_app(TestOptions { env, ..TestOptions::default() }).await;
+    for n in 0..3 {
+        assert_eq!(checkout_from(&app, "203.0.113.7").await.status(), 201, "checkout {n} of the burst");
+    }
+    let refused = checkout_from(&app, "203.0.113.7").await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&wait), "Retry-After {wait}");
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "rate_limited");
+    assert_eq!(app.order_count().await, 3, "the refused checkout stored nothing");
+    assert_eq!(checkout_from(&app, "203.0.113.8").await.status(), 201, "another client has its own limit");
+    let cart = json!({"email": "a@example.com", "cartItems": [{"name": "A", "price": 100, "quantity": 1}]});
+    let token = payments_tests::user_token("user-1", Some("u@example.com"));
+    let signed_in = app.post_as("/create-checkout-session", &cart, Some(&token)).await;
+    assert_eq!(signed_in.status(), 201, "signed-in users are not limited");
+}
+
+#[tokio::test]
+async fn without_trusted_forwarding_a_loopback_peer_is_a_proxy_and_not_limited_whatever_it_claims() {
+    let env = &[("APP__CHECKOUT__GUEST_LIMIT_PER_MINUTE", "1"), ("APP__CHECKOUT__GUEST_LIMIT_BURST", "1")];
+    let app = spawn_app(TestOptions { env, ..TestOptions::default() }).await;
+    for n in 0..3 {
+        assert_eq!(checkout_from(&app, "203.0.113.7").await.status(), 201, "checkout {n}");
+    }
+}
+
+#[tokio::test]
+async fn a_checkout_past_its_deadline_answers_503_checkout_timed_out_in_time() {
+    let env = &[("APP__CHECKOUT__DEADLINE_MS", "500")];
+    let app = spawn_app(TestOptions { no_default_stripe: true, env, ..TestOptions::default() }).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&app.stripe)
+        .await;
+    let started = std::time::Instant::now();
+    let response = app
+        .post_checkout(
+            &json!({"email": "a@example.com", "cartItems": [{"name": "A", "price": 100, "quantity": 1}]}),
+        )
+        .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "answered at the deadline");
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().get("retry-after").is_some());
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "checkout_timed_out");
 }

@@ -46,6 +46,8 @@ pub struct TestOptions {
     pub no_guest_checkout: bool,
     /// A live key (`sk_live_...`) rather than a test one: live-mode events are taken, test-mode ones refused.
     pub live_key: bool,
+    /// More settings (`APP__...` variables), over the test defaults.
+    pub env: &'static [(&'static str, &'static str)],
 }
 
 /// A running app and what a test needs to drive and inspect it.
@@ -125,6 +127,7 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
             ("CLIENT_URL", "http://shop.test".to_owned()),
         ]);
     }
+    env.extend(options.env.iter().map(|(name, value)| (*name, (*value).to_owned())));
     let env = env.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
     let settings = Settings::load_from(Path::new("../config"), &env).expect("test settings");
     let app = Application::build(&settings).await.expect("the app builds");

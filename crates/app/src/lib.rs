@@ -111,8 +111,12 @@ impl Application {
             auth: settings.auth.clone(),
             deadlines: payments_http::Deadlines {
                 webhook: settings.webhook.deadline,
+                checkout: settings.checkout.deadline,
                 ..payments_http::Deadlines::default()
             },
+            guest_checkouts: settings.checkout.guest_limit.map(|limit| {
+                payments_http::GuestCheckoutLimit::new(limit, settings.server.trust_forwarded_for)
+            }),
         };
         let server = payments_http::serve(listener, services, options)?;
         Ok(Self {

@@ -49,6 +49,9 @@ pub struct ServerSettings {
     pub port: u16,
     /// Serve the demo storefront at `/`, `/success` and `/cancel`.
     pub storefront: bool,
+    /// Take the client's address from `Forwarded` / `X-Forwarded-For` (behind a reverse proxy that sets
+    /// them), not from the connection.
+    pub trust_forwarded_for: bool,
 }
 
 /// The store.
@@ -132,6 +135,10 @@ pub struct CheckoutSettings {
     pub allow_client_prices: bool,
     /// Let callers without a token check out with an email.
     pub allow_guest_checkout: bool,
+    /// Guest checkouts per client address; `None`: unlimited.
+    pub guest_limit: Option<payments_http::RateLimit>,
+    /// How long one checkout may take, Stripe's retries included.
+    pub deadline: Duration,
 }
 
 /// Logging.
@@ -212,6 +219,7 @@ impl Settings {
                 host: raw.server.host,
                 port: raw.server.port,
                 storefront: raw.server.storefront,
+                trust_forwarded_for: raw.server.trust_forwarded_for,
             },
             database: database(raw.database)?,
             stripe,
@@ -354,6 +362,16 @@ fn checkout(raw: raw::RawCheckout) -> Result<CheckoutSettings, SettingsError> {
         }
     };
     let client_url = url("CLIENT_URL (checkout.client_url)", raw.client_url)?;
+    let guest_limit = match (raw.guest_limit_per_minute, raw.guest_limit_burst) {
+        (0, _) => None,
+        (_, 0) => {
+            return error("checkout.guest_limit_burst must be at least 1 (or guest_limit_per_minute 0)")
+        }
+        (per_minute, burst) => Some(payments_http::RateLimit { per_minute, burst }),
+    };
+    if raw.deadline_ms == 0 {
+        return error("checkout.deadline_ms must be above 0");
+    }
     Ok(CheckoutSettings {
         currency,
         client_url: client_url.and_then(|url| Url::parse(&url).ok()),
@@ -361,6 +379,8 @@ fn checkout(raw: raw::RawCheckout) -> Result<CheckoutSettings, SettingsError> {
         cancel_url: url("STRIPE_CANCEL_URL (checkout.cancel_url)", raw.cancel_url)?,
         allow_client_prices: raw.allow_client_prices,
         allow_guest_checkout: raw.allow_guest_checkout,
+        guest_limit,
+        deadline: Duration::from_millis(raw.deadline_ms),
     })
 }
 

@@ -137,6 +137,20 @@ fn catalog_and_access_defaults_are_safe() {
 }
 
 #[test]
+fn guest_checkouts_are_limited_per_address_by_default_and_the_limit_is_checked() {
+    let settings = load(&[]).unwrap();
+    assert_eq!(settings.checkout.guest_limit, Some(payments_http::RateLimit { per_minute: 20, burst: 10 }));
+    assert!(!settings.server.trust_forwarded_for, "forwarded addresses are trusted only when told");
+    assert_eq!(settings.checkout.deadline, std::time::Duration::from_secs(20));
+    let off = load(&[("APP__CHECKOUT__GUEST_LIMIT_PER_MINUTE", "0")]).unwrap();
+    assert_eq!(off.checkout.guest_limit, None);
+    let err = load(&[("APP__CHECKOUT__GUEST_LIMIT_BURST", "0")]).unwrap_err().to_string();
+    assert!(err.contains("checkout.guest_limit_burst"), "{err}");
+    let err = load(&[("APP__CHECKOUT__DEADLINE_MS", "0")]).unwrap_err().to_string();
+    assert!(err.contains("checkout.deadline_ms"), "{err}");
+}
+
+#[test]
 fn auth_settings_are_checked_by_the_http_layers_rules_and_never_printed() {
     let secret = "s".repeat(40);
     let key = ("JWT_SECRET", secret.as_str());

@@ -50,7 +50,7 @@ error_codes! {
     PaymentProviderUnavailable = "payment_provider_unavailable", BAD_GATEWAY, "Stripe could not be reached.";
     MissingSignature = "missing_signature", BAD_REQUEST, "A webhook came without `Stripe-Signature`.";
     InvalidSignature = "invalid_signature", BAD_REQUEST, "A webhook's signature is malformed or matches no secret.";
-    TimestampOutOfTolerance = "timestamp_out_of_tolerance", BAD_REQUEST, "A webhook's signature is too old.";
+    TimestampOutOfTolerance = "timestamp_out_of_tolerance", BAD_REQUEST, "A webhook's signature is too old, or dated too far in the future.";
     MalformedPayload = "malformed_payload", BAD_REQUEST, "A correctly signed webhook is not a readable event.";
     InvalidOrderId = "invalid_order_id", BAD_REQUEST, "An order id that is not a UUID.";
     InvalidSessionId = "invalid_session_id", BAD_REQUEST, "A Checkout Session id that is not one.";
@@ -65,6 +65,8 @@ error_codes! {
     UsersOnly = "users_only", FORBIDDEN, "An endpoint for signed-in users only.";
     NotFound = "not_found", NOT_FOUND, "No such route.";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "The route does not answer this method.";
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS, "Too many guest checkouts from one address: wait `Retry-After` seconds.";
+    CheckoutTimedOut = "checkout_timed_out", SERVICE_UNAVAILABLE, "A checkout did not finish within its deadline: retry.";
     NotReady = "not_ready", SERVICE_UNAVAILABLE, "The store does not answer (readiness).";
     StoreUnavailable = "store_unavailable", SERVICE_UNAVAILABLE, "The store is unavailable: retry later.";
     InternalError = "internal_error", INTERNAL_SERVER_ERROR, "A failure the service logged and does not show.";

@@ -13,6 +13,7 @@ mod body;
 mod dto;
 mod error;
 mod error_code;
+mod rate_limit;
 mod request_id;
 mod routes;
 mod server;
@@ -22,6 +23,7 @@ pub use auth::{
     MAX_LEEWAY_SECS, MIN_ADMIN_KEY_CHARS, MIN_HS256_SECRET_BYTES,
 };
 pub use error_code::ErrorCode;
+pub use rate_limit::{GuestCheckoutLimit, RateLimit};
 pub use server::{configure, serve, Deadlines, HttpOptions};
 
 #[cfg(test)]

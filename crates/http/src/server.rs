@@ -1,6 +1,7 @@
 //! The application: routes and body limits ([`configure`]), then middleware and the server ([`serve`]).
 
 use crate::auth::AuthOptions;
+use crate::rate_limit::GuestCheckoutLimit;
 use crate::request_id::{self, RequestSpan};
 use crate::{body, routes};
 use actix_web::body::MessageBody;
@@ -19,6 +20,8 @@ pub struct HttpOptions {
     pub auth: AuthOptions,
     /// How long each kind of request may take.
     pub deadlines: Deadlines,
+    /// Guest checkouts per client address; `None`: unlimited.
+    pub guest_checkouts: Option<GuestCheckoutLimit>,
 }
 
 /// How long a request may take before it is answered that the service could not finish in time. What it was
@@ -30,18 +33,31 @@ pub struct Deadlines {
     pub webhook: std::time::Duration,
     /// `/readyz` (default 1 s): a database that does not answer is not ready.
     pub readiness: std::time::Duration,
+    /// A checkout, its Stripe calls and their retries included (default 20 s): answered 503
+    /// `checkout_timed_out` when it passes.
+    pub checkout: std::time::Duration,
 }
 
 impl Default for Deadlines {
     fn default() -> Self {
-        Self { webhook: std::time::Duration::from_secs(8), readiness: std::time::Duration::from_secs(1) }
+        Self {
+            webhook: std::time::Duration::from_secs(8),
+            readiness: std::time::Duration::from_secs(1),
+            checkout: std::time::Duration::from_secs(20),
+        }
     }
 }
 
 impl Default for HttpOptions {
-    /// The storefront on; no JWT key and no admin key (every caller is a guest); the default deadlines.
+    /// The storefront on; no JWT key and no admin key (every caller is a guest); the default deadlines; guest
+    /// checkouts unlimited.
     fn default() -> Self {
-        HttpOptions { storefront: true, auth: AuthOptions::default(), deadlines: Deadlines::default() }
+        HttpOptions {
+            storefront: true,
+            auth: AuthOptions::default(),
+            deadlines: Deadlines::default(),
+            guest_checkouts: None,
+        }
     }
 }
 
@@ -54,6 +70,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .app_data(web::Data::new(services.queries))
             .app_data(web::Data::new(options.auth))
             .app_data(web::Data::new(options.deadlines))
+            .app_data(web::Data::new(options.guest_checkouts))
             .app_data(body::json_config())
             .app_data(body::query_config())
             .configure(routes::checkout::configure)

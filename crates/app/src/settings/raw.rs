@@ -48,6 +48,7 @@ pub(crate) struct RawServer {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) storefront: bool,
+    pub(crate) trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +87,9 @@ pub(crate) struct RawCheckout {
     pub(crate) cancel_url: String,
     pub(crate) allow_client_prices: bool,
     pub(crate) allow_guest_checkout: bool,
+    pub(crate) guest_limit_per_minute: u32,
+    pub(crate) guest_limit_burst: u32,
+    pub(crate) deadline_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]

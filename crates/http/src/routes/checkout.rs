@@ -7,8 +7,10 @@ use crate::dto::checkout::{
 };
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
+use crate::rate_limit::GuestCheckoutLimit;
+use crate::server::Deadlines;
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use payments_domain::{Caller, Checkout, GatewayError, PriceError, StartCheckoutError};
 
 /// Registers both checkout paths.
@@ -17,32 +19,67 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(super::post(&["/api/v1/checkout/sessions"], create));
 }
 
+/// What every checkout request goes through: the guest limit per address, and the checkout's deadline.
+struct Gate {
+    checkout: web::Data<Checkout>,
+    deadlines: web::Data<Deadlines>,
+    caller: Caller,
+}
+
+impl Gate {
+    /// The gate for the caller's request; a guest over the limit is answered 429 before anything is checked.
+    fn admit((checkout, deadlines, guests, caller, request): Extracted) -> Result<Self, ApiError> {
+        if let (Caller::Guest, Some(limit)) = (&caller.0, guests.as_ref()) {
+            limit.admit(&request)?;
+        }
+        Ok(Self { checkout, deadlines, caller: caller.0 })
+    }
+}
+
+/// The extractors a [`Gate`] is made of.
+type Extracted = (
+    web::Data<Checkout>,
+    web::Data<Deadlines>,
+    web::Data<Option<GuestCheckoutLimit>>,
+    Authenticated,
+    HttpRequest,
+);
+
 /// The seed's body: checks the cart, opens a checkout for it and answers 201 with where to send the customer.
 #[tracing::instrument(skip_all)]
 async fn create_from_cart(
-    checkout: web::Data<Checkout>,
-    caller: Authenticated,
+    extracted: Extracted,
     body: web::Json<CheckoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let valid = body.into_inner().validate(checkout.settings().currency)?;
-    open(&checkout, &caller.0, valid).await
+    let gate = Gate::admit(extracted)?;
+    let valid = body.into_inner().validate(gate.checkout.settings().currency)?;
+    open(&gate, valid).await
 }
 
 /// Either body: `{"items": [{"sku" | "price_id", "quantity"}], "email"?}` or the seed's.
 #[tracing::instrument(skip_all)]
-async fn create(
-    checkout: web::Data<Checkout>,
-    caller: Authenticated,
-    body: web::Json<serde_json::Value>,
-) -> Result<HttpResponse, ApiError> {
-    let valid = AnyCheckoutRequest::from_json(body.into_inner())?.validate(checkout.settings().currency)?;
-    open(&checkout, &caller.0, valid).await
+async fn create(extracted: Extracted, body: web::Json<serde_json::Value>) -> Result<HttpResponse, ApiError> {
+    let gate = Gate::admit(extracted)?;
+    let valid =
+        AnyCheckoutRequest::from_json(body.into_inner())?.validate(gate.checkout.settings().currency)?;
+    open(&gate, valid).await
 }
 
-async fn open(checkout: &Checkout, caller: &Caller, valid: ValidCheckout) -> Result<HttpResponse, ApiError> {
+async fn open(gate: &Gate, valid: ValidCheckout) -> Result<HttpResponse, ApiError> {
     let list = valid.list;
+    let deadline = gate.deadlines.checkout;
     let started =
-        checkout.start(caller, valid.email, valid.lines).await.map_err(|e| start_checkout_error(&e, list))?;
+        actix_web::rt::time::timeout(deadline, gate.checkout.start(&gate.caller, valid.email, valid.lines))
+            .await
+            .map_err(|_| {
+                tracing::warn!(deadline_ms = deadline.as_millis(), "a checkout passed its deadline");
+                ApiError::new(
+                    ErrorCode::CheckoutTimedOut,
+                    format!("The checkout did not finish within {} ms; please retry.", deadline.as_millis()),
+                )
+                .with_retry_after(1)
+            })?
+            .map_err(|e| start_checkout_error(&e, list))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/orders/{}", started.order_id)))
         .json(CheckoutCreated::from(&started)))
