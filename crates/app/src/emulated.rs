@@ -4,6 +4,7 @@ use crate::settings::Settings;
 use crate::StripeSide;
 use anyhow::Context;
 use payments_stripe_emulator::{Emulator, EmulatorConfig};
+use secrecy::ExposeSecret;
 use secrecy::SecretString;
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub(crate) async fn start(settings: &Settings, own_url: &str) -> anyhow::Result<
             settings.emulator.retries,
         ),
         public_base_url: settings.emulator.public_url.clone(),
+        control_token: settings.emulator.control_token.as_ref().map(|token| token.expose_secret().to_owned()),
         ..EmulatorConfig::default()
     };
     let emulator = Emulator::start(addr, config).await.with_context(|| {

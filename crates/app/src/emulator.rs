@@ -1,6 +1,7 @@
 //! `payments emulator [--host 127.0.0.1] [--port 12111] [--forward-to URL]...`: the Stripe emulator on its
 //! own, for a shop or a test suite in another language. Each `--forward-to` registers a webhook endpoint for
-//! every event type and prints its signing secret.
+//! every event type and prints its signing secret. The control API (`/_emulator`, which can pay any session)
+//! answers loopback clients only, or, with `EMULATOR_CONTROL_TOKEN` set, only requests bearing that token.
 
 use payments_app::settings::LogFormat;
 use payments_app::telemetry;
@@ -59,7 +60,9 @@ pub async fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let emulator = match Emulator::start(addr, EmulatorConfig::default()).await {
+    let control_token = std::env::var("EMULATOR_CONTROL_TOKEN").ok().filter(|token| !token.trim().is_empty());
+    let config = EmulatorConfig { control_token, ..EmulatorConfig::default() };
+    let emulator = match Emulator::start(addr, config).await {
         Ok(emulator) => emulator,
         Err(err) => {
             eprintln!("payments: cannot start the Stripe emulator on {address}: {err}");

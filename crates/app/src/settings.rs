@@ -175,6 +175,8 @@ pub struct EmulatorSettings {
     pub first_retry: Duration,
     /// How many times a failed delivery is retried.
     pub retries: u32,
+    /// The bearer token the control API (`/_emulator`) wants; `None`: it answers loopback clients only.
+    pub control_token: Option<SecretString>,
 }
 
 /// A setting that is missing or malformed: one line naming it.
@@ -347,6 +349,8 @@ fn emulator(raw: &raw::RawEmulator) -> Result<EmulatorSettings, SettingsError> {
         public_url,
         first_retry: Duration::from_millis(raw.first_retry_ms),
         retries: raw.retries,
+        control_token: Some(raw.control_token.clone())
+            .filter(|token| !token.expose_secret().trim().is_empty()),
     })
 }
 

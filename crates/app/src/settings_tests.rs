@@ -178,3 +178,14 @@ fn auth_settings_are_checked_by_the_http_layers_rules_and_never_printed() {
     let printed = format!("{settings:?}");
     assert!(!printed.contains(&secret) && !printed.contains(&admin), "{printed}");
 }
+
+#[test]
+fn the_emulators_control_token_is_optional_and_never_printed() {
+    assert!(load(&[]).unwrap().emulator.control_token.is_none(), "none by default: loopback only");
+    let settings = load(&[("APP__EMULATOR__CONTROL_TOKEN", "ctl_0123456789")]).unwrap();
+    assert_eq!(
+        settings.emulator.control_token.as_ref().map(|t| t.expose_secret().to_owned()).as_deref(),
+        Some("ctl_0123456789")
+    );
+    assert!(!format!("{settings:?}").contains("ctl_0123456789"));
+}

@@ -15,17 +15,21 @@ pub struct EmulatorConfig {
     pub retry_schedule: Vec<Duration>,
     /// How long one delivery attempt may take before it counts as failed.
     pub delivery_timeout: Duration,
+    /// The control API (`/_emulator`, which can pay any session) wants `Authorization: Bearer <token>`;
+    /// `None`: it answers loopback clients only.
+    pub control_token: Option<String>,
 }
 
 impl Default for EmulatorConfig {
     /// Any `sk_test_` key, the bound address, 8 retries from 5 s doubling (about 21 minutes in all),
-    /// 10 s per attempt.
+    /// 10 s per attempt, the control API for loopback clients only.
     fn default() -> Self {
         EmulatorConfig {
             api_keys: Vec::new(),
             public_base_url: None,
             retry_schedule: exponential_backoff(Duration::from_secs(5), 8),
             delivery_timeout: Duration::from_secs(10),
+            control_token: None,
         }
     }
 }

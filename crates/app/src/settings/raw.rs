@@ -106,6 +106,7 @@ pub(crate) struct RawEmulator {
     pub(crate) public_url: String,
     pub(crate) first_retry_ms: u64,
     pub(crate) retries: u32,
+    pub(crate) control_token: SecretString,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,6 @@
 //! The control API over HTTP, under `/_emulator`. Parameters are form-encoded (body or query); answers are
-//! JSON; errors use Stripe's error shape. No API key is needed.
+//! JSON; errors use Stripe's error shape. No API key is needed, but it can pay any session: it answers only
+//! clients on loopback, or, with a control token configured, only requests bearing it.
 
 use super::{DelayedOutcome, DisputeOutcome};
 use crate::error::ApiError;
@@ -42,15 +43,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
+/// Whether `req` may use the control API: it bears the configured token, or, with none configured, it comes
+/// from loopback.
+fn admitted(config: &crate::EmulatorConfig, req: &HttpRequest) -> Result<(), ApiError> {
+    match &config.control_token {
+        Some(token) => {
+            let bearer = req
+                .headers()
+                .get(actix_web::http::header::AUTHORIZATION)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.strip_prefix("Bearer "));
+            let matches = bearer.is_some_and(|given| {
+                subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.as_bytes()).into()
+            });
+            if matches {
+                Ok(())
+            } else {
+                Err(ApiError::authentication(
+                    "The control API (/_emulator) needs Authorization: Bearer <the emulator's control token>.",
+                ))
+            }
+        }
+        None if req.peer_addr().is_some_and(|peer| peer.ip().is_loopback()) => Ok(()),
+        None => {
+            let mut error = ApiError::authentication(
+                "The control API (/_emulator) answers loopback clients only, unless a control token is set.",
+            );
+            error.status = actix_web::http::StatusCode::FORBIDDEN;
+            Err(error)
+        }
+    }
+}
+
 fn run(shared: &Arc<Shared>, req: &HttpRequest, body: &[u8], handler: Handler) -> HttpResponse {
-    let result = (|| {
+    let result = admitted(&shared.config, req).and_then(|()| {
         let mut params = FormValue::parse(req.query_string().as_bytes())?;
         if let (FormValue::Map(entries), FormValue::Map(from_body)) = (&mut params, FormValue::parse(body)?) {
             entries.extend(from_body);
         }
         let id = req.match_info().get("id").unwrap_or_default();
         handler(shared, id, &Params::root(&params))
-    })();
+    });
     match result {
         Ok(value) => HttpResponse::Ok().content_type("application/json").body(value.to_string()),
         Err(error) => {
@@ -211,4 +244,45 @@ fn deliveries(shared: &Arc<Shared>, _: &str, p: &Params<'_>) -> Result<Value, Ap
 fn reset(shared: &Arc<Shared>, _: &str, _: &Params<'_>) -> Result<Value, ApiError> {
     shared.reset();
     Ok(json!({ "reset": true }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn config(token: Option<&str>) -> crate::EmulatorConfig {
+        crate::EmulatorConfig {
+            control_token: token.map(str::to_owned),
+            ..crate::EmulatorConfig::for_tests()
+        }
+    }
+
+    fn from(peer: &str, bearer: Option<&str>) -> HttpRequest {
+        let mut request = TestRequest::post().uri("/_emulator/reset").peer_addr(peer.parse().unwrap());
+        if let Some(bearer) = bearer {
+            request = request.insert_header(("authorization", format!("Bearer {bearer}")));
+        }
+        request.to_http_request()
+    }
+
+    #[test]
+    fn without_a_token_only_loopback_clients_may_control_the_emulator() {
+        assert!(admitted(&config(None), &from("127.0.0.1:5000", None)).is_ok());
+        assert!(admitted(&config(None), &from("[::1]:5000", None)).is_ok());
+        let refused = admitted(&config(None), &from("192.0.2.9:5000", None)).unwrap_err();
+        assert_eq!(refused.status, actix_web::http::StatusCode::FORBIDDEN);
+        assert!(refused.message.contains("loopback"), "{}", refused.message);
+    }
+
+    #[test]
+    fn with_a_token_every_client_must_bear_it_loopback_included() {
+        let with = config(Some("ctl_secret_1"));
+        assert!(admitted(&with, &from("192.0.2.9:5000", Some("ctl_secret_1"))).is_ok());
+        for (peer, bearer) in [("127.0.0.1:5000", None), ("192.0.2.9:5000", Some("ctl_secret_2"))] {
+            let refused = admitted(&with, &from(peer, bearer)).unwrap_err();
+            assert_eq!(refused.status, actix_web::http::StatusCode::UNAUTHORIZED, "{peer} {bearer:?}");
+            assert!(!refused.message.contains("ctl_secret"), "the token is never echoed");
+        }
+    }
 }
