@@ -3,6 +3,7 @@
 pub mod catalog_file;
 #[cfg(feature = "emulator")]
 mod emulated;
+mod orphans;
 pub mod settings;
 pub mod telemetry;
 
@@ -118,6 +119,9 @@ impl Application {
                 payments_http::GuestCheckoutLimit::new(limit, settings.server.trust_forwarded_for)
             }),
         };
+        if let Some(age) = settings.webhook.orphan_report_after {
+            orphans::spawn_report(services.ingest.clone(), age);
+        }
         let server = payments_http::serve(listener, services, options)?;
         Ok(Self {
             port,

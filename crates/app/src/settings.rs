@@ -80,6 +80,8 @@ pub struct WebhookSettings {
     pub deadline: Duration,
     /// The connected accounts (`acct_...`) whose events are accepted; others are refused.
     pub connected_accounts: Vec<String>,
+    /// Events kept as orphans for longer than this are reported in the log; `None`: never.
+    pub orphan_report_after: Option<Duration>,
 }
 
 /// A Stripe secret key, and whether it is a live one.
@@ -289,7 +291,12 @@ fn webhook(raw: raw::RawWebhook) -> Result<WebhookSettings, SettingsError> {
     if let Some(bad) = accounts.iter().find(|account| !account.starts_with("acct_")) {
         return error(format!("webhook.connected_accounts: {bad:?} is not an account id (acct_...)"));
     }
-    Ok(WebhookSettings { deadline: Duration::from_millis(raw.deadline_ms), connected_accounts: accounts })
+    Ok(WebhookSettings {
+        deadline: Duration::from_millis(raw.deadline_ms),
+        connected_accounts: accounts,
+        orphan_report_after: Some(Duration::from_secs(raw.orphan_report_after_secs))
+            .filter(|age| !age.is_zero()),
+    })
 }
 
 fn stripe(raw: &raw::RawStripe, production: bool) -> Result<StripeSettings, SettingsError> {

@@ -76,7 +76,7 @@ pub use ports::catalog_store::CatalogStore;
 pub use ports::clock::{Clock, SystemClock};
 pub use ports::customer_store::CustomerStore;
 pub use ports::order_store::{
-    Committed, InsertOrderError, OrderStore, ReceivedEvent, RecordOutcome, StoreError, Write,
+    Committed, InsertOrderError, OrderStore, Orphans, ReceivedEvent, RecordOutcome, StoreError, Write,
 };
 pub use ports::payment_gateway::{
     CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, PaymentGateway,

@@ -8,7 +8,9 @@ use crate::model::payment_event::{EventRefs, PaymentEvent};
 use crate::model::plan::{Applied, Load, LoadedOrder, OrderWrite, RowVersion, Snapshot};
 use crate::model::transition::Effect;
 use crate::model::user::UserId;
-use crate::ports::order_store::{Committed, InsertOrderError, OrderStore, ReceivedEvent, StoreError, Write};
+use crate::ports::order_store::{
+    Committed, InsertOrderError, OrderStore, Orphans, ReceivedEvent, StoreError, Write,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -25,6 +27,8 @@ pub struct RecordedEvent {
     pub order_id: Option<OrderId>,
     /// What it did to that order.
     pub effect: Option<Effect>,
+    /// When it was recorded.
+    pub received_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Default)]
@@ -103,7 +107,7 @@ impl State {
         Snapshot { known, order: order.map(|(order, version)| LoadedOrder { order, version }), kept }
     }
 
-    fn commit(&mut self, write: Write) -> Committed {
+    fn commit(&mut self, write: Write, now: DateTime<Utc>) -> Committed {
         match write {
             Write::Event { received, outcome } => {
                 if self.events.contains_key(&received.event.id) {
@@ -113,14 +117,21 @@ impl State {
                     return Committed::Stale;
                 }
                 let id = received.event.id.clone();
-                self.events.insert(id, RecordedEvent { received, outcome, order_id: None, effect: None });
+                let recorded =
+                    RecordedEvent { received, outcome, order_id: None, effect: None, received_at: now };
+                self.events.insert(id, recorded);
                 Committed::Done
             }
-            Write::Order { received, write } => self.commit_order(received, *write),
+            Write::Order { received, write } => self.commit_order(received, *write, now),
         }
     }
 
-    fn commit_order(&mut self, received: Option<ReceivedEvent>, write: OrderWrite) -> Committed {
+    fn commit_order(
+        &mut self,
+        received: Option<ReceivedEvent>,
+        write: OrderWrite,
+        now: DateTime<Utc>,
+    ) -> Committed {
         if received.as_ref().is_some_and(|received| self.events.contains_key(&received.event.id)) {
             return Committed::Duplicate;
         }
@@ -152,8 +163,13 @@ impl State {
             }
         }
         if let (Some(received), Some(applied)) = (received, event) {
-            let mut recorded =
-                RecordedEvent { received, outcome: EventOutcome::Stored, order_id: None, effect: None };
+            let mut recorded = RecordedEvent {
+                received,
+                outcome: EventOutcome::Stored,
+                order_id: None,
+                effect: None,
+                received_at: now,
+            };
             mark(&mut recorded, &applied);
             self.events.insert(applied.event_id, recorded);
         }
@@ -207,9 +223,24 @@ impl OrderStore for MemoryStore {
         Ok(loads.iter().map(|load| state.load(load)).collect())
     }
 
-    async fn commit(&self, writes: Vec<Write>, _now: DateTime<Utc>) -> Result<Vec<Committed>, StoreError> {
+    async fn commit(&self, writes: Vec<Write>, now: DateTime<Utc>) -> Result<Vec<Committed>, StoreError> {
         let mut state = self.lock();
-        Ok(writes.into_iter().map(|write| state.commit(write)).collect())
+        Ok(writes.into_iter().map(|write| state.commit(write, now)).collect())
+    }
+
+    async fn orphans_received_before(&self, before: DateTime<Utc>) -> Result<Orphans, StoreError> {
+        let state = self.lock();
+        let mut orphans: Vec<(DateTime<Utc>, &EventId)> = state
+            .events
+            .values()
+            .filter(|recorded| recorded.outcome == EventOutcome::Orphaned && recorded.received_at < before)
+            .map(|recorded| (recorded.received_at, &recorded.received.event.id))
+            .collect();
+        orphans.sort();
+        Ok(Orphans {
+            count: orphans.len() as u64,
+            oldest: orphans.first().map(|(at, id)| ((*id).clone(), *at)),
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

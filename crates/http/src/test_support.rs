@@ -293,6 +293,12 @@ impl payments_domain::OrderStore for SilentStore {
     ) -> Result<Vec<Committed>, payments_domain::StoreError> {
         std::future::pending().await
     }
+    async fn orphans_received_before(
+        &self,
+        _: DateTime<Utc>,
+    ) -> Result<payments_domain::Orphans, payments_domain::StoreError> {
+        std::future::pending().await
+    }
     async fn ping(&self) -> Result<(), payments_domain::StoreError> {
         std::future::pending().await
     }

@@ -4,6 +4,7 @@
 use crate::dialect::PgDialect;
 use crate::error::is_unique_violation;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use payments_domain::{Committed, Load, Order};
 use payments_sql_store::records::{to_json, FactsRecord};
 use payments_sql_store::{Change, OrderQuery, OrderSql};
@@ -108,6 +109,20 @@ impl OrderSql for PgDialect {
 
     async fn load(&self, loads: &[Load]) -> Result<Vec<String>, sqlx::Error> {
         Ok(crate::cycle::cycle(self, loads, &[]).await?.0)
+    }
+
+    async fn orphans(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<Option<(String, DateTime<Utc>, i64)>, sqlx::Error> {
+        // The count is taken over every matching row before LIMIT keeps the oldest.
+        sqlx::query_as(
+            "SELECT id, received_at, count(*) OVER () FROM stripe_events \
+             WHERE outcome = 'orphaned' AND received_at < $1 ORDER BY received_at, id LIMIT 1",
+        )
+        .bind(before)
+        .fetch_optional(&self.pool)
+        .await
     }
 
     async fn commit(&self, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error> {

@@ -120,6 +120,11 @@ pub trait OrderSql: Send + Sync {
     async fn load(&self, loads: &[Load]) -> Result<Vec<String>, sqlx::Error>;
     /// Commits `changes` as [`OrderStore::commit`] says, each all or nothing; one answer each, in order.
     async fn commit(&self, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error>;
+    /// The oldest orphan received before `before` (id, received at) and how many there are; `None` for none.
+    async fn orphans(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<Option<(String, DateTime<Utc>, i64)>, sqlx::Error>;
     /// Commits `changes`, then loads `loads` (seeing those commits): what [`Grouping::Together`] runs.
     async fn cycle(
         &self,

@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use payments_domain::{
-    CatalogStore, CheckoutSessionId, Committed, Customer, CustomerStore, InsertOrderError, Load, Order,
-    OrderId, OrderStore, PriceKey, Product, Sku, Snapshot, StoreError, StripePriceId, StripeProductId,
-    UserId, Write,
+    CatalogStore, CheckoutSessionId, Committed, Customer, CustomerStore, EventId, InsertOrderError, Load,
+    Order, OrderId, OrderStore, Orphans, PriceKey, Product, Sku, Snapshot, StoreError, StripePriceId,
+    StripeProductId, UserId, Write,
 };
 use std::sync::Arc;
 
@@ -231,6 +231,14 @@ impl<D: Dialect> OrderStore for SqlStore<D> {
                     .collect()
             }
         }
+    }
+
+    async fn orphans_received_before(&self, before: DateTime<Utc>) -> Result<Orphans, StoreError> {
+        let oldest = self.dialect.orphans(before).await.map_err(|e| self.dialect.failure(e))?;
+        let Some((id, at, count)) = oldest else { return Ok(Orphans::default()) };
+        let id = EventId::parse(&id)
+            .map_err(|e| StoreError::Unknown(anyhow::anyhow!("a stored event id: {e}")))?;
+        Ok(Orphans { count: u64::try_from(count).unwrap_or(0), oldest: Some((id, at)) })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -42,6 +42,7 @@ macro_rules! store_contract_tests {
             an_unknown_event_type_is_stored_without_touching_orders,
             an_event_for_another_session_is_refused_and_changes_nothing,
             a_refused_event_is_stored_once_without_an_order_and_its_body_byte_for_byte,
+            orphans_received_before_a_time_are_counted_and_the_oldest_named,
             an_event_naming_an_unattached_session_is_kept_then_applied_on_attach,
             an_event_naming_an_order_not_yet_created_is_kept_then_applied_on_attach,
             a_refund_naming_only_its_payment_intent_is_adopted_by_the_payment,

@@ -65,6 +65,7 @@ pub(crate) struct RawDatabase {
 pub(crate) struct RawWebhook {
     pub(crate) deadline_ms: u64,
     pub(crate) connected_accounts: String,
+    pub(crate) orphan_report_after_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@
 
 use crate::model::event_outcome::EventOutcome;
 use crate::model::event_scope::EventOrigin;
-use crate::model::ids::{CheckoutSessionId, OrderId};
+use crate::model::ids::{CheckoutSessionId, EventId, OrderId};
 use crate::model::order::Order;
 use crate::model::payment_event::PaymentEvent;
 use crate::model::plan::{Load, OrderWrite, Plan, Snapshot};
@@ -179,6 +179,20 @@ pub trait OrderStore: Send + Sync + 'static {
     /// `now` stamps the events recorded and applied.
     async fn commit(&self, writes: Vec<Write>, now: DateTime<Utc>) -> Result<Vec<Committed>, StoreError>;
 
+    /// The events kept as orphans (see [`EventOutcome::Orphaned`]) that were received before `before`: how
+    /// many, and the oldest (by receipt, then id).
+    /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
+    async fn orphans_received_before(&self, before: DateTime<Utc>) -> Result<Orphans, StoreError>;
+
     /// Checks the store answers. Errors: [`StoreError::Unavailable`].
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Events kept as orphans for a while: see [`OrderStore::orphans_received_before`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Orphans {
+    /// How many.
+    pub count: u64,
+    /// The oldest one's id and when it was received.
+    pub oldest: Option<(EventId, DateTime<Utc>)>,
 }

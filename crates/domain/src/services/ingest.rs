@@ -2,7 +2,7 @@
 
 use crate::model::event_scope::EventScope;
 use crate::ports::clock::Clock;
-use crate::ports::order_store::{OrderStore, RecordOutcome, StoreError};
+use crate::ports::order_store::{OrderStore, Orphans, RecordOutcome, StoreError};
 use crate::ports::webhook_verifier::{WebhookError, WebhookVerifier};
 use crate::services::record;
 use std::sync::Arc;
@@ -68,6 +68,19 @@ impl WebhookIngest {
         };
         tracing::debug!(?outcome, "webhook event recorded");
         Ok(outcome)
+    }
+}
+
+impl WebhookIngest {
+    /// The events kept as orphans for longer than `age`: a few are normal (an event can arrive before the
+    /// checkout that tells the service its ids), many or old ones mean events for orders this service never
+    /// made (another shop on the same Stripe account?) or a lost checkout.
+    /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
+    pub async fn orphans_older_than(&self, age: std::time::Duration) -> Result<Orphans, StoreError> {
+        let age = chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
+        let before =
+            self.clock.now().checked_sub_signed(age).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        self.orders.orphans_received_before(before).await
     }
 }
 

@@ -13,7 +13,7 @@ use crate::model::payment_event::{EventRefs, PaymentEvent, PaymentEventKind};
 use crate::model::plan::{LoadedOrder, RowVersion, Snapshot};
 use crate::model::transition::Effect;
 use crate::ports::clock::MockClock;
-use crate::ports::order_store::{Committed, MockOrderStore, ReceivedEvent, Write};
+use crate::ports::order_store::{Committed, MockOrderStore, Orphans, ReceivedEvent, Write};
 use crate::ports::webhook_verifier::MockWebhookVerifier;
 use crate::testing::MemoryStore;
 use chrono::{TimeZone, Utc};
@@ -188,4 +188,25 @@ async fn an_order_that_never_stops_changing_gives_up_so_the_sender_retries_later
     let result = ingest(Arc::new(store), verifying(event)).handle(b"body", Some("t=1,v1=ab")).await;
     assert!(matches!(result, Err(HandleWebhookError::Store(StoreError::Unavailable(_)))), "{result:?}");
     assert_eq!(loads.load(Ordering::Relaxed), 16);
+}
+
+#[tokio::test]
+async fn orphans_older_than_an_age_are_those_received_before_now_minus_it() {
+    let store = Arc::new(MemoryStore::new());
+    let now = clock().now();
+    let kept = received(PaymentEventKind::CheckoutExpired, OrderId::new_v7());
+    let recorded = crate::services::record::record_event(&*store, &kept, now - chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(recorded, RecordOutcome::Orphaned);
+    let ingest = ingest(store, MockWebhookVerifier::new());
+    let old = ingest.orphans_older_than(std::time::Duration::from_secs(3600)).await.unwrap();
+    assert_eq!(
+        old,
+        Orphans { count: 1, oldest: Some((kept.event.id.clone(), now - chrono::Duration::hours(2))) }
+    );
+    assert_eq!(
+        ingest.orphans_older_than(std::time::Duration::from_secs(3 * 3600)).await.unwrap(),
+        Orphans::default()
+    );
 }

@@ -7,7 +7,7 @@ use crate::fixtures::{
 use crate::{Harness, StoredEvent};
 use chrono::Duration;
 use payments_domain::{
-    attach_session, record_event, refuse_event, Effect, OrderId, OrderStatus, PaymentEventKind,
+    attach_session, record_event, refuse_event, Effect, OrderId, OrderStatus, Orphans, PaymentEventKind,
     ReceivedEvent, RecordOutcome,
 };
 
@@ -123,6 +123,37 @@ pub async fn a_refused_event_is_stored_once_without_an_order_and_its_body_byte_f
     let stored = stored_once(harness, &received.event.id).await;
     assert_eq!((stored.outcome.as_str(), stored.order_id), ("refused", None));
     assert_eq!(harness.stored_bodies(&received.event.id).await, vec![body]);
+}
+
+/// The orphans received before a time are counted and the oldest named; later orphans, adopted ones and
+/// events of other outcomes are not.
+pub async fn orphans_received_before_a_time_are_counted_and_the_oldest_named(harness: &impl Harness) {
+    let store = harness.store();
+    let start = now() - Duration::minutes(60);
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    let expired = |order_id: OrderId| {
+        event("checkout.session.expired", PaymentEventKind::CheckoutExpired, refs(Some(order_id), None, None))
+    };
+    let (first, second, late) = (order(), order(), order());
+    let orphans =
+        [(expired(first.id()), at(0)), (expired(second.id()), at(10)), (expired(late.id()), at(40))];
+    for (received, time) in &orphans {
+        assert_eq!(
+            record_event(&*store, received, *time).await.expect("record_event"),
+            RecordOutcome::Orphaned
+        );
+    }
+    let stored = unknown(refs(None, None, None));
+    record_event(&*store, &stored, at(5)).await.expect("record_event");
+    assert_eq!(store.orphans_received_before(at(0)).await.expect("orphans"), Orphans::default());
+    let report = store.orphans_received_before(at(30)).await.expect("orphans");
+    assert_eq!(report, Orphans { count: 2, oldest: Some((orphans[0].0.event.id.clone(), at(0))) });
+
+    // The oldest is adopted once its order exists: the next one is then the oldest.
+    store.insert_order(&first).await.expect("insert_order");
+    attach_session(&*store, first.id(), &session_id(), at(20)).await.expect("attach_session");
+    let report = store.orphans_received_before(at(30)).await.expect("orphans");
+    assert_eq!(report, Orphans { count: 1, oldest: Some((orphans[1].0.event.id.clone(), at(10))) });
 }
 
 /// An event naming an order but another session than the order's is refused: recorded against the order,
