@@ -81,6 +81,13 @@ impl Dialect for PgDialect {
                     "idle_in_transaction_session_timeout",
                     millis(options.group_deadline.max(options.statement_timeout)),
                 ),
+                // The server probes an idle connection after 30 s and drops it after three unanswered probes
+                // 10 s apart, so a service gone without closing its sockets (a crash, a partition) does not
+                // keep its connections and locks. sqlx 0.8 sets no keepalive on its own side: a server gone
+                // silent is caught by the deadlines (a group abandons its connection at its deadline).
+                ("tcp_keepalives_idle", "30".to_owned()),
+                ("tcp_keepalives_interval", "10".to_owned()),
+                ("tcp_keepalives_count", "3".to_owned()),
             ]);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)

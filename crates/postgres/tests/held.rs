@@ -45,7 +45,8 @@ async fn an_order_held_by_another_transaction_is_not_waited_for_and_holds_up_no_
     assert!(matches!(recorded, RecordOutcome::Applied { .. }), "{recorded:?}");
 }
 
-/// Every connection carries the statement and lock timeouts, and ends a transaction left idle.
+/// Every connection carries the statement and lock timeouts, ends a transaction left idle, and has the server
+/// probe it with keepalives.
 #[tokio::test]
 async fn every_connection_carries_the_configured_timeouts() {
     let options = PgStoreOptions {
@@ -61,4 +62,9 @@ async fn every_connection_carries_the_configured_timeouts() {
     assert_eq!(show("statement_timeout").await, "4500ms");
     assert_eq!(show("lock_timeout").await, "1500ms");
     assert_eq!(show("idle_in_transaction_session_timeout").await, "10s");
+    assert_eq!(show("tcp_keepalives_idle").await, "30", "the server drops a vanished service's connections");
+    assert_eq!(
+        (show("tcp_keepalives_interval").await, show("tcp_keepalives_count").await),
+        ("10".into(), "3".into())
+    );
 }
