@@ -4,6 +4,7 @@ mod accounts;
 mod browser;
 mod checkout;
 mod emulated;
+mod hostile;
 mod orders;
 mod outage;
 mod payment_flows;
