@@ -17,6 +17,7 @@ pub mod model {
     pub mod payment_facts;
     pub mod plan;
     pub mod purchase;
+    pub mod subscription;
     pub mod transition;
     pub mod user;
 }
@@ -53,8 +54,8 @@ pub use model::email::{Email, EmailError};
 pub use model::event_outcome::{EventOutcome, UnknownOutcome};
 pub use model::event_scope::{EventOrigin, EventScope};
 pub use model::ids::{
-    CheckoutSessionId, CustomerId, EventId, OrderId, OrderIdError, PaymentIntentId, StripeIdError,
-    StripePriceId, StripeProductId,
+    CheckoutSessionId, CustomerId, EventId, InvoiceId, OrderId, OrderIdError, PaymentIntentId, StripeIdError,
+    StripePriceId, StripeProductId, SubscriptionId,
 };
 pub use model::line_item::{LineItem, LineItemError, MAX_NAME_CHARS, MAX_QUANTITY};
 pub use model::money::{Currency, CurrencyError, Money, MoneyError, STRIPE_MAX_AMOUNT_MINOR};
@@ -69,6 +70,10 @@ pub use model::plan::{
 };
 pub use model::purchase::{
     completed_purchases, purchase_state, purchases_of, Purchase, PurchaseState, PurchaseStatus,
+};
+pub use model::subscription::{
+    BillingSnapshot, InvoiceSnapshot, InvoiceStatus, Seen, Subscription, SubscriptionLinks,
+    SubscriptionSnapshot, SubscriptionStatus,
 };
 pub use model::transition::{derive_status, transition, Effect, Transition};
 pub use model::user::{Caller, Customer, UserId, UserIdError};

@@ -38,9 +38,13 @@ pub fn parse_event(payload: &[u8], received_at: DateTime<Utc>) -> Result<Receive
         .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
         .unwrap_or(received_at);
     let object = envelope.get("data").and_then(|data| data.get("object")).and_then(Value::as_object);
-    let (kind, refs) = match object {
-        Some(object) => (event_kind(&event_type, object), event_refs(&event_type, object)),
-        None => (PaymentEventKind::Unknown, EventRefs::default()),
+    let (kind, refs, billing) = match object {
+        Some(object) => (
+            event_kind(&event_type, object),
+            event_refs(&event_type, object),
+            crate::billing_parser::billing_snapshot(&event_type, object),
+        ),
+        None => (PaymentEventKind::Unknown, EventRefs::default(), None),
     };
     let origin = EventOrigin {
         livemode: envelope.get("livemode").and_then(Value::as_bool).unwrap_or(false),
@@ -50,6 +54,7 @@ pub fn parse_event(payload: &[u8], received_at: DateTime<Utc>) -> Result<Receive
         event: PaymentEvent { id, event_type, created, kind, refs },
         payload: text.into(),
         origin,
+        billing,
     })
 }
 

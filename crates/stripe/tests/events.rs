@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use payments_domain::{
-    Currency, DisputeOutcome, EventRefs, Money, OrderId, PaymentEvent, PaymentEventKind,
+    BillingSnapshot, Currency, DisputeOutcome, EventRefs, Money, OrderId, PaymentEvent, PaymentEventKind,
     SessionPaymentStatus, WebhookError, WebhookVerifier,
 };
 use payments_stripe::{parse_event, parse_secrets, signature_header, StripeWebhookVerifier};
@@ -603,4 +603,126 @@ fn nul_and_other_control_characters_never_reach_a_stored_string() {
         received.event.kind,
         PaymentEventKind::PaymentFailed { reason: Some("carddeclined: bad[31m card".into()) }
     );
+}
+
+/// The billing snapshot a fixture yields, in short: `sub <id> <status> <period end>` or `in <id> <status>
+/// <subscription>`.
+fn billing_of(name: &str) -> Option<String> {
+    let path = fixtures_dir().join("events").join(name);
+    let (body, _) = delivered_body(&path);
+    let header = signature_header(SECRET, NOW - 5, &body);
+    let received = verifier().verify(&body, Some(&header), now()).unwrap();
+    if received.billing.is_some() {
+        assert_eq!(
+            received.event.kind,
+            PaymentEventKind::Unknown,
+            "{name}: a billing event changes no order"
+        );
+    }
+    received.billing.map(|billing| match billing {
+        BillingSnapshot::Subscription(s) => format!(
+            "sub {} {} {:?} {}",
+            s.id,
+            s.status.as_str(),
+            s.current_period_end.map(|t| t.timestamp()),
+            s.cancel_at_period_end
+        ),
+        BillingSnapshot::Invoice(i) => format!(
+            "in {} {} {} attempts={} failed={} next={:?}",
+            i.id,
+            i.status.as_str(),
+            i.subscription,
+            i.attempt_count,
+            i.payment_failed,
+            i.next_payment_attempt.map(|t| t.timestamp())
+        ),
+    })
+}
+
+#[test]
+fn subscription_and_invoice_events_of_every_api_version_yield_their_snapshots() {
+    // One-off (`manual`) invoices bill no subscription, and `invoice.upcoming` is a preview without an id.
+    let rows: [(&str, Option<&str>); 17] = [
+        (
+            "stripe-ruby-mock__stripe-ruby-mock/customer.subscription.created.json",
+            Some("sub sub_000000000000000000000000 active Some(1650998510) false"),
+        ),
+        (
+            "stripe-ruby-mock__stripe-ruby-mock/customer.subscription.updated.json",
+            Some("sub sub_000000000000000000000000 active Some(1650998505) false"),
+        ),
+        (
+            "stripe-ruby-mock__stripe-ruby-mock/customer.subscription.deleted.json",
+            Some("sub sub_000000000000000000000000 canceled Some(1650998496) false"),
+        ),
+        (
+            "stripe-ruby-mock__stripe-ruby-mock/customer.subscription.trial_will_end.json",
+            Some("sub su_00000000000000 trialing Some(1383759023) false"),
+        ),
+        (
+            "stripe-ruby-mock__stripe-ruby-mock/invoice.created.json",
+            Some("in in_000000000000000000000000 draft sub_000000000000000000000000 attempts=0 failed=false next=Some(1648323710)"),
+        ),
+        ("stripe-ruby-mock__stripe-ruby-mock/invoice.finalized.json", None),
+        ("stripe-ruby-mock__stripe-ruby-mock/invoice.paid.json", None),
+        ("stripe-ruby-mock__stripe-ruby-mock/invoice.payment_failed.json", None),
+        ("stripe-ruby-mock__stripe-ruby-mock/invoice.upcoming.json", None),
+        (
+            "pay-rails__pay/customer.subscription.created.json",
+            Some("sub sub_00000000000000 active Some(1488987924) false"),
+        ),
+        (
+            "pay-rails__pay/customer.subscription.updated.json",
+            Some("sub sub_00000000000000 canceled Some(1488987924) false"),
+        ),
+        (
+            "pay-rails__pay/customer.subscription.deleted.json",
+            Some("sub sub_00000000000000 canceled Some(1488987924) false"),
+        ),
+        (
+            "pay-rails__pay/invoice.payment_failed.json",
+            Some("in in_1234 open sub_1234 attempts=1 failed=true next=Some(1745552783)"),
+        ),
+        (
+            "pay-rails__pay/invoice.payment_action_required.json",
+            Some("in in_1234 open sub_1234 attempts=0 failed=true next=None"),
+        ),
+        ("pay-rails__pay/invoice.upcoming.json", None),
+        // Its object is an `invoice_payment`, not an invoice.
+        ("pay-rails__pay/invoice.updated.json", None),
+        ("pay-rails__pay/checkout.session.completed.json", None),
+    ];
+    for (name, expected) in rows {
+        assert_eq!(billing_of(name).as_deref(), expected, "{name}");
+    }
+}
+
+#[test]
+fn a_basil_subscription_reads_its_period_from_its_item_and_the_services_metadata() {
+    let body = json!({
+        "id": "evt_1Basil", "object": "event", "type": "customer.subscription.updated", "created": NOW,
+        "api_version": "2025-03-31.basil",
+        "data": {"object": {
+            "id": "sub_1Basil", "object": "subscription", "status": "past_due", "customer": {"id": "cus_1"},
+            "cancel_at_period_end": true, "canceled_at": NOW - 10, "trial_end": null,
+            "metadata": {"user_id": "user-7", "order_id": "0190c0de-0000-7000-8000-000000000001",
+                         "sku": "pro", "price_id": "pro-monthly"},
+            "items": {"object": "list", "data": [{"id": "si_1", "current_period_end": NOW + 86_400,
+                      "price": {"id": "price_1Pro", "object": "price"}}]}
+        }}
+    });
+    let header = signature_header(SECRET, NOW - 5, body.to_string().as_bytes());
+    let received = verifier().verify(body.to_string().as_bytes(), Some(&header), now()).unwrap();
+    let Some(BillingSnapshot::Subscription(sub)) = received.billing else { panic!("a subscription") };
+    assert_eq!(
+        (sub.id.as_str(), sub.customer.as_str(), sub.status.as_str()),
+        ("sub_1Basil", "cus_1", "past_due")
+    );
+    assert_eq!(sub.current_period_end.unwrap().timestamp(), NOW + 86_400);
+    assert!(sub.cancel_at_period_end);
+    assert_eq!(sub.price.unwrap().as_str(), "price_1Pro");
+    assert_eq!(sub.links.user_id.unwrap().as_str(), "user-7");
+    assert_eq!(sub.links.sku.unwrap().as_str(), "pro");
+    assert_eq!(sub.links.price_key.unwrap().as_str(), "pro-monthly");
+    assert!(sub.links.order_id.is_some());
 }

@@ -125,6 +125,16 @@ stripe_id!(
     "product"
 );
 stripe_id!(
+    /// A Stripe Subscription id (`sub_...`).
+    SubscriptionId,
+    "subscription"
+);
+stripe_id!(
+    /// A Stripe Invoice id (`in_...`).
+    InvoiceId,
+    "invoice"
+);
+stripe_id!(
     /// A Stripe Price id (`price_...`).
     StripePriceId,
     "price"

@@ -10,6 +10,7 @@ use crate::model::ids::{CheckoutSessionId, EventId, OrderId};
 use crate::model::order::Order;
 use crate::model::payment_event::PaymentEvent;
 use crate::model::plan::{Load, OrderWrite, Plan, Snapshot};
+use crate::model::subscription::BillingSnapshot;
 use crate::model::user::UserId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -47,12 +48,15 @@ pub struct ReceivedEvent {
     pub payload: Arc<str>,
     /// Which Stripe mode and account sent it.
     pub origin: EventOrigin,
+    /// The subscription or invoice it shows, for a subscription's event (its `event.kind` is then
+    /// [`crate::PaymentEventKind::Unknown`]: it changes no order).
+    pub billing: Option<BillingSnapshot>,
 }
 
 impl ReceivedEvent {
     /// An event of a test-mode account, not a connected one.
     pub fn new(event: PaymentEvent, payload: impl Into<Arc<str>>) -> Self {
-        Self { event, payload: payload.into(), origin: EventOrigin::default() }
+        Self { event, payload: payload.into(), origin: EventOrigin::default(), billing: None }
     }
 }
 
