@@ -16,6 +16,8 @@ CREATE TABLE stripe_events_new (
     session_id        TEXT,
     payment_intent_id TEXT,
     order_id          TEXT REFERENCES orders (id),
+    -- A subscription or invoice event is recorded against its subscription (0004) rather than an order.
+    subscription_id   TEXT,
     outcome           TEXT NOT NULL CHECK (outcome IN ('applied', 'ignored', 'refused', 'orphaned', 'stored')),
     effect            TEXT CHECK (effect IS NULL OR json_valid(effect)),
     received_at       TEXT NOT NULL,
@@ -23,16 +25,17 @@ CREATE TABLE stripe_events_new (
     -- A refused event has an order when it named another order's ids, none when it came from another Stripe mode
     -- or account.
     CONSTRAINT stripe_events_outcome_columns CHECK (
-        (order_id IS NOT NULL) = (applied_at IS NOT NULL AND effect IS NOT NULL)
-        AND (outcome NOT IN ('applied', 'ignored') OR order_id IS NOT NULL)
-        AND (outcome NOT IN ('orphaned', 'stored') OR order_id IS NULL)
+        NOT (order_id IS NOT NULL AND subscription_id IS NOT NULL)
+        AND (order_id IS NOT NULL OR subscription_id IS NOT NULL) = (applied_at IS NOT NULL AND effect IS NOT NULL)
+        AND (outcome NOT IN ('applied', 'ignored') OR order_id IS NOT NULL OR subscription_id IS NOT NULL)
+        AND (outcome NOT IN ('orphaned', 'stored') OR (order_id IS NULL AND subscription_id IS NULL))
         AND (outcome <> 'orphaned' OR event IS NOT NULL)
     )
 ) STRICT;
 
 INSERT INTO stripe_events_new
-SELECT id, type, created_at, payload, event, order_ref, session_id, payment_intent_id, order_id, outcome, effect,
-       received_at, applied_at
+SELECT id, type, created_at, payload, event, order_ref, session_id, payment_intent_id, order_id, NULL, outcome,
+       effect, received_at, applied_at
 FROM stripe_events;
 DROP TABLE stripe_events;
 ALTER TABLE stripe_events_new RENAME TO stripe_events;

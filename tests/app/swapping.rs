@@ -33,11 +33,12 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
     let verifier =
         StripeWebhookVerifier::new(vec![SecretString::from("whsec_test")], Duration::from_secs(300)).unwrap();
 
-    // One adapter serves the three storage ports.
+    // One adapter serves the four storage ports.
     let store = Arc::new(store);
     let services = Services::new(
         Ports {
             orders: store.clone(),
+            subscriptions: store.clone(),
             catalog: store.clone(),
             customers: store,
             gateway: Arc::new(gateway),

@@ -8,7 +8,7 @@ pub mod settings;
 pub mod telemetry;
 
 use anyhow::Context;
-use payments_domain::{Catalog, CatalogReport, CatalogStore, CustomerStore, OrderStore};
+use payments_domain::{Catalog, CatalogReport, CatalogStore, CustomerStore, OrderStore, SubscriptionStore};
 use payments_domain::{Ports, Services, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
@@ -89,6 +89,7 @@ impl Application {
         let services = Services::new(
             Ports {
                 orders: ports.orders,
+                subscriptions: ports.subscriptions,
                 catalog: ports.catalog,
                 customers: ports.customers,
                 gateway: Arc::new(gateway),
@@ -236,13 +237,14 @@ impl Store {
 /// The storage ports, all served by one adapter.
 struct StorePorts {
     orders: Arc<dyn OrderStore>,
+    subscriptions: Arc<dyn SubscriptionStore>,
     catalog: Arc<dyn CatalogStore>,
     customers: Arc<dyn CustomerStore>,
 }
 
 impl StorePorts {
-    fn of<S: OrderStore + CatalogStore + CustomerStore>(store: Arc<S>) -> Self {
-        Self { orders: store.clone(), catalog: store.clone(), customers: store }
+    fn of<S: OrderStore + SubscriptionStore + CatalogStore + CustomerStore>(store: Arc<S>) -> Self {
+        Self { orders: store.clone(), subscriptions: store.clone(), catalog: store.clone(), customers: store }
     }
 }
 

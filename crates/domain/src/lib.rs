@@ -29,11 +29,13 @@ pub mod ports {
     pub mod customer_store;
     pub mod order_store;
     pub mod payment_gateway;
+    pub mod subscription_store;
     pub mod webhook_verifier;
 }
 
 pub mod services {
     //! What the inbound adapters call.
+    pub mod billing;
     pub mod catalog;
     pub mod checkout;
     pub mod ingest;
@@ -87,7 +89,9 @@ pub use ports::payment_gateway::{
     CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, PaymentGateway,
     SessionSnapshot, SessionState,
 };
+pub use ports::subscription_store::{SubscriptionQuery, SubscriptionStore, SubscriptionWrite};
 pub use ports::webhook_verifier::{WebhookError, WebhookVerifier};
+pub use services::billing::record_billing_event;
 pub use services::catalog::{Catalog, CatalogReport, CatalogServiceError};
 pub use services::checkout::{
     Checkout, CheckoutPorts, CheckoutSettings, StartCheckoutError, StartedCheckout,

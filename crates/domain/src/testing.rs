@@ -2,15 +2,17 @@
 //! depends on them (feature `mocks`). It is not a product: it forgets everything when dropped.
 
 use crate::model::event_outcome::EventOutcome;
-use crate::model::ids::{CheckoutSessionId, EventId, OrderId};
+use crate::model::ids::{CheckoutSessionId, EventId, OrderId, SubscriptionId};
 use crate::model::order::Order;
 use crate::model::payment_event::{EventRefs, PaymentEvent};
 use crate::model::plan::{Applied, Load, LoadedOrder, OrderWrite, RowVersion, Snapshot};
+use crate::model::subscription::Subscription;
 use crate::model::transition::Effect;
 use crate::model::user::UserId;
 use crate::ports::order_store::{
     Committed, InsertOrderError, OrderStore, Orphans, ReceivedEvent, StoreError, Write,
 };
+use crate::ports::subscription_store::{SubscriptionQuery, SubscriptionStore, SubscriptionWrite};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -35,6 +37,7 @@ pub struct RecordedEvent {
 struct State {
     orders: BTreeMap<OrderId, (Order, RowVersion)>,
     events: BTreeMap<EventId, RecordedEvent>,
+    subscriptions: BTreeMap<SubscriptionId, (Subscription, RowVersion)>,
 }
 
 /// Orders and events in memory, with row versions: see the module's doc.
@@ -245,5 +248,68 @@ impl OrderStore for MemoryStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+#[async_trait]
+impl SubscriptionStore for MemoryStore {
+    async fn load_subscription(
+        &self,
+        id: &SubscriptionId,
+    ) -> Result<Option<(Subscription, RowVersion)>, StoreError> {
+        Ok(self.lock().subscriptions.get(id).cloned())
+    }
+
+    async fn commit_subscription(
+        &self,
+        write: SubscriptionWrite,
+        now: DateTime<Utc>,
+    ) -> Result<Committed, StoreError> {
+        let mut state = self.lock();
+        if state.events.contains_key(&write.received.event.id) {
+            return Ok(Committed::Duplicate);
+        }
+        let id = write.subscription.id().clone();
+        let current = state.subscriptions.get(&id).map(|(_, version)| *version);
+        if current != write.version {
+            return Ok(Committed::Stale);
+        }
+        let next = RowVersion(write.version.map_or(0, |version| version.0 + 1));
+        state.subscriptions.insert(id, (write.subscription, next));
+        let recorded = RecordedEvent {
+            received: write.received.clone(),
+            outcome: write.outcome,
+            order_id: None,
+            effect: None,
+            received_at: now,
+        };
+        state.events.insert(write.received.event.id, recorded);
+        Ok(Committed::Done)
+    }
+
+    async fn list_subscriptions<'a>(
+        &self,
+        query: SubscriptionQuery<'a>,
+    ) -> Result<Vec<(Subscription, Option<UserId>)>, StoreError> {
+        let state = self.lock();
+        let owner = |subscription: &Subscription| {
+            subscription.state().and_then(|seen| seen.snapshot.links.user_id.clone())
+        };
+        let mut found: Vec<(Subscription, Option<UserId>)> = state
+            .subscriptions
+            .values()
+            .filter(|(subscription, _)| subscription.state().is_some())
+            .map(|(subscription, _)| (subscription.clone(), owner(subscription)))
+            .filter(|(subscription, user)| match query {
+                SubscriptionQuery::Id(id) => subscription.id() == id,
+                SubscriptionQuery::All { .. } => true,
+                SubscriptionQuery::OfUser { user: wanted, .. } => user.as_ref() == Some(wanted),
+            })
+            .collect();
+        found.reverse();
+        if let SubscriptionQuery::All { limit } | SubscriptionQuery::OfUser { limit, .. } = query {
+            found.truncate(limit as usize);
+        }
+        Ok(found)
     }
 }

@@ -11,6 +11,7 @@ use payments_domain::ports::clock::MockClock;
 use payments_domain::ports::customer_store::MockCustomerStore;
 use payments_domain::ports::order_store::MockOrderStore;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
+use payments_domain::ports::subscription_store::MockSubscriptionStore;
 use payments_domain::ports::webhook_verifier::MockWebhookVerifier;
 use payments_domain::{
     CatalogPrice, CheckoutSettings, Committed, Currency, Email, Interval, LineItem, LoadedOrder, Money,
@@ -30,6 +31,7 @@ pub(crate) fn now() -> DateTime<Utc> {
 /// of times; replace `catalog` with a fresh mock to answer otherwise.
 pub(crate) struct Ports {
     pub(crate) store: MockOrderStore,
+    pub(crate) subscriptions: MockSubscriptionStore,
     pub(crate) catalog: MockCatalogStore,
     pub(crate) customers: MockCustomerStore,
     pub(crate) gateway: MockPaymentGateway,
@@ -44,6 +46,7 @@ impl Ports {
         catalog.expect_list_products().returning(|| Ok(products()));
         Self {
             store: MockOrderStore::new(),
+            subscriptions: MockSubscriptionStore::new(),
             catalog,
             customers: MockCustomerStore::new(),
             gateway: MockPaymentGateway::new(),
@@ -87,6 +90,7 @@ impl Ports {
         Services::new(
             payments_domain::Ports {
                 orders,
+                subscriptions: Arc::new(self.subscriptions),
                 catalog: Arc::new(self.catalog),
                 customers: Arc::new(self.customers),
                 gateway: Arc::new(self.gateway),

@@ -165,7 +165,8 @@ fn effect_json(applied: &Applied) -> String {
     to_json(&EffectRecord::from(&applied.effect))
 }
 
-fn event_columns(
+/// The `stripe_events` columns of `received`.
+pub(crate) fn event_columns(
     received: &ReceivedEvent,
     outcome: EventOutcome,
     effect: Option<String>,

@@ -89,7 +89,9 @@ pub enum Grouping {
 /// payments. Row-returning methods hand each row over as one JSON text in the shapes of `rows.rs`. The SQL
 /// for orders and events, the catalog and customers sits in the supertraits, one file each in an adapter.
 #[async_trait]
-pub trait Dialect: OrderSql + CatalogSql + CustomerSql + Send + Sync + Sized + 'static {
+pub trait Dialect:
+    OrderSql + CatalogSql + CustomerSql + crate::SubscriptionSql + Send + Sync + Sized + 'static
+{
     /// What the adapter is configured with.
     type Options: Send + Sync;
     /// Its connection pool(s), for what the ports do not cover.

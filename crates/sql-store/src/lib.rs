@@ -9,6 +9,8 @@ mod dialect;
 pub mod records;
 mod rows;
 mod store;
+mod subscription_records;
+mod subscriptions;
 
 pub use batch::BatchOptions;
 pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, OrderColumns};
@@ -16,3 +18,4 @@ pub use dialect::{
     CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery, OrderSql, StripeId,
 };
 pub use store::SqlStore;
+pub use subscriptions::{SubscriptionChange, SubscriptionSql};

@@ -13,14 +13,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The record version written now.
-const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
-fn version() -> u32 {
+pub(crate) fn version() -> u32 {
     VERSION
 }
 
 /// Refuses a record of a version this build cannot read.
-fn check_version(v: u32, what: &str) -> anyhow::Result<()> {
+pub(crate) fn check_version(v: u32, what: &str) -> anyhow::Result<()> {
     if v != VERSION {
         bail!("{what} record version {v} is not one this build reads (it reads {VERSION})");
     }
@@ -29,7 +29,7 @@ fn check_version(v: u32, what: &str) -> anyhow::Result<()> {
 
 /// An amount: `{"minor": 1500, "currency": "usd"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct MoneyRecord {
+pub(crate) struct MoneyRecord {
     minor: i64,
     currency: String,
 }

@@ -8,6 +8,7 @@ mod concurrency;
 mod customers;
 mod events;
 mod orders;
+mod subscriptions;
 mod upgrade;
 
 pub use catalog::*;
@@ -17,6 +18,7 @@ pub use concurrency::*;
 pub use customers::*;
 pub use events::*;
 pub use orders::*;
+pub use subscriptions::*;
 pub use upgrade::*;
 
 use crate::{Harness, StoredEvent};

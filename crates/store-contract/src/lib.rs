@@ -67,6 +67,10 @@ macro_rules! store_contract_tests {
             the_first_customer_stored_for_a_user_wins,
             thirty_two_first_customers_of_one_user_at_once_store_one,
             a_stripe_customer_of_one_user_is_refused_for_another,
+            subscription_events_build_one_record_newest_first_each_event_stored_once,
+            a_subscription_write_on_a_stale_version_writes_nothing,
+            a_subscription_belongs_to_the_user_of_its_customer_when_its_checkout_named_none,
+            sixteen_events_of_one_subscription_at_once_all_succeed_and_keep_the_newest,
         );
     };
     (@cases $harness:ty; $($case:ident),* $(,)?) => {

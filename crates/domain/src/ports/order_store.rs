@@ -86,6 +86,13 @@ pub enum RecordOutcome {
         /// Why, in words.
         reason: String,
     },
+    /// A subscription or invoice event, recorded with what it did to its subscription's record.
+    Subscription {
+        /// The subscription.
+        subscription_id: crate::model::ids::SubscriptionId,
+        /// [`crate::Effect::Recorded`] when its snapshot was the newest, [`crate::Effect::Ignored`] when not.
+        effect: crate::model::transition::Effect,
+    },
 }
 
 /// One planned write, as [`OrderStore::commit`] takes it.

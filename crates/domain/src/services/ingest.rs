@@ -3,8 +3,9 @@
 use crate::model::event_scope::EventScope;
 use crate::ports::clock::Clock;
 use crate::ports::order_store::{OrderStore, Orphans, RecordOutcome, StoreError};
+use crate::ports::subscription_store::SubscriptionStore;
 use crate::ports::webhook_verifier::{WebhookError, WebhookVerifier};
-use crate::services::record;
+use crate::services::{billing, record};
 use std::sync::Arc;
 
 /// Why a webhook delivery was not acknowledged.
@@ -25,6 +26,7 @@ pub struct WebhookIngest {
     verifier: Arc<dyn WebhookVerifier>,
     clock: Arc<dyn Clock>,
     scope: EventScope,
+    subscriptions: Arc<dyn SubscriptionStore>,
 }
 
 impl std::fmt::Debug for WebhookIngest {
@@ -37,11 +39,12 @@ impl WebhookIngest {
     /// Ingest over its ports, taking the events of `scope` (any other is recorded as refused).
     pub fn new(
         orders: Arc<dyn OrderStore>,
+        subscriptions: Arc<dyn SubscriptionStore>,
         verifier: Arc<dyn WebhookVerifier>,
         clock: Arc<dyn Clock>,
         scope: EventScope,
     ) -> Self {
-        Self { orders, verifier, clock, scope }
+        Self { orders, verifier, clock, scope, subscriptions }
     }
 
     /// Verifies a webhook delivery and records its event with its effect, atomically (see
@@ -64,7 +67,12 @@ impl WebhookIngest {
                 tracing::warn!(%reason, "webhook event refused: it changes nothing");
                 record::refuse_event(&*self.orders, &received, reason, now).await?
             }
-            None => record::record_event(&*self.orders, &received, now).await?,
+            None => match &received.billing {
+                Some(billing) => {
+                    billing::record_billing_event(&*self.subscriptions, &received, billing, now).await?
+                }
+                None => record::record_event(&*self.orders, &received, now).await?,
+            },
         };
         tracing::debug!(?outcome, "webhook event recorded");
         Ok(outcome)

@@ -53,7 +53,13 @@ fn verifying(event: ReceivedEvent) -> MockWebhookVerifier {
 }
 
 fn ingest(store: Arc<dyn OrderStore>, verifier: MockWebhookVerifier) -> WebhookIngest {
-    WebhookIngest::new(store, Arc::new(verifier), Arc::new(clock()), EventScope::default())
+    WebhookIngest::new(
+        store,
+        Arc::new(MemoryStore::new()),
+        Arc::new(verifier),
+        Arc::new(clock()),
+        EventScope::default(),
+    )
 }
 
 #[tokio::test]
@@ -70,8 +76,13 @@ async fn an_event_from_another_mode_or_account_is_recorded_as_refused_and_change
         store.insert_order(&order).await.unwrap();
         let mut event = received(PaymentEventKind::CheckoutExpired, order.id());
         event.origin = origin;
-        let ingest =
-            WebhookIngest::new(store.clone(), Arc::new(verifying(event.clone())), Arc::new(clock()), scope);
+        let ingest = WebhookIngest::new(
+            store.clone(),
+            store.clone(),
+            Arc::new(verifying(event.clone())),
+            Arc::new(clock()),
+            scope,
+        );
         let outcome = ingest.handle(b"body", Some("t=1,v1=ab")).await.unwrap();
         assert!(matches!(&outcome, RecordOutcome::Refused { reason } if reason.contains(why)), "{outcome:?}");
         assert_eq!(store.find_order(order.id()).await.unwrap().unwrap().status(), OrderStatus::Pending);

@@ -6,6 +6,7 @@ use crate::ports::clock::Clock;
 use crate::ports::customer_store::CustomerStore;
 use crate::ports::order_store::OrderStore;
 use crate::ports::payment_gateway::PaymentGateway;
+use crate::ports::subscription_store::SubscriptionStore;
 use crate::ports::webhook_verifier::WebhookVerifier;
 use crate::services::checkout::{Checkout, CheckoutPorts, CheckoutSettings};
 use crate::services::ingest::WebhookIngest;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 pub struct Ports {
     /// Orders and received events.
     pub orders: Arc<dyn OrderStore>,
+    /// Subscription records.
+    pub subscriptions: Arc<dyn SubscriptionStore>,
     /// Products and prices.
     pub catalog: Arc<dyn CatalogStore>,
     /// One Stripe customer per user.
@@ -49,9 +52,9 @@ pub struct Services {
 impl Services {
     /// Every service over `ports`, checkouts made with `settings`, webhook events of `scope` taken.
     pub fn new(ports: Ports, settings: CheckoutSettings, scope: EventScope) -> Self {
-        let Ports { orders, catalog, customers, gateway, verifier, clock } = ports;
+        let Ports { orders, subscriptions, catalog, customers, gateway, verifier, clock } = ports;
         Self {
-            ingest: WebhookIngest::new(orders.clone(), verifier, clock.clone(), scope),
+            ingest: WebhookIngest::new(orders.clone(), subscriptions, verifier, clock.clone(), scope),
             queries: Queries::new(orders.clone(), catalog.clone()),
             checkout: Checkout::new(CheckoutPorts { orders, catalog, customers, gateway, clock }, settings),
         }

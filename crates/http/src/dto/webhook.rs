@@ -15,11 +15,12 @@ pub(crate) struct WebhookAck {
 impl From<&RecordOutcome> for WebhookAck {
     fn from(outcome: &RecordOutcome) -> Self {
         let outcome = match outcome {
-            RecordOutcome::Applied { effect: Effect::Ignored, .. } => "ignored",
+            RecordOutcome::Applied { effect: Effect::Ignored, .. }
+            | RecordOutcome::Subscription { effect: Effect::Ignored, .. } => "ignored",
             RecordOutcome::Applied { effect: Effect::Refused { .. }, .. } | RecordOutcome::Refused { .. } => {
                 "refused"
             }
-            RecordOutcome::Applied { .. } => "applied",
+            RecordOutcome::Applied { .. } | RecordOutcome::Subscription { .. } => "applied",
             RecordOutcome::Duplicate => "duplicate",
             RecordOutcome::Orphaned => "orphaned",
             RecordOutcome::Stored => "stored",
