@@ -6,8 +6,7 @@ use crate::MIGRATOR;
 use anyhow::anyhow;
 use async_trait::async_trait;
 use payments_domain::StoreError;
-use payments_sql_store::{BatchOptions, Dialect, Grouping};
-use sqlx::migrate::MigrateError;
+use payments_sql_store::{migration_failure, BatchOptions, Dialect, Grouping};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
@@ -106,10 +105,7 @@ impl Dialect for PgDialect {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await.map_err(|error| match error {
-            MigrateError::Execute(error) => store_error(error),
-            other => StoreError::Unknown(anyhow::Error::new(other).context("database migrations failed")),
-        })
+        MIGRATOR.run(&self.pool).await.map_err(|error| migration_failure(error, store_error))
     }
 
     fn pool(&self) -> &PgPool {

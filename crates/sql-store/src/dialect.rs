@@ -157,3 +157,15 @@ pub trait CustomerSql: Send + Sync {
     /// Stores the customer unless its user has one; the user's stored customer.
     async fn insert_customer(&self, customer: &Customer) -> Result<CustomerStored, sqlx::Error>;
 }
+
+/// A failed migration as the ports report it: a statement's failure as `failure` maps it, anything else
+/// (a changed or missing migration) as [`StoreError::Unknown`].
+pub fn migration_failure(
+    error: sqlx::migrate::MigrateError,
+    failure: impl Fn(sqlx::Error) -> StoreError,
+) -> StoreError {
+    match error {
+        sqlx::migrate::MigrateError::Execute(error) => failure(error),
+        other => StoreError::Unknown(anyhow::Error::new(other).context("database migrations failed")),
+    }
+}

@@ -6,16 +6,20 @@
 mod batch;
 mod changes;
 mod dialect;
+mod event_records;
 pub mod records;
 mod rows;
 mod store;
 mod subscription_records;
+mod subscription_sql;
 mod subscriptions;
 
 pub use batch::BatchOptions;
 pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, OrderColumns};
 pub use dialect::{
-    CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery, OrderSql, StripeId,
+    migration_failure, CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery,
+    OrderSql, StripeId,
 };
 pub use store::SqlStore;
+pub use subscription_sql::{list_subscriptions, read_subscription, write_subscription};
 pub use subscriptions::{SubscriptionChange, SubscriptionSql};

@@ -3,7 +3,10 @@
 
 use super::*;
 use chrono::TimeZone;
-use payments_domain::PaymentFacts;
+use payments_domain::{
+    CheckoutSessionId, EventRefs, OrderId, PaymentEventKind, PaymentFacts, PaymentIntentId,
+    SessionPaymentStatus,
+};
 
 fn usd(minor: i64) -> Money {
     Money::new(minor, Currency::USD).unwrap()

@@ -7,8 +7,7 @@ use crate::MIGRATOR;
 use anyhow::anyhow;
 use async_trait::async_trait;
 use payments_domain::StoreError;
-use payments_sql_store::{BatchOptions, Dialect, Grouping};
-use sqlx::migrate::MigrateError;
+use payments_sql_store::{migration_failure, BatchOptions, Dialect, Grouping};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
@@ -103,10 +102,7 @@ impl Dialect for SqliteDialect {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.writer).await.map_err(|error| match error {
-            MigrateError::Execute(error) => store_error(error),
-            other => StoreError::Unknown(anyhow::Error::new(other).context("database migrations failed")),
-        })
+        MIGRATOR.run(&self.writer).await.map_err(|error| migration_failure(error, store_error))
     }
 
     /// The read pool (its connections are `query_only`). Writes must go through the store, which owns the
