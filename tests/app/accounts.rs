@@ -101,9 +101,25 @@ async fn no_request_makes_a_checkout_cheaper_than_the_catalog() {
     let order = app.order(body["orderId"].as_str().unwrap()).await;
     assert_eq!(order["items"][0]["sku"], "rust-course");
 
-    // A recurring price cannot be sold in a one-time checkout.
-    let recurring = json!({"email": "eve@example.com", "items": [{"price_id": "rust-course-monthly-usd", "quantity": 1}]});
-    let (status, error) = json_of(app.post_as("/api/v1/checkout/sessions", &recurring, None).await).await;
+    // A recurring price opens a subscription: the session is in subscription mode, the line renews monthly,
+    // and the subscription's metadata says what it sells.
+    let monthly = json!({"price_id": "rust-course-monthly-usd", "quantity": 1});
+    let recurring = json!({"email": "eve@example.com", "items": [monthly]});
+    let (status, body) = json_of(app.post_as("/api/v1/checkout/sessions", &recurring, None).await).await;
+    assert_eq!(status, 201, "{body}");
+    let sent = app.stripe.received_requests().await.unwrap();
+    let session = sent.iter().rev().find(|r| r.url.path() == "/v1/checkout/sessions").unwrap();
+    let form = payments_tests::fake_stripe::form(session);
+    let field = |key: &str| form.get(key).map(String::as_str);
+    assert_eq!(field("mode"), Some("subscription"));
+    assert_eq!(field("line_items[0][price_data][recurring][interval]"), Some("month"));
+    assert_eq!(field("subscription_data[metadata][sku]"), Some("rust-course"));
+    assert_eq!(field("subscription_data[metadata][order_id]"), body["orderId"].as_str());
+    assert_eq!(field("customer_email"), Some("eve@example.com"), "Checkout creates the guest's customer");
+
+    // One checkout starts one subscription.
+    let two = json!({"email": "eve@example.com", "items": [monthly, monthly]});
+    let (status, error) = json_of(app.post_as("/api/v1/checkout/sessions", &two, None).await).await;
     assert_eq!((status, error["error"]["code"].as_str()), (422, Some("not_for_sale")), "{error}");
 }
 

@@ -87,7 +87,7 @@ pub use ports::order_store::{
 };
 pub use ports::payment_gateway::{
     CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, PaymentGateway,
-    SessionSnapshot, SessionState,
+    SessionSnapshot, SessionState, SubscriptionCheckout,
 };
 pub use ports::subscription_store::{SubscriptionQuery, SubscriptionStore, SubscriptionWrite};
 pub use ports::webhook_verifier::{WebhookError, WebhookVerifier};
@@ -97,7 +97,9 @@ pub use services::checkout::{
     Checkout, CheckoutPorts, CheckoutSettings, StartCheckoutError, StartedCheckout,
 };
 pub use services::ingest::{HandleWebhookError, WebhookIngest};
-pub use services::pricing::{price_line, CartLine, CatalogItem, PriceError, PricingRules};
+pub use services::pricing::{
+    price_line, subscription_terms, CartLine, CatalogItem, PriceError, PricingRules, SubscriptionTerms,
+};
 pub use services::queries::{GetOrderError, Queries, MAX_USER_ORDERS};
 pub use services::record::{
     attach_session, mark_checkout_failed, record_event, refuse_event, OrderChangeError,

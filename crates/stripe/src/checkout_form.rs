@@ -1,11 +1,13 @@
 //! The Create Checkout Session request for an order: what Stripe is asked to collect, and how the
 //! resulting session and payment point back at the order.
 
-use payments_domain::{CheckoutRequest, LineItem};
+use payments_domain::{CheckoutRequest, Interval, LineItem, Recurring, SubscriptionLinks};
 use std::collections::HashMap;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionPaymentIntentData, ProductData,
+    CreateCheckoutSessionLineItemsPriceDataRecurring,
+    CreateCheckoutSessionLineItemsPriceDataRecurringInterval, CreateCheckoutSessionPaymentIntentData,
+    CreateCheckoutSessionSubscriptionData, ProductData,
 };
 use stripe_checkout::CheckoutSessionMode;
 use stripe_types::Currency;
@@ -13,20 +15,34 @@ use stripe_types::Currency;
 /// The metadata key that carries our order id on sessions and payment intents; webhook parsing reads it back.
 pub(crate) const ORDER_ID_METADATA_KEY: &str = "order_id";
 
-/// A payment-mode session for the request's order: one inline price per line item, the user's Stripe
-/// customer when the request names one (else the order's email, as `customer_email`: Stripe refuses both),
-/// the redirect URLs as given, and the order id as metadata (on the session and on its payment intent)
-/// and as client reference.
+/// A session for the request's order: one inline price per line item, the user's Stripe customer when the
+/// request names one (else the order's email, as `customer_email`: Stripe refuses both), the redirect URLs as
+/// given, and the order id as metadata and as client reference. A payment-mode session puts the order id on
+/// its payment intent too; a subscription-mode one (the request names a subscription) gives its recurring line
+/// the schedule and puts the subscription's links in the subscription's metadata.
 pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckoutSession {
     let order = &request.order;
     let order_id = order.id().to_string();
     let metadata = HashMap::from([(ORDER_ID_METADATA_KEY.to_owned(), order_id.clone())]);
-    let mut payment_intent_data = CreateCheckoutSessionPaymentIntentData::new();
-    payment_intent_data.metadata = Some(metadata.clone());
-
-    let form = CreateCheckoutSession::new()
-        .mode(CheckoutSessionMode::Payment)
-        .line_items(order.items().iter().map(line_item).collect::<Vec<_>>());
+    let mut lines: Vec<CreateCheckoutSessionLineItems> = order.items().iter().map(line_item).collect();
+    let form = match &request.subscription {
+        None => {
+            let mut payment_intent_data = CreateCheckoutSessionPaymentIntentData::new();
+            payment_intent_data.metadata = Some(metadata.clone());
+            CreateCheckoutSession::new()
+                .mode(CheckoutSessionMode::Payment)
+                .payment_intent_data(payment_intent_data)
+        }
+        Some(subscription) => {
+            if let Some(price) = lines.get_mut(subscription.line).and_then(|line| line.price_data.as_mut()) {
+                price.recurring = Some(recurring(subscription.recurring));
+            }
+            let mut data = CreateCheckoutSessionSubscriptionData::new();
+            data.metadata = Some(subscription_metadata(&subscription.links));
+            CreateCheckoutSession::new().mode(CheckoutSessionMode::Subscription).subscription_data(data)
+        }
+    };
+    let form = form.line_items(lines);
     let form = match &request.customer {
         Some(customer) => form.customer(customer.as_str()),
         None => form.customer_email(order.email().as_str()),
@@ -37,7 +53,31 @@ pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckout
         .cancel_url(request.cancel_url.as_str())
         .client_reference_id(order_id)
         .metadata(metadata)
-        .payment_intent_data(payment_intent_data)
+}
+
+fn recurring(recurring: Recurring) -> CreateCheckoutSessionLineItemsPriceDataRecurring {
+    use CreateCheckoutSessionLineItemsPriceDataRecurringInterval as Unit;
+    let interval = match recurring.interval {
+        Interval::Day => Unit::Day,
+        Interval::Week => Unit::Week,
+        Interval::Month => Unit::Month,
+        Interval::Year => Unit::Year,
+    };
+    CreateCheckoutSessionLineItemsPriceDataRecurring {
+        interval,
+        interval_count: Some(u64::from(recurring.interval_count)),
+    }
+}
+
+/// The subscription's metadata: what its events need to say whose it is and what it sells.
+fn subscription_metadata(links: &SubscriptionLinks) -> HashMap<String, String> {
+    let pairs = [
+        (crate::billing_parser::USER_ID_METADATA_KEY, links.user_id.as_ref().map(|u| u.as_str().to_owned())),
+        (ORDER_ID_METADATA_KEY, links.order_id.map(|o| o.to_string())),
+        (crate::billing_parser::SKU_METADATA_KEY, links.sku.as_ref().map(|s| s.as_str().to_owned())),
+        (crate::billing_parser::PRICE_METADATA_KEY, links.price_key.as_ref().map(|p| p.as_str().to_owned())),
+    ];
+    pairs.into_iter().filter_map(|(key, value)| Some((key.to_owned(), value?))).collect()
 }
 
 fn line_item(item: &LineItem) -> CreateCheckoutSessionLineItems {
@@ -80,6 +120,7 @@ mod tests {
             cancel_url: "https://shop.example/cancel".into(),
             idempotency_key: "checkout-1".into(),
             customer: None,
+            subscription: None,
         }
     }
 
@@ -122,5 +163,41 @@ mod tests {
         assert_eq!(form.get("customer").map(String::as_str), Some("cus_QXg1o8vcGmoR32"));
         assert!(!form.contains_key("customer_email"), "Stripe refuses customer and customer_email together");
         assert_eq!(form.get("metadata[order_id]"), Some(&request.order.id().to_string()));
+    }
+
+    #[test]
+    fn a_subscription_checkout_gives_its_recurring_line_the_schedule_and_the_subscription_its_links() {
+        use payments_domain::{Interval, PriceKey, Recurring, Sku, SubscriptionCheckout, UserId};
+        let mut request = request();
+        let order_id = request.order.id();
+        request.subscription = Some(SubscriptionCheckout {
+            line: 1,
+            recurring: Recurring { interval: Interval::Month, interval_count: 3 },
+            links: SubscriptionLinks {
+                user_id: Some(UserId::parse("user-1").unwrap()),
+                order_id: Some(order_id),
+                sku: Some(Sku::parse("tea").unwrap()),
+                price_key: Some(PriceKey::parse("tea-quarterly").unwrap()),
+            },
+        });
+        let form = form_pairs(&request);
+        let expect =
+            |key: &str, value: &str| assert_eq!(form.get(key).map(String::as_str), Some(value), "{key}");
+        expect("mode", "subscription");
+        expect("line_items[1][price_data][recurring][interval]", "month");
+        expect("line_items[1][price_data][recurring][interval_count]", "3");
+        assert!(
+            !form.contains_key("line_items[0][price_data][recurring][interval]"),
+            "one-time lines stay so"
+        );
+        expect("subscription_data[metadata][user_id]", "user-1");
+        expect("subscription_data[metadata][order_id]", &order_id.to_string());
+        expect("subscription_data[metadata][sku]", "tea");
+        expect("subscription_data[metadata][price_id]", "tea-quarterly");
+        expect("metadata[order_id]", &order_id.to_string());
+        assert!(
+            !form.keys().any(|key| key.starts_with("payment_intent_data")),
+            "Stripe refuses payment_intent_data in subscription mode"
+        );
     }
 }

@@ -45,6 +45,7 @@ fn checkout_request(idempotency_key: &str) -> CheckoutRequest {
         cancel_url: "https://shop.example/cart".into(),
         idempotency_key: idempotency_key.into(),
         customer: None,
+        subscription: None,
     }
 }
 

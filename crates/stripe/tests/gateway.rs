@@ -42,6 +42,7 @@ fn checkout_request() -> CheckoutRequest {
         cancel_url: "https://shop.example/cart".into(),
         idempotency_key: "checkout-0190f5b2-attempt-1".into(),
         customer: None,
+        subscription: None,
     }
 }
 

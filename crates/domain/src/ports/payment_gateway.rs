@@ -1,11 +1,12 @@
 //! The payment provider, as the domain needs it.
 
-use crate::model::catalog::{CatalogPrice, Product};
+use crate::model::catalog::{CatalogPrice, Product, Recurring};
 use crate::model::email::Email;
 use crate::model::ids::{CheckoutSessionId, CustomerId, PaymentIntentId, StripePriceId, StripeProductId};
 use crate::model::money::Money;
 use crate::model::order::Order;
 use crate::model::payment_event::SessionPaymentStatus;
+use crate::model::subscription::SubscriptionLinks;
 use crate::model::user::UserId;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,6 +25,20 @@ pub struct CheckoutRequest {
     pub idempotency_key: String,
     /// The user's customer at the provider: the session is opened for it instead of for the order's email.
     pub customer: Option<CustomerId>,
+    /// Present when the order holds a recurring price: the session starts a subscription (the provider
+    /// creates a customer from the email when there is none), whose metadata carries `links`.
+    pub subscription: Option<SubscriptionCheckout>,
+}
+
+/// The subscription a checkout starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionCheckout {
+    /// Which order line is the recurring one.
+    pub line: usize,
+    /// How often it renews.
+    pub recurring: Recurring,
+    /// Put in the subscription's metadata, so its events say whose it is and what it sells.
+    pub links: SubscriptionLinks,
 }
 
 /// A customer to create at the provider for a user.

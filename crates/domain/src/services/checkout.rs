@@ -6,14 +6,17 @@ use crate::model::ids::{CheckoutSessionId, OrderId};
 use crate::model::line_item::LineItem;
 use crate::model::money::Currency;
 use crate::model::order::{Order, OrderError};
+use crate::model::subscription::SubscriptionLinks;
 use crate::model::user::{Caller, Customer, UserId};
 use crate::ports::catalog_store::CatalogStore;
 use crate::ports::clock::Clock;
 use crate::ports::customer_store::CustomerStore;
 use crate::ports::order_store::{InsertOrderError, OrderStore, StoreError};
-use crate::ports::payment_gateway::{CheckoutRequest, GatewayError, NewCustomer, PaymentGateway};
+use crate::ports::payment_gateway::{
+    CheckoutRequest, GatewayError, NewCustomer, PaymentGateway, SubscriptionCheckout,
+};
 use crate::services::keyed_lock::KeyedLock;
-use crate::services::pricing::{price_line, CartLine, PriceError, PricingRules};
+use crate::services::pricing::{price_line, subscription_terms, CartLine, PriceError, PricingRules};
 use crate::services::record::{self, OrderChangeError};
 use std::sync::Arc;
 use url::Url;
@@ -164,6 +167,7 @@ impl Checkout {
         }
         let products = self.ports.catalog.list_products().await?;
         let items = self.price(&products, lines)?;
+        let terms = subscription_terms(&products, &items)?;
 
         let now = self.ports.clock.now();
         let mut order = Order::new(OrderId::new_v7(), email.clone(), items, now)?;
@@ -178,12 +182,23 @@ impl Checkout {
         };
         self.ports.orders.insert_order(&order).await?;
 
+        let subscription = terms.map(|terms| SubscriptionCheckout {
+            line: terms.line,
+            recurring: terms.recurring,
+            links: SubscriptionLinks {
+                user_id: user.cloned(),
+                order_id: Some(order_id),
+                sku: Some(terms.sku),
+                price_key: Some(terms.price_key),
+            },
+        });
         let request = CheckoutRequest {
             order,
             success_url: self.settings.success_url.clone(),
             cancel_url: self.settings.cancel_url.clone(),
             idempotency_key: format!("checkout-session-{order_id}"),
             customer,
+            subscription,
         };
         let orders = &*self.ports.orders;
         match self.ports.gateway.create_checkout_session(&request).await {

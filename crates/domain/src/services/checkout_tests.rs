@@ -202,10 +202,11 @@ async fn lines_the_catalog_cannot_sell_are_refused_and_nothing_is_stored() {
     );
     let retired = refuse(sku_line("mug", 1)).await;
     assert!(matches!(retired, Err(StartCheckoutError::Price(PriceError::NotForSale { index: 1, .. }))));
-    let recurring =
-        refuse(CartLine::Catalog { item: CatalogItem::Price("course-monthly".into()), quantity: 1 }).await;
+    let monthly = || CartLine::Catalog { item: CatalogItem::Price("course-monthly".into()), quantity: 1 };
+    let two_plans = checkout.start(&Caller::Guest, Some(email()), vec![monthly(), monthly()]).await;
     assert!(
-        matches!(recurring, Err(StartCheckoutError::Price(PriceError::NotForSale { ref reason, .. })) if reason.contains("recurring"))
+        matches!(two_plans, Err(StartCheckoutError::Price(PriceError::NotForSale { index: 1, ref reason, .. })) if reason.contains("one subscription")),
+        "{two_plans:?}"
     );
     let too_many = refuse(sku_line("course", 1000)).await;
     assert!(matches!(
@@ -324,4 +325,51 @@ async fn guest_checkout_turned_off_still_lets_users_check_out() {
         .start(&user("u1"), None, vec![sku_line("course", 1)])
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_recurring_price_opens_a_subscription_checkout_that_names_its_user_order_and_plan() {
+    let store = Arc::new(MemoryStore::new());
+    let mut gateway = MockPaymentGateway::new();
+    gateway
+        .expect_create_checkout_session()
+        .withf(|request| {
+            let Some(subscription) = &request.subscription else { return false };
+            subscription.line == 1
+                && subscription.recurring == Recurring { interval: Interval::Month, interval_count: 1 }
+                && subscription.links.user_id == Some(UserId::parse("user-1").unwrap())
+                && subscription.links.order_id == Some(request.order.id())
+                && subscription.links.sku == Some(Sku::parse("course").unwrap())
+                && subscription.links.price_key == Some(PriceKey::parse("course-monthly").unwrap())
+        })
+        .returning(|_| Ok(session("cs_test_sub")));
+    let mut customers = MockCustomerStore::new();
+    let customer = Customer {
+        user_id: UserId::parse("user-1").unwrap(),
+        stripe_customer_id: CustomerId::parse("cus_1").unwrap(),
+        email: Email::parse("user@example.com").unwrap(),
+        created_at: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+    };
+    customers.expect_find_customer().returning(move |_| Ok(Some(customer.clone())));
+    let monthly = CartLine::Catalog { item: CatalogItem::Price("course-monthly".into()), quantity: 1 };
+    let started = checkout(store.clone(), customers, gateway, settings())
+        .start(&user("user-1"), None, vec![sku_line("course", 1), monthly])
+        .await
+        .expect("a subscription checkout");
+    let order = store.find_order(started.order_id).await.unwrap().unwrap();
+    assert_eq!(order.amount().minor(), 4900 + 900, "the one-time line rides on the first invoice");
+}
+
+#[tokio::test]
+async fn a_one_time_cart_opens_a_payment_checkout() {
+    let mut gateway = MockPaymentGateway::new();
+    gateway
+        .expect_create_checkout_session()
+        .withf(|request| request.subscription.is_none())
+        .returning(|_| Ok(session("cs_test_once")));
+    let store = Arc::new(MemoryStore::new());
+    checkout(store, MockCustomerStore::new(), gateway, settings())
+        .start(&Caller::Guest, Some(email()), vec![sku_line("course", 2)])
+        .await
+        .expect("a payment checkout");
 }

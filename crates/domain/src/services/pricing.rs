@@ -1,6 +1,6 @@
 //! Cart pricing: what each line of a client's cart sells, at which price. A pure function of the catalog.
 
-use crate::model::catalog::{CatalogRef, Product, Sku};
+use crate::model::catalog::{CatalogRef, PriceKey, Product, Recurring, Sku};
 use crate::model::line_item::{LineItem, LineItemError};
 use crate::model::money::{Currency, Money};
 use url::Url;
@@ -10,7 +10,8 @@ use url::Url;
 pub enum CatalogItem {
     /// A product: sold at its first active one-time price in the checkout currency.
     Sku(Sku),
-    /// A price, by its catalog id or its Stripe price id.
+    /// A price, by its catalog id or its Stripe price id: a one-time price, or a recurring one (a
+    /// subscription: see [`subscription_terms`]).
     Price(String),
 }
 
@@ -137,8 +138,6 @@ fn catalog_line(
             product.price(id).map(|price| {
                 let usable = if !price.active {
                     Err(not_for_sale("the price is no longer active".to_owned()))
-                } else if price.recurring.is_some() {
-                    Err(not_for_sale("it is a recurring price".to_owned()))
                 } else if price.unit_amount.currency() != currency {
                     Err(not_for_sale(format!(
                         "it is priced in {}, checkout is in {currency}",
@@ -202,6 +201,52 @@ fn client_line(
             },
         }),
     }
+}
+
+/// What a cart subscribes to: its one recurring line's schedule, product and price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionTerms {
+    /// Which of the items it is.
+    pub line: usize,
+    /// How often it renews.
+    pub recurring: Recurring,
+    /// The product it sells.
+    pub sku: Sku,
+    /// The catalog price.
+    pub price_key: PriceKey,
+}
+
+/// The subscription `items` (priced by [`price_line`]) start, if one names a recurring price: then the checkout
+/// is a subscription, its one-time lines billed with the first invoice (as Stripe does).
+/// Errors: [`PriceError::NotForSale`] for a second recurring line (one checkout, one subscription).
+pub fn subscription_terms(
+    products: &[Product],
+    items: &[LineItem],
+) -> Result<Option<SubscriptionTerms>, PriceError> {
+    let mut terms = None;
+    for (index, item) in items.iter().enumerate() {
+        let Some(catalog) = item.catalog() else { continue };
+        let recurring = products
+            .iter()
+            .find(|product| product.sku == catalog.sku)
+            .and_then(|product| product.price(catalog.price_id.as_str()))
+            .and_then(|price| price.recurring);
+        let Some(recurring) = recurring else { continue };
+        if terms.is_some() {
+            return Err(PriceError::NotForSale {
+                index,
+                reference: format!("price {}", catalog.price_id),
+                reason: "a checkout starts one subscription: it holds one recurring price at most".to_owned(),
+            });
+        }
+        terms = Some(SubscriptionTerms {
+            line: index,
+            recurring,
+            sku: catalog.sku.clone(),
+            price_key: catalog.price_id.clone(),
+        });
+    }
+    Ok(terms)
 }
 
 #[cfg(test)]

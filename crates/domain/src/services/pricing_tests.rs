@@ -115,10 +115,10 @@ fn every_kind_of_line_is_priced_by_the_catalog_or_refused() {
             sold("Course", usd(4900), 1, Some(("course", "course-usd"))),
         ),
         (
-            "a recurring price is not one-time",
+            "a recurring price by id (a subscription)",
             strict,
             price_id("course-monthly"),
-            not_for_sale("it is a recurring price"),
+            sold("Course", usd(900), 1, Some(("course", "course-monthly"))),
         ),
         ("a retired price", strict, price_id("course-old"), not_for_sale("the price is no longer active")),
         ("a retired product", strict, sku("mug", 1), not_for_sale("the product is no longer sold")),
@@ -213,4 +213,33 @@ fn a_refusal_names_the_lines_position() {
     let rules = PricingRules { currency: Currency::USD, allow_client_prices: false };
     let refused = price_line(&products(), rules, 3, sku("nothing", 1)).unwrap_err();
     assert_eq!(refused, PriceError::UnknownItem { index: 3, reference: "sku nothing".to_owned() });
+}
+
+#[test]
+fn a_cart_with_one_recurring_line_starts_a_subscription_and_two_are_refused() {
+    let rules = PricingRules { currency: Currency::USD, allow_client_prices: false };
+    let products = products();
+    let priced = |lines: Vec<CartLine>| -> Vec<LineItem> {
+        lines
+            .into_iter()
+            .enumerate()
+            .map(|(n, line)| price_line(&products, rules, n, line).unwrap())
+            .collect()
+    };
+    assert_eq!(subscription_terms(&products, &priced(vec![sku("course", 1)])), Ok(None), "one-time only");
+    let terms = subscription_terms(&products, &priced(vec![sku("course", 1), price_id("course-monthly")]));
+    let monthly = Recurring { interval: Interval::Month, interval_count: 1 };
+    assert_eq!(
+        terms,
+        Ok(Some(SubscriptionTerms {
+            line: 1,
+            recurring: monthly,
+            sku: Sku::parse("course").unwrap(),
+            price_key: PriceKey::parse("course-monthly").unwrap()
+        })),
+        "one-time lines ride on the first invoice"
+    );
+    let two =
+        subscription_terms(&products, &priced(vec![price_id("course-monthly"), price_id("course-monthly")]));
+    assert!(matches!(two, Err(PriceError::NotForSale { index: 1, .. })), "{two:?}");
 }
