@@ -8,6 +8,7 @@ pub mod model {
     pub mod email;
     pub mod event_outcome;
     pub mod event_scope;
+    pub mod holdings;
     pub mod ids;
     pub mod line_item;
     pub mod money;
@@ -55,6 +56,7 @@ pub use model::catalog::{
 pub use model::email::{Email, EmailError};
 pub use model::event_outcome::{EventOutcome, UnknownOutcome};
 pub use model::event_scope::{EventOrigin, EventScope};
+pub use model::holdings::{holdings, SubscriptionAccess};
 pub use model::ids::{
     CheckoutSessionId, CustomerId, EventId, InvoiceId, OrderId, OrderIdError, PaymentIntentId, StripeIdError,
     StripePriceId, StripeProductId, SubscriptionId,
@@ -71,7 +73,8 @@ pub use model::plan::{
     adopt, plan_change, plan_event, Applied, Load, LoadedOrder, OrderWrite, Plan, RowVersion, Snapshot,
 };
 pub use model::purchase::{
-    completed_purchases, purchase_state, purchases_of, Purchase, PurchaseState, PurchaseStatus,
+    completed_purchases, purchase_state, purchases_of, strongest_purchase, Purchase, PurchaseState,
+    PurchaseStatus,
 };
 pub use model::subscription::{
     BillingSnapshot, InvoiceSnapshot, InvoiceStatus, Seen, Subscription, SubscriptionLinks,

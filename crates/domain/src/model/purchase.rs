@@ -1,10 +1,12 @@
-//! Purchases: what a user owns, one per catalog product in each of their orders.
+//! Purchases: what a user owns, one per catalog product in each of their orders (and one per subscription:
+//! see [`crate::model::holdings`]).
 //!
 //! A purchase is read off its order (status and payment facts), never stored apart from it, so it changes in
 //! the same transaction as the order and can never disagree with it: a paid order grants its products, a
 //! full refund or a lost dispute revokes them.
 
 use crate::model::catalog::Sku;
+use crate::model::holdings::SubscriptionAccess;
 use crate::model::ids::OrderId;
 use crate::model::order::Order;
 use crate::model::order_status::OrderStatus;
@@ -26,6 +28,8 @@ pub enum PurchaseStatus {
     Failed,
     /// Revoked: fully refunded, or a dispute was lost.
     Refunded,
+    /// A subscription that no longer grants its product: canceled, unpaid, expired or paused.
+    Ended,
 }
 
 impl PurchaseStatus {
@@ -36,6 +40,7 @@ impl PurchaseStatus {
             PurchaseStatus::Completed => "completed",
             PurchaseStatus::Failed => "failed",
             PurchaseStatus::Refunded => "refunded",
+            PurchaseStatus::Ended => "ended",
         }
     }
 
@@ -72,7 +77,7 @@ impl PurchaseStatus {
         match self {
             PurchaseStatus::Completed => 3,
             PurchaseStatus::Pending => 2,
-            PurchaseStatus::Refunded => 1,
+            PurchaseStatus::Refunded | PurchaseStatus::Ended => 1,
             PurchaseStatus::Failed => 0,
         }
     }
@@ -88,7 +93,8 @@ pub enum PurchaseState {
 }
 
 impl PurchaseState {
-    /// The seed's words: "not purchased", "pending", "completed", "failed", "refunded".
+    /// The seed's words: "not purchased", "pending", "completed", "failed", "refunded"; and "ended" for a
+    /// subscription that no longer grants its product.
     pub fn as_str(&self) -> &'static str {
         match self {
             PurchaseState::NotPurchased => "not purchased",
@@ -97,20 +103,22 @@ impl PurchaseState {
     }
 }
 
-/// One product bought in one order.
+/// One product bought in one order, or subscribed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purchase {
     /// The product.
     pub sku: Sku,
     /// The product's name as sold.
     pub name: String,
-    /// The order.
-    pub order_id: OrderId,
+    /// The order (a subscription started outside this service's checkout has none).
+    pub order_id: Option<OrderId>,
     /// Where it stands.
     pub status: PurchaseStatus,
-    /// When the order was placed.
+    /// The subscription it comes from, if it does.
+    pub subscription: Option<SubscriptionAccess>,
+    /// When the order was placed (the subscription first seen, without an order).
     pub created_at: DateTime<Utc>,
-    /// When the order last changed.
+    /// When the order (or the subscription) last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -127,34 +135,39 @@ pub fn purchases_of(order: &Order) -> Vec<Purchase> {
         .map(|(item, catalog)| Purchase {
             sku: catalog.sku.clone(),
             name: item.name().to_owned(),
-            order_id: order.id(),
+            order_id: Some(order.id()),
             status,
+            subscription: None,
             created_at: order.created_at(),
             updated_at: order.updated_at(),
         })
         .collect()
 }
 
-/// The state of `sku` for a user whose orders are `orders`.
-pub fn purchase_state<'a>(orders: impl IntoIterator<Item = &'a Order>, sku: &Sku) -> PurchaseState {
-    orders
+/// The purchase of `sku` that speaks most strongly for the user owning it (see [`PurchaseState`]), if any.
+pub fn strongest_purchase<'a>(
+    purchases: impl IntoIterator<Item = &'a Purchase>,
+    sku: &Sku,
+) -> Option<&'a Purchase> {
+    purchases
         .into_iter()
-        .flat_map(purchases_of)
         .filter(|purchase| purchase.sku == *sku)
-        .map(|purchase| purchase.status)
-        .max_by_key(|status| status.rank())
-        .map_or(PurchaseState::NotPurchased, PurchaseState::Status)
+        .max_by_key(|purchase| purchase.status.rank())
 }
 
-/// The completed purchases in `orders`, newest order first (ties by order id, then line order).
-pub fn completed_purchases<'a>(orders: impl IntoIterator<Item = &'a Order>) -> Vec<Purchase> {
-    let mut orders: Vec<&Order> = orders.into_iter().collect();
-    orders.sort_by_key(|order| std::cmp::Reverse((order.created_at(), order.id())));
-    orders
-        .into_iter()
-        .flat_map(purchases_of)
-        .filter(|purchase| purchase.status == PurchaseStatus::Completed)
-        .collect()
+/// The state of `sku` for a user whose purchases are `purchases`.
+pub fn purchase_state<'a>(purchases: impl IntoIterator<Item = &'a Purchase>, sku: &Sku) -> PurchaseState {
+    strongest_purchase(purchases, sku)
+        .map_or(PurchaseState::NotPurchased, |purchase| PurchaseState::Status(purchase.status))
+}
+
+/// The completed ones of `purchases`, newest first (ties by order id; the sort is stable, so line order
+/// stays).
+pub fn completed_purchases(purchases: impl IntoIterator<Item = Purchase>) -> Vec<Purchase> {
+    let mut completed: Vec<Purchase> =
+        purchases.into_iter().filter(|purchase| purchase.status == PurchaseStatus::Completed).collect();
+    completed.sort_by_key(|purchase| std::cmp::Reverse((purchase.created_at, purchase.order_id)));
+    completed
 }
 
 #[cfg(test)]
@@ -231,7 +244,13 @@ mod tests {
         let purchases = purchases_of(&paid);
         let skus: Vec<&str> = purchases.iter().map(|p| p.sku.as_str()).collect();
         assert_eq!(skus, ["a", "b"]);
-        assert!(purchases.iter().all(|p| p.order_id == paid.id() && p.status == PurchaseStatus::Completed));
+        assert!(purchases
+            .iter()
+            .all(|p| p.order_id == Some(paid.id()) && p.status == PurchaseStatus::Completed));
+    }
+
+    fn all<'a>(orders: impl IntoIterator<Item = &'a Order>) -> Vec<Purchase> {
+        orders.into_iter().flat_map(purchases_of).collect()
     }
 
     #[test]
@@ -242,12 +261,18 @@ mod tests {
         let pending = order(OrderStatus::Pending, &[Some("a")], 2);
         let paid = order(OrderStatus::Paid, &[Some("a")], 3);
         let other = order(OrderStatus::Paid, &[Some("b")], 4);
-        assert_eq!(purchase_state([&other], &a), PurchaseState::NotPurchased);
-        assert_eq!(purchase_state([&failed], &a), PurchaseState::Status(PurchaseStatus::Failed));
-        assert_eq!(purchase_state([&failed, &refunded], &a), PurchaseState::Status(PurchaseStatus::Refunded));
-        assert_eq!(purchase_state([&refunded, &pending], &a), PurchaseState::Status(PurchaseStatus::Pending));
+        assert_eq!(purchase_state(&all([&other]), &a), PurchaseState::NotPurchased);
+        assert_eq!(purchase_state(&all([&failed]), &a), PurchaseState::Status(PurchaseStatus::Failed));
         assert_eq!(
-            purchase_state([&paid, &failed, &pending], &a),
+            purchase_state(&all([&failed, &refunded]), &a),
+            PurchaseState::Status(PurchaseStatus::Refunded)
+        );
+        assert_eq!(
+            purchase_state(&all([&refunded, &pending]), &a),
+            PurchaseState::Status(PurchaseStatus::Pending)
+        );
+        assert_eq!(
+            purchase_state(&all([&paid, &failed, &pending]), &a),
             PurchaseState::Status(PurchaseStatus::Completed)
         );
         assert_eq!(PurchaseState::NotPurchased.as_str(), "not purchased");
@@ -258,7 +283,7 @@ mod tests {
         let old = order(OrderStatus::Paid, &[Some("a")], 0);
         let new = order(OrderStatus::PartiallyRefunded, &[Some("b"), Some("c")], 10);
         let failed = order(OrderStatus::Failed, &[Some("d")], 20);
-        let listed = completed_purchases([&old, &failed, &new]);
+        let listed = completed_purchases(all([&old, &failed, &new]));
         let skus: Vec<&str> = listed.iter().map(|p| p.sku.as_str()).collect();
         assert_eq!(skus, ["b", "c", "a"]);
     }

@@ -1,12 +1,14 @@
 //! Reading orders, products and purchases, as each caller may see them.
 
 use crate::model::catalog::{Product, Sku};
+use crate::model::holdings::holdings;
 use crate::model::ids::{CheckoutSessionId, OrderId};
 use crate::model::order::Order;
-use crate::model::purchase::{completed_purchases, purchase_state, Purchase, PurchaseState};
+use crate::model::purchase::{completed_purchases, strongest_purchase, Purchase};
 use crate::model::user::{Caller, UserId};
 use crate::ports::catalog_store::CatalogStore;
 use crate::ports::order_store::{OrderStore, StoreError};
+use crate::ports::subscription_store::{SubscriptionQuery, SubscriptionStore};
 use std::sync::Arc;
 
 /// How many of a user's orders purchases are read from (a user with more sees the newest ones).
@@ -36,6 +38,7 @@ pub enum GetOrderError {
 #[derive(Clone)]
 pub struct Queries {
     orders: Arc<dyn OrderStore>,
+    subscriptions: Arc<dyn SubscriptionStore>,
     catalog: Arc<dyn CatalogStore>,
 }
 
@@ -47,8 +50,12 @@ impl std::fmt::Debug for Queries {
 
 impl Queries {
     /// Queries over their ports.
-    pub fn new(orders: Arc<dyn OrderStore>, catalog: Arc<dyn CatalogStore>) -> Self {
-        Self { orders, catalog }
+    pub fn new(
+        orders: Arc<dyn OrderStore>,
+        subscriptions: Arc<dyn SubscriptionStore>,
+        catalog: Arc<dyn CatalogStore>,
+    ) -> Self {
+        Self { orders, subscriptions, catalog }
     }
 
     /// The order with this id, whoever placed it (for the operator and for tests).
@@ -117,22 +124,38 @@ impl Queries {
         Ok(products)
     }
 
-    /// Whether the user owns the product named by `sku` (see [`PurchaseState`]).
-    pub async fn purchase_status(&self, caller: &Caller, sku: &Sku) -> Result<PurchaseState, GetOrderError> {
+    /// Whether the user owns the product named by `sku`: the purchase of it that speaks most strongly for that
+    /// (see [`PurchaseState`](crate::model::purchase::PurchaseState)), `None` when they never bought it.
+    pub async fn purchase_status(
+        &self,
+        caller: &Caller,
+        sku: &Sku,
+    ) -> Result<Option<Purchase>, GetOrderError> {
         let user = user_of(caller)?;
         let products = self.catalog.list_products().await?;
         if !products.iter().any(|product| product.sku == *sku) {
             return Err(GetOrderError::ProductNotFound);
         }
-        let orders = self.orders.list_orders_of_user(user, MAX_USER_ORDERS).await?;
-        Ok(purchase_state(&orders, sku))
+        Ok(strongest_purchase(&self.holdings(user, &products).await?, sku).cloned())
     }
 
-    /// The user's completed purchases, newest first.
+    /// The user's completed purchases (subscriptions that grant access included), newest first.
     pub async fn purchases(&self, caller: &Caller) -> Result<Vec<Purchase>, GetOrderError> {
         let user = user_of(caller)?;
-        let orders = self.orders.list_orders_of_user(user, MAX_USER_ORDERS).await?;
-        Ok(completed_purchases(&orders))
+        let products = self.catalog.list_products().await?;
+        Ok(completed_purchases(self.holdings(user, &products).await?))
+    }
+
+    /// Everything `user` holds (see [`holdings`]).
+    async fn holdings(&self, user: &UserId, products: &[Product]) -> Result<Vec<Purchase>, StoreError> {
+        let query = SubscriptionQuery::OfUser { user, limit: MAX_USER_ORDERS };
+        let (orders, subscriptions) = futures::future::try_join(
+            self.orders.list_orders_of_user(user, MAX_USER_ORDERS),
+            self.subscriptions.list_subscriptions(query),
+        )
+        .await?;
+        let subscriptions: Vec<_> = subscriptions.into_iter().map(|(subscription, _)| subscription).collect();
+        Ok(holdings(&orders, &subscriptions, products))
     }
 
     /// Whether the store answers (readiness).

@@ -56,7 +56,8 @@ async fn reading(orders: &[Order]) -> Queries {
     for order in orders {
         store.insert_order(order).await.unwrap();
     }
-    Queries::new(Arc::new(store), Arc::new(catalog(vec![course()])))
+    let store = Arc::new(store);
+    Queries::new(store.clone(), store, Arc::new(catalog(vec![course()])))
 }
 
 #[tokio::test]
@@ -103,11 +104,12 @@ async fn purchase_status_follows_the_users_orders_and_needs_a_user() {
     let paid = order_of(Some("u1"), OrderStatus::Paid, "cs_test_2");
     let queries = reading(&[failed, paid]).await;
     let sku = Sku::parse("course").unwrap();
-    assert_eq!(
-        queries.purchase_status(&user("u1"), &sku).await.unwrap(),
-        PurchaseState::Status(PurchaseStatus::Completed)
-    );
-    assert_eq!(queries.purchase_status(&user("u2"), &sku).await.unwrap(), PurchaseState::NotPurchased);
+    let status = |caller| {
+        let (queries, sku) = (&queries, &sku);
+        async move { queries.purchase_status(&caller, sku).await.unwrap().map(|purchase| purchase.status) }
+    };
+    assert_eq!(status(user("u1")).await, Some(PurchaseStatus::Completed));
+    assert_eq!(status(user("u2")).await, None);
     let missing = Sku::parse("nothing").unwrap();
     assert!(matches!(
         queries.purchase_status(&user("u1"), &missing).await,
@@ -132,9 +134,67 @@ async fn only_active_products_and_prices_are_listed() {
     let mut mug = course.clone();
     mug.sku = Sku::parse("mug").unwrap();
     mug.active = false;
-    let queries = Queries::new(Arc::new(MockOrderStore::new()), Arc::new(catalog(vec![course, mug])));
+    let queries = Queries::new(
+        Arc::new(MockOrderStore::new()),
+        Arc::new(MemoryStore::new()),
+        Arc::new(catalog(vec![course, mug])),
+    );
     let listed = queries.products().await.unwrap();
     assert_eq!(listed.iter().map(|p| p.sku.as_str()).collect::<Vec<_>>(), ["course"]);
     let prices: Vec<&str> = listed[0].prices.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(prices, ["course-usd"], "the retired price is not listed");
+}
+
+#[tokio::test]
+async fn a_users_subscription_grants_its_product_while_stripe_says_so() {
+    use crate::model::ids::{CustomerId, EventId, SubscriptionId};
+    use crate::model::payment_event::{EventRefs, PaymentEvent, PaymentEventKind};
+    use crate::model::subscription::SubscriptionStatus;
+    use crate::model::subscription::{BillingSnapshot, SubscriptionLinks, SubscriptionSnapshot};
+    use crate::ports::order_store::ReceivedEvent;
+    use crate::services::billing::record_billing_event;
+
+    let store = Arc::new(MemoryStore::new());
+    let queries = Queries::new(store.clone(), store.clone(), Arc::new(catalog(vec![course()])));
+    let event = |n: i64, status: &str| {
+        let billing = BillingSnapshot::Subscription(SubscriptionSnapshot {
+            id: SubscriptionId::parse("sub_1").unwrap(),
+            customer: CustomerId::parse("cus_1").unwrap(),
+            status: SubscriptionStatus::parse(status),
+            current_period_end: Some(Utc::now() + chrono::Duration::days(30)),
+            cancel_at_period_end: false,
+            canceled_at: None,
+            trial_end: None,
+            price: None,
+            links: SubscriptionLinks {
+                user_id: Some(UserId::parse("u1").unwrap()),
+                sku: Some(Sku::parse("course").unwrap()),
+                ..SubscriptionLinks::default()
+            },
+        });
+        let event = PaymentEvent {
+            id: EventId::parse(&format!("evt_{n}")).unwrap(),
+            event_type: "customer.subscription.updated".to_owned(),
+            created: Utc::now() + chrono::Duration::seconds(n),
+            kind: PaymentEventKind::Unknown,
+            refs: EventRefs::default(),
+        };
+        (ReceivedEvent { billing: Some(billing.clone()), ..ReceivedEvent::new(event, "{}") }, billing)
+    };
+    let sku = Sku::parse("course").unwrap();
+    let state = || async { queries.purchase_status(&user("u1"), &sku).await.unwrap().map(|p| p.status) };
+    assert_eq!(state().await, None);
+
+    let (received, billing) = event(1, "active");
+    record_billing_event(&*store, &received, &billing, Utc::now()).await.unwrap();
+    assert_eq!(state().await, Some(PurchaseStatus::Completed));
+    let purchases = queries.purchases(&user("u1")).await.unwrap();
+    assert_eq!(purchases.len(), 1);
+    assert_eq!(purchases[0].subscription.as_ref().map(|s| s.id.as_str()), Some("sub_1"));
+    assert!(queries.purchases(&user("u2")).await.unwrap().is_empty(), "someone else's");
+
+    let (received, billing) = event(2, "canceled");
+    record_billing_event(&*store, &received, &billing, Utc::now()).await.unwrap();
+    assert_eq!(state().await, Some(PurchaseStatus::Ended));
+    assert!(queries.purchases(&user("u1")).await.unwrap().is_empty(), "an ended subscription grants nothing");
 }

@@ -54,8 +54,8 @@ impl Services {
     pub fn new(ports: Ports, settings: CheckoutSettings, scope: EventScope) -> Self {
         let Ports { orders, subscriptions, catalog, customers, gateway, verifier, clock } = ports;
         Self {
-            ingest: WebhookIngest::new(orders.clone(), subscriptions, verifier, clock.clone(), scope),
-            queries: Queries::new(orders.clone(), catalog.clone()),
+            ingest: WebhookIngest::new(orders.clone(), subscriptions.clone(), verifier, clock.clone(), scope),
+            queries: Queries::new(orders.clone(), subscriptions, catalog.clone()),
             checkout: Checkout::new(CheckoutPorts { orders, catalog, customers, gateway, clock }, settings),
         }
     }

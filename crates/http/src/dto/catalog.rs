@@ -1,7 +1,9 @@
 //! Products, purchase statuses and purchases as clients read them.
 
 use crate::dto::order::rfc3339;
-use payments_domain::{CatalogPrice, Currency, Product, Purchase, PurchaseState, Recurring};
+use payments_domain::{
+    CatalogPrice, Currency, Product, Purchase, PurchaseState, Recurring, SubscriptionAccess,
+};
 use serde::Serialize;
 
 /// `{"products": [...]}`.
@@ -83,15 +85,42 @@ impl From<&Recurring> for RecurringView {
     }
 }
 
-/// `{"status": "not purchased" | "pending" | "completed" | "failed" | "refunded"}`.
+/// `{"status": "not purchased" | "pending" | "completed" | "failed" | "refunded" | "ended", "subscription"}`:
+/// `subscription` is set when a subscription speaks for the product.
 #[derive(Debug, Serialize)]
 pub(crate) struct PurchaseStatusView {
     status: &'static str,
+    subscription: Option<SubscriptionAccessView>,
 }
 
-impl From<PurchaseState> for PurchaseStatusView {
-    fn from(state: PurchaseState) -> Self {
-        Self { status: state.as_str() }
+impl PurchaseStatusView {
+    /// The view of the purchase that speaks most strongly for the product, if any.
+    pub(crate) fn new(purchase: Option<&Purchase>) -> Self {
+        let state =
+            purchase.map_or(PurchaseState::NotPurchased, |purchase| PurchaseState::Status(purchase.status));
+        let subscription = purchase.and_then(|purchase| purchase.subscription.as_ref()).map(Into::into);
+        Self { status: state.as_str(), subscription }
+    }
+}
+
+/// The subscription a purchase comes from: `{"id", "status", "currentPeriodEnd", "cancelAtPeriodEnd"}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscriptionAccessView {
+    id: String,
+    status: String,
+    current_period_end: Option<String>,
+    cancel_at_period_end: bool,
+}
+
+impl From<&SubscriptionAccess> for SubscriptionAccessView {
+    fn from(access: &SubscriptionAccess) -> Self {
+        Self {
+            id: access.id.to_string(),
+            status: access.status.as_str().to_owned(),
+            current_period_end: access.current_period_end.map(rfc3339),
+            cancel_at_period_end: access.cancel_at_period_end,
+        }
     }
 }
 
@@ -107,15 +136,17 @@ impl PurchaseList {
     }
 }
 
-/// One product bought in one order; `purchasedAt` is when the order was placed.
+/// One product bought in one order, or subscribed to; `purchasedAt` is when the order was placed;
+/// `subscription` is set for a subscription's product (`orderId` is `null` for one started outside checkout).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PurchaseView {
     product_id: String,
     sku: String,
     name: String,
-    order_id: String,
+    order_id: Option<String>,
     status: &'static str,
+    subscription: Option<SubscriptionAccessView>,
     purchased_at: String,
     updated_at: String,
 }
@@ -126,8 +157,9 @@ impl From<&Purchase> for PurchaseView {
             product_id: purchase.sku.to_string(),
             sku: purchase.sku.to_string(),
             name: purchase.name.clone(),
-            order_id: purchase.order_id.to_string(),
+            order_id: purchase.order_id.map(|id| id.to_string()),
             status: purchase.status.as_str(),
+            subscription: purchase.subscription.as_ref().map(Into::into),
             purchased_at: rfc3339(purchase.created_at),
             updated_at: rfc3339(purchase.updated_at),
         }

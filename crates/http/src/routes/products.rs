@@ -36,8 +36,8 @@ async fn purchase_status(
     super::users_only(&caller.0)?;
     // A SKU that cannot exist names no product.
     let sku = Sku::parse(&id).map_err(|_| super::read_error(&GetOrderError::ProductNotFound))?;
-    let state = queries.purchase_status(&caller.0, &sku).await.map_err(|e| super::read_error(&e))?;
-    Ok(super::private_json(PurchaseStatusView::from(state)))
+    let purchase = queries.purchase_status(&caller.0, &sku).await.map_err(|e| super::read_error(&e))?;
+    Ok(super::private_json(PurchaseStatusView::new(purchase.as_ref())))
 }
 
 /// The signed-in user's completed purchases, newest first.

@@ -120,10 +120,11 @@ async fn the_purchase_status_is_the_users_strongest_for_the_product() {
             .withf(|user, _| user.as_str() == "auth0|ada")
             .times(1)
             .returning(move |_, _| Ok(orders.clone()));
+        ports.subscriptions.expect_list_subscriptions().times(1).returning(|_| Ok(vec![]));
 
         let reply = send(ports.services(), as_ada("/api/v1/products/course/purchase-status")).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        assert_eq!(reply.body, json!({"status": status}));
+        assert_eq!(reply.body, json!({"status": status, "subscription": null}));
         assert_eq!(reply.headers.get("cache-control").unwrap(), "no-store");
     }
 }
@@ -167,6 +168,7 @@ async fn purchases_are_the_users_completed_ones_newest_first() {
             order("01936b2e-8f3a-7c4d-9e5f-000000000003", OrderStatus::Pending, 9, &["car"]),
         ])
     });
+    ports.subscriptions.expect_list_subscriptions().times(1).returning(|_| Ok(vec![]));
 
     let reply = send(ports.services(), as_ada("/api/v1/purchases")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -174,7 +176,7 @@ async fn purchases_are_the_users_completed_ones_newest_first() {
     let purchase = |sku: &str, order: &str, placed: &str, updated: &str| {
         json!({
             "productId": sku, "sku": sku, "name": format!("Product {sku}"), "orderId": order,
-            "status": "completed", "purchasedAt": placed, "updatedAt": updated,
+            "status": "completed", "subscription": null, "purchasedAt": placed, "updatedAt": updated,
         })
     };
     assert_eq!(
@@ -200,4 +202,43 @@ async fn purchases_are_for_users_only() {
     send(ports.services(), get("/api/v1/purchases").insert_header(bearer(ADMIN_KEY)))
         .await
         .assert_error(StatusCode::FORBIDDEN, "users_only");
+}
+
+#[actix_web::test]
+async fn a_subscription_speaks_for_its_product_with_its_status_and_period() {
+    use payments_domain::{
+        BillingSnapshot, CustomerId, EventId, Subscription, SubscriptionId, SubscriptionLinks,
+        SubscriptionSnapshot, SubscriptionStatus,
+    };
+    let mut record = Subscription::new(SubscriptionId::parse("sub_1").unwrap());
+    let snapshot = BillingSnapshot::Subscription(SubscriptionSnapshot {
+        id: record.id().clone(),
+        customer: CustomerId::parse("cus_1").unwrap(),
+        status: SubscriptionStatus::PastDue,
+        current_period_end: Some(now() + Duration::days(30)),
+        cancel_at_period_end: true,
+        canceled_at: None,
+        trial_end: None,
+        price: None,
+        links: SubscriptionLinks { sku: Some(Sku::parse("course").unwrap()), ..SubscriptionLinks::default() },
+    });
+    record.merge(&snapshot, now(), &EventId::parse("evt_1").unwrap());
+    let mut ports = Ports::new();
+    ports.store.expect_list_orders_of_user().returning(|_, _| Ok(vec![]));
+    ports.subscriptions.expect_list_subscriptions().returning(move |_| Ok(vec![(record.clone(), None)]));
+    let services = ports.services();
+
+    let reply = send(services.clone(), as_ada("/api/v1/products/course/purchase-status")).await;
+    let subscription = json!({
+        "id": "sub_1", "status": "past_due", "currentPeriodEnd": "2026-12-23T12:00:00.000Z",
+        "cancelAtPeriodEnd": true,
+    });
+    assert_eq!(
+        reply.body,
+        json!({"status": "completed", "subscription": subscription}),
+        "past due: a grace period"
+    );
+    let reply = send(services, as_ada("/api/v1/purchases")).await;
+    assert_eq!(reply.body["purchases"][0]["subscription"], subscription);
+    assert_eq!(reply.body["purchases"][0]["orderId"], serde_json::Value::Null);
 }
