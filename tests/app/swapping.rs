@@ -2,6 +2,7 @@
 //! with the SQLite store and a mockall mock in place of Stripe.
 
 use actix_web::{test, App};
+use payments_domain::ports::billing_gateway::MockBillingGateway;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
 use payments_domain::{
     CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, EventScope, Ports, Services, SystemClock,
@@ -42,6 +43,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
             catalog: store.clone(),
             customers: store,
             gateway: Arc::new(gateway),
+            billing: Arc::new(MockBillingGateway::new()),
             verifier: Arc::new(verifier),
             clock: Arc::new(SystemClock),
         },
@@ -49,6 +51,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
             currency: Currency::USD,
             success_url: "https://shop.example/success?session_id={CHECKOUT_SESSION_ID}".into(),
             cancel_url: "https://shop.example/cancel".into(),
+            portal_return_url: "https://shop.example/".into(),
             // This store's catalog is empty: trust the cart's prices, as the seed does.
             allow_client_prices: true,
             allow_guest_checkout: true,

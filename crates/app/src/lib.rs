@@ -84,6 +84,7 @@ impl Application {
             deadline: settings.stripe.deadline,
         })
         .context("building the Stripe client")?;
+        let gateway = Arc::new(gateway);
         let verifier = StripeWebhookVerifier::new(stripe.webhook_secrets, settings.stripe.webhook_tolerance)
             .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
         let services = Services::new(
@@ -92,7 +93,8 @@ impl Application {
                 subscriptions: ports.subscriptions,
                 catalog: ports.catalog,
                 customers: ports.customers,
-                gateway: Arc::new(gateway),
+                gateway: gateway.clone(),
+                billing: gateway,
                 verifier: Arc::new(verifier),
                 clock: Arc::new(SystemClock),
             },
@@ -100,6 +102,7 @@ impl Application {
                 currency: settings.checkout.currency,
                 success_url: settings.success_url(&own_url),
                 cancel_url: settings.cancel_url(&own_url),
+                portal_return_url: settings.portal_return_url(&own_url),
                 allow_client_prices: settings.checkout.allow_client_prices,
                 allow_guest_checkout: settings.checkout.allow_guest_checkout,
             },

@@ -253,6 +253,12 @@ impl Settings {
         }
     }
 
+    /// Where Stripe's customer portal sends the customer back to: the shop's home page; `own_url` is this
+    /// service's base URL.
+    pub fn portal_return_url(&self, own_url: &str) -> String {
+        format!("{}/", self.client_url(own_url))
+    }
+
     /// Where Stripe sends the customer after canceling; `own_url` is this service's base URL.
     pub fn cancel_url(&self, own_url: &str) -> String {
         match &self.checkout.cancel_url {

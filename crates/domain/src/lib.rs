@@ -25,6 +25,7 @@ pub mod model {
 
 pub mod ports {
     //! The traits adapters implement.
+    pub mod billing_gateway;
     pub mod catalog_store;
     pub mod clock;
     pub mod customer_store;
@@ -44,6 +45,7 @@ pub mod services {
     pub mod pricing;
     pub mod queries;
     pub mod record;
+    pub mod subscriptions;
     pub mod wiring;
 }
 
@@ -82,6 +84,7 @@ pub use model::subscription::{
 };
 pub use model::transition::{derive_status, transition, Effect, Transition};
 pub use model::user::{Caller, Customer, UserId, UserIdError};
+pub use ports::billing_gateway::{BillingGateway, SubscriptionAction};
 pub use ports::catalog_store::CatalogStore;
 pub use ports::clock::{Clock, SystemClock};
 pub use ports::customer_store::CustomerStore;
@@ -107,4 +110,5 @@ pub use services::queries::{GetOrderError, Queries, MAX_USER_ORDERS};
 pub use services::record::{
     attach_session, mark_checkout_failed, record_event, refuse_event, OrderChangeError,
 };
+pub use services::subscriptions::{RequestedChange, SubscriptionError, Subscriptions, MAX_SUBSCRIPTIONS};
 pub use services::wiring::{Ports, Services};

@@ -3,4 +3,5 @@
 pub(crate) mod catalog;
 pub(crate) mod checkout;
 pub(crate) mod order;
+pub(crate) mod subscription;
 pub(crate) mod webhook;

@@ -57,6 +57,11 @@ error_codes! {
     InvalidLimit = "invalid_limit", BAD_REQUEST, "A list's `limit` out of range.";
     OrderNotFound = "order_not_found", NOT_FOUND, "No such order, or one the caller may not see.";
     ProductNotFound = "product_not_found", NOT_FOUND, "No such product.";
+    InvalidSubscriptionId = "invalid_subscription_id", BAD_REQUEST, "A subscription id that is not Stripe's (`sub_...`).";
+    SubscriptionNotFound = "subscription_not_found", NOT_FOUND, "No such subscription, or one the caller may not see.";
+    SubscriptionEnded = "subscription_ended", CONFLICT, "The subscription has ended (canceled or expired): nothing can change it.";
+    SubscriptionNotCanceling = "subscription_not_canceling", CONFLICT, "A resume of a subscription that is not set to cancel at its period's end.";
+    NoBillingAccount = "no_billing_account", CONFLICT, "The user has no Stripe customer yet (it is made at the first checkout).";
     AuthenticationRequired = "authentication_required", UNAUTHORIZED, "The request needs credentials.";
     InvalidToken = "invalid_token", UNAUTHORIZED, "A bearer token that is malformed, forged, or for someone else.";
     TokenExpired = "token_expired", UNAUTHORIZED, "A user token past its `exp`.";

@@ -5,6 +5,7 @@ pub(crate) mod health;
 pub(crate) mod orders;
 pub(crate) mod products;
 pub(crate) mod storefront;
+pub(crate) mod subscriptions;
 pub(crate) mod webhook;
 
 use crate::error::ApiError;

@@ -68,6 +68,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
         cfg.app_data(web::Data::new(services.checkout))
             .app_data(web::Data::new(services.ingest))
             .app_data(web::Data::new(services.queries))
+            .app_data(web::Data::new(services.subscriptions))
             .app_data(web::Data::new(options.auth))
             .app_data(web::Data::new(options.deadlines))
             .app_data(web::Data::new(options.guest_checkouts))
@@ -77,6 +78,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .configure(routes::webhook::configure)
             .configure(routes::orders::configure)
             .configure(routes::products::configure)
+            .configure(routes::subscriptions::configure)
             .configure(routes::health::configure);
         if options.storefront {
             cfg.configure(routes::storefront::configure);

@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{test, App};
 use chrono::{DateTime, TimeZone, Utc};
+use payments_domain::ports::billing_gateway::MockBillingGateway;
 use payments_domain::ports::catalog_store::MockCatalogStore;
 use payments_domain::ports::clock::MockClock;
 use payments_domain::ports::customer_store::MockCustomerStore;
@@ -35,6 +36,7 @@ pub(crate) struct Ports {
     pub(crate) catalog: MockCatalogStore,
     pub(crate) customers: MockCustomerStore,
     pub(crate) gateway: MockPaymentGateway,
+    pub(crate) billing: MockBillingGateway,
     pub(crate) verifier: MockWebhookVerifier,
     /// USD, catalog prices only, guest checkout allowed.
     pub(crate) settings: CheckoutSettings,
@@ -50,11 +52,13 @@ impl Ports {
             catalog,
             customers: MockCustomerStore::new(),
             gateway: MockPaymentGateway::new(),
+            billing: MockBillingGateway::new(),
             verifier: MockWebhookVerifier::new(),
             settings: CheckoutSettings {
                 currency: Currency::USD,
                 success_url: "http://shop.test/success?session_id={CHECKOUT_SESSION_ID}".to_owned(),
                 cancel_url: "http://shop.test/cancel".to_owned(),
+                portal_return_url: "http://shop.test/".to_owned(),
                 allow_client_prices: false,
                 allow_guest_checkout: true,
             },
@@ -94,6 +98,7 @@ impl Ports {
                 catalog: Arc::new(self.catalog),
                 customers: Arc::new(self.customers),
                 gateway: Arc::new(self.gateway),
+                billing: Arc::new(self.billing),
                 verifier: Arc::new(self.verifier),
                 clock: Arc::new(clock),
             },

@@ -82,7 +82,7 @@ impl fmt::Debug for StripeGateway {
 impl StripeGateway {
     /// Sends a create request with `key`, trying again after transient failures. Every attempt carries the
     /// same key, so Stripe replays the first answer instead of creating a second object.
-    async fn create<R>(
+    pub(crate) async fn create<R>(
         &self,
         operation: &'static str,
         request: &R,

@@ -5,6 +5,7 @@
 //! No async-stripe type crosses this crate's public API: callers see [`payments_domain`] types, the
 //! configuration here, and [`StripeSetupError`].
 
+mod billing_gateway;
 mod billing_parser;
 mod catalog_form;
 mod checkout_form;

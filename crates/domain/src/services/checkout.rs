@@ -30,6 +30,8 @@ pub struct CheckoutSettings {
     pub success_url: String,
     /// Where Stripe sends the customer after canceling.
     pub cancel_url: String,
+    /// Where the provider's customer portal sends the customer back to (the shop).
+    pub portal_return_url: String,
     /// Trust prices sent by the client (the seed's behaviour) instead of requiring the catalog's.
     pub allow_client_prices: bool,
     /// Let a caller without a token check out with an email.

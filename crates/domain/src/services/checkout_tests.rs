@@ -20,6 +20,7 @@ pub(crate) fn settings() -> CheckoutSettings {
         currency: Currency::USD,
         success_url: "http://shop.test/success?session_id={CHECKOUT_SESSION_ID}".to_owned(),
         cancel_url: "http://shop.test/cancel".to_owned(),
+        portal_return_url: "http://shop.test/".to_owned(),
         allow_client_prices: false,
         allow_guest_checkout: true,
     }

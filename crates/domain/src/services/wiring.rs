@@ -1,6 +1,7 @@
 //! The services, wired once over one set of ports.
 
 use crate::model::event_scope::EventScope;
+use crate::ports::billing_gateway::BillingGateway;
 use crate::ports::catalog_store::CatalogStore;
 use crate::ports::clock::Clock;
 use crate::ports::customer_store::CustomerStore;
@@ -11,6 +12,7 @@ use crate::ports::webhook_verifier::WebhookVerifier;
 use crate::services::checkout::{Checkout, CheckoutPorts, CheckoutSettings};
 use crate::services::ingest::WebhookIngest;
 use crate::services::queries::Queries;
+use crate::services::subscriptions::Subscriptions;
 use std::sync::Arc;
 
 /// Every port the services use, wired once by the app.
@@ -26,6 +28,8 @@ pub struct Ports {
     pub customers: Arc<dyn CustomerStore>,
     /// Hosted checkout and customers at the provider.
     pub gateway: Arc<dyn PaymentGateway>,
+    /// Subscriptions at the provider.
+    pub billing: Arc<dyn BillingGateway>,
     /// Webhook signatures.
     pub verifier: Arc<dyn WebhookVerifier>,
     /// The time.
@@ -47,13 +51,17 @@ pub struct Services {
     pub ingest: WebhookIngest,
     /// Orders, products and purchases as each caller may read them.
     pub queries: Queries,
+    /// Subscriptions as each caller may read and change them.
+    pub subscriptions: Subscriptions,
 }
 
 impl Services {
     /// Every service over `ports`, checkouts made with `settings`, webhook events of `scope` taken.
     pub fn new(ports: Ports, settings: CheckoutSettings, scope: EventScope) -> Self {
-        let Ports { orders, subscriptions, catalog, customers, gateway, verifier, clock } = ports;
+        let Ports { orders, subscriptions, catalog, customers, gateway, billing, verifier, clock } = ports;
+        let return_url = settings.portal_return_url.clone();
         Self {
+            subscriptions: Subscriptions::new(subscriptions.clone(), customers.clone(), billing, return_url),
             ingest: WebhookIngest::new(orders.clone(), subscriptions.clone(), verifier, clock.clone(), scope),
             queries: Queries::new(orders.clone(), subscriptions, catalog.clone()),
             checkout: Checkout::new(CheckoutPorts { orders, catalog, customers, gateway, clock }, settings),
