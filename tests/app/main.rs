@@ -9,4 +9,5 @@ mod orders;
 mod outage;
 mod payment_flows;
 mod signatures;
+mod subscriptions;
 mod swapping;

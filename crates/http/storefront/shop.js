@@ -1,6 +1,8 @@
 // The demo storefront: the catalog's products (GET /api/v1/products), a cart, Pay -> a checkout of catalog
-// items (POST /api/v1/checkout/sessions), and a success page that asks the service for the order's status
-// until it is final. No build step, no framework.
+// items (POST /api/v1/checkout/sessions), Subscribe -> a checkout of one recurring price, and a success page
+// that asks the service for the order's status until it is final. A user token (pasted in, or `?token=` in
+// the address) is kept for the tab and sent as `Authorization: Bearer`: the success page then shows what
+// the user holds (GET /api/v1/purchases). No build step, no framework.
 "use strict";
 var Shop = (function () {
   var FINAL = ["paid", "failed", "expired", "canceled", "refunded", "partially_refunded", "disputed", "needs_review"];
@@ -16,6 +18,33 @@ var Shop = (function () {
   function el(tag, text) { var e = document.createElement(tag); if (text !== undefined) e.textContent = text; return e; }
   function json(r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); }
   function failure(res, fallback) { return new Error(res.body && res.body.error ? res.body.error.message : fallback); }
+  function every(interval) { return interval.intervalCount === 1 ? interval.interval : interval.intervalCount + " " + interval.interval + "s"; }
+
+  // The user's token, for this tab: `?token=` in the address, or what the sign-in field holds.
+  function token() {
+    var given = new URLSearchParams(window.location.search).get("token");
+    if (given) sessionStorage.setItem("token", given);
+    return sessionStorage.getItem("token") || "";
+  }
+  function headers(extra) {
+    var h = extra || {};
+    h.accept = "application/json";
+    if (token()) h.authorization = "Bearer " + token();
+    return h;
+  }
+  function startCheckout(body, onError) {
+    fetch("/api/v1/checkout/sessions", {
+      method: "POST",
+      headers: headers({ "content-type": "application/json" }),
+      body: JSON.stringify(body),
+    })
+      .then(json)
+      .then(function (res) {
+        if (!res.ok) throw failure(res, "Checkout failed.");
+        window.location.href = res.body.url;
+      })
+      .catch(onError);
+  }
 
   function storefront() {
     var cart = {};      // sku -> quantity
@@ -48,6 +77,19 @@ var Shop = (function () {
         add.disabled = true;
       }
       li.appendChild(add);
+      (p.prices || []).filter(function (price) { return price.recurring; }).forEach(function (price) {
+        var subscribe = el("button", "Subscribe — " + money(price.unitAmount, price.currency) + " / " + every(price.recurring));
+        subscribe.type = "button";
+        subscribe.setAttribute("data-subscribe", price.id);
+        subscribe.addEventListener("click", function () {
+          error.hidden = true;
+          subscribe.disabled = true;
+          var body = { items: [{ price_id: price.id, quantity: 1 }] };
+          if (!token()) body.email = document.getElementById("email").value;
+          startCheckout(body, function (e) { showError(e.message); subscribe.disabled = false; });
+        });
+        li.appendChild(subscribe);
+      });
       list.appendChild(li);
     }
 
@@ -87,21 +129,40 @@ var Shop = (function () {
       error.hidden = true;
       document.getElementById("pay").disabled = true;
       var items = lines().map(function (line) { return { sku: line.product.sku, quantity: line.quantity }; });
-      fetch("/api/v1/checkout/sessions", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ items: items, email: document.getElementById("email").value }),
-      })
-        .then(json)
-        .then(function (res) {
-          if (!res.ok) throw failure(res, "Checkout failed.");
-          window.location.href = res.body.url;
-        })
-        .catch(function (e) {
-          showError(e.message);
-          document.getElementById("pay").disabled = false;
-        });
+      var body = { items: items };
+      if (!token()) body.email = document.getElementById("email").value;
+      startCheckout(body, function (e) {
+        showError(e.message);
+        document.getElementById("pay").disabled = false;
+      });
     });
+    var signIn = document.getElementById("token");
+    signIn.value = token();
+    signIn.addEventListener("change", function () { sessionStorage.setItem("token", signIn.value.trim()); });
+  }
+
+  // What a signed-in user holds: one line per purchase, a subscription's with its status and period.
+  function holdings() {
+    var list = document.getElementById("access");
+    if (!token()) return;
+    fetch("/api/v1/purchases", { headers: headers() })
+      .then(json)
+      .then(function (res) {
+        if (!res.ok) throw failure(res, "Your purchases could not be read.");
+        list.textContent = "";
+        res.body.purchases.forEach(function (p) {
+          var sub = p.subscription;
+          var text = p.name + ": " + p.status + (sub ? " (subscription " + sub.status +
+            (sub.currentPeriodEnd ? ", until " + sub.currentPeriodEnd.slice(0, 10) : "") + ")" : "");
+          var li = el("li", text);
+          li.setAttribute("data-sku", p.sku);
+          li.setAttribute("data-status", p.status);
+          if (sub) li.setAttribute("data-subscription", sub.status);
+          list.appendChild(li);
+        });
+        if (!res.body.purchases.length) list.appendChild(el("li", "Nothing yet."));
+      })
+      .catch(function (e) { list.textContent = e.message; });
   }
 
   function success() {
@@ -112,7 +173,7 @@ var Shop = (function () {
     var tries = 0;
     function poll() {
       tries += 1;
-      fetch("/api/v1/checkout/sessions/" + encodeURIComponent(sessionId))
+      fetch("/api/v1/checkout/sessions/" + encodeURIComponent(sessionId), { headers: headers() })
         .then(json)
         .then(function (res) {
           if (!res.ok) throw failure(res, "Unknown order.");
@@ -120,8 +181,9 @@ var Shop = (function () {
           status.textContent = order.status;
           detail.textContent = "Order " + order.id + ", " + money(order.amount, order.currency) +
             (order.failureReason ? " (" + order.failureReason + ")" : "");
-          if (FINAL.indexOf(order.status) >= 0) { status.setAttribute("data-final", "true"); return; }
-          if (tries < 600) setTimeout(poll, 1000);
+          if (FINAL.indexOf(order.status) >= 0) { status.setAttribute("data-final", "true"); }
+          holdings();
+          if (tries < 600 && (FINAL.indexOf(order.status) < 0 || (token() && tries < 30))) setTimeout(poll, 1000);
         })
         .catch(function (e) { detail.textContent = e.message; if (tries < 600) setTimeout(poll, 1000); });
     }

@@ -113,9 +113,12 @@ async fn someone_elses_subscription_is_not_found_and_bad_ids_and_guests_are_refu
         .insert_header(bob)
         .set_json(json!({"atPeriodEnd": true}));
     send(ports.services(), cancel).await.assert_error(StatusCode::NOT_FOUND, "subscription_not_found");
-    send(Ports::new().services(), TestRequest::get().uri("/api/v1/subscriptions/not%20an%20id").insert_header(ada()))
-        .await
-        .assert_error(StatusCode::BAD_REQUEST, "invalid_subscription_id");
+    send(
+        Ports::new().services(),
+        TestRequest::get().uri("/api/v1/subscriptions/not%20an%20id").insert_header(ada()),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "invalid_subscription_id");
     send(Ports::new().services(), TestRequest::get().uri("/api/v1/subscriptions"))
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "authentication_required");
