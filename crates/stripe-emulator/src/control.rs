@@ -61,9 +61,22 @@ fn act<T>(
     shared.with_store(EventRequest::default(), f)
 }
 
-/// Moves the clock forward by `seconds`, expires what became overdue, and returns the new time.
+/// How many store passes one clock advance runs billing in at most (each runs up to
+/// [`crate::store::BILLING_STEPS_PER_PASS`] steps); what is still due after them runs in the background.
+pub(crate) const BILLING_PASSES_PER_ADVANCE: usize = 10;
+
+/// Moves the clock forward by `seconds`, expires what became overdue, runs the subscription billing that
+/// fell due in time order (up to [`BILLING_PASSES_PER_ADVANCE`] passes), and returns the new time.
 pub(crate) fn advance_clock(shared: &Arc<Shared>, seconds: i64) -> i64 {
     shared.clock.advance(seconds);
+    for _ in 0..BILLING_PASSES_PER_ADVANCE {
+        let more = shared.with_store(EventRequest::default(), |store| {
+            store.run_billing(crate::store::BILLING_STEPS_PER_PASS)
+        });
+        if !more {
+            break;
+        }
+    }
     shared.with_store(EventRequest::default(), |store| store.now)
 }
 

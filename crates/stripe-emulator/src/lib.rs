@@ -67,6 +67,7 @@
 
 mod api;
 mod auth;
+mod calendar;
 mod cards;
 mod clock;
 mod config;
@@ -87,7 +88,7 @@ mod search_query;
 mod shared;
 mod store;
 
-pub use config::{exponential_backoff, EmulatorConfig};
+pub use config::{exponential_backoff, EmulatorConfig, RetriesExhausted};
 pub use control::{ControlError, DelayedOutcome, DisputeOutcome};
 pub use delivery::{Delivery, DeliveryAttempt, DeliveryStatus};
 pub use emulator::{Emulator, WebhookRegistration};

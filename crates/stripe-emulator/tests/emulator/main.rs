@@ -13,4 +13,5 @@ mod events_and_delivery;
 mod form_and_idempotency;
 mod openapi_conformance;
 mod resources;
+mod subscriptions_checkout;
 mod test_cards;
