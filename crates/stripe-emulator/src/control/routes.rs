@@ -109,8 +109,8 @@ fn advance_clock(shared: &Arc<Shared>, _: &str, p: &Params<'_>) -> Result<Value,
     if seconds < 0 {
         return Err(ApiError::bad_value("seconds", "The clock only moves forward."));
     }
-    let now = super::advance_clock(shared, seconds);
-    Ok(json!({ "now": now, "offset_seconds": shared.clock.offset() }))
+    let (now, billing_pending) = super::advance_clock(shared, seconds);
+    Ok(json!({ "now": now, "offset_seconds": shared.clock.offset(), "billing_pending": billing_pending }))
 }
 
 fn session_state(shared: &Arc<Shared>, id: &str) -> (Value, Value) {

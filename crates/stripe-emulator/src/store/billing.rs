@@ -68,6 +68,11 @@ impl Store {
         self.next_due(now).is_some()
     }
 
+    /// Whether billing work is due that the last passes left for later.
+    pub fn billing_due(&self) -> bool {
+        self.next_due(self.now).is_some()
+    }
+
     /// The earliest step due by `now`: its time, its subscription and what it is.
     fn next_due(&self, now: i64) -> Option<(i64, String, Due)> {
         let mut retries: HashMap<&str, (i64, &str)> = HashMap::new();

@@ -125,9 +125,9 @@ async fn a_declined_renewal_is_retried_after_3_5_and_7_days_then_the_subscriptio
     let (sub, invoice) = failed_renewal(&h).await;
     let mut at = invoice["next_payment_attempt"].as_i64().unwrap();
     for (attempt, next_delay) in [(2, Some(5)), (3, Some(7)), (4, None)] {
-        h.advance(at - h.emulator.now() - 1).await;
+        h.advance(at - h.emulator.now() - 60).await;
         assert_eq!(h.events_of("invoice.payment_failed").len(), attempt - 1, "not before its time");
-        h.advance(1).await;
+        h.advance(60).await;
         let failures = h.events_of("invoice.payment_failed");
         assert_eq!(failures.len(), attempt);
         let failed = &failures[attempt - 1]["data"]["object"];
@@ -199,4 +199,33 @@ async fn a_retry_with_a_working_card_makes_the_subscription_active_again() {
     let last = h.events_of("customer.subscription.updated").pop().unwrap();
     assert_eq!(last["data"]["previous_attributes"]["status"], "past_due");
     assert_eq!(h.events_of("invoice.paid").last().unwrap()["data"]["object"]["id"], id_of(&invoice).as_str());
+}
+
+#[tokio::test]
+async fn a_huge_advance_bills_about_a_thousand_periods_at_once_and_the_rest_in_the_background() {
+    let h = start().await;
+    let customer = h
+        .post(
+            "/v1/customers",
+            &[
+                ("payment_method", "pm_card_visa"),
+                ("invoice_settings[default_payment_method]", "pm_card_visa"),
+            ],
+        )
+        .await
+        .ok();
+    let daily = h.recurring_price("Daily", 100, "day", 1).await;
+    h.post("/v1/subscriptions", &[("customer", &id_of(&customer)), ("items[0][price]", &id_of(&daily))])
+        .await
+        .ok();
+    let renewals =
+        |h: &Harness| h.emulator.events().iter().filter(|e| e["type"] == "invoice.created").count() - 1;
+    let seconds = (5 * 365 * DAY).to_string();
+    let moved = h.control("clock/advance", &[("seconds", &seconds)]).await.ok();
+    assert_eq!(moved["billing_pending"], true, "five years of days do not fit in one advance");
+    let at_once = renewals(&h);
+    assert!((1000..5 * 365).contains(&at_once), "{at_once} renewals in one advance");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let later = renewals(&h);
+    assert!(later > at_once && later <= 5 * 365, "the background sweep goes on: {later}");
 }
