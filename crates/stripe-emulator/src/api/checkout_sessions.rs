@@ -257,7 +257,7 @@ pub fn retrieve(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     found(store.sessions.get(call.id), "checkout.session", call.id, |s| store.session_json(s))
 }
 
-/// `GET /v1/checkout/sessions`, filtered by `customer`, `payment_intent`, `status`,
+/// `GET /v1/checkout/sessions`, filtered by `customer`, `payment_intent`, `subscription`, `status`,
 /// `customer_details[email]` and `created`.
 pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = &call.params;
@@ -276,6 +276,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     ])?;
     let customer = p.opt_text("customer")?;
     let payment_intent = p.opt_text("payment_intent")?;
+    let subscription = p.opt_text("subscription")?;
     let status = p.opt_text("status")?;
     let details = p.hash("customer_details")?;
     let email = match &details {
@@ -288,6 +289,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
         .newest_first()
         .filter(|s| customer.is_none_or(|c| s.customer.as_deref() == Some(c)))
         .filter(|s| payment_intent.is_none_or(|pi| s.payment_intent.as_deref() == Some(pi)))
+        .filter(|s| subscription.is_none_or(|sub| s.subscription.as_deref() == Some(sub)))
         .filter(|s| status.is_none_or(|st| s.status.as_str() == st) && created.admits(s.created))
         .filter(|s| email.is_none_or(|e| s.details_email.as_deref() == Some(e)))
         .map(|s| store.session_json(s))
