@@ -80,7 +80,9 @@
 //! attaches and pays on the checkout page, then every later charge is declined; the other decline cards
 //! cannot be attached (the page shows the decline, nothing is created). Not emulated: proration and item
 //! changes, coupons, taxes, `pause_collection`, 3-D Secure off-session (3-D Secure cards pay without a
-//! challenge in subscription mode), Stripe's hour between an invoice's creation and its finalization.
+//! challenge in subscription mode), Stripe's hour between an invoice's creation and its finalization, and
+//! the `invoice.updated` events and the `incomplete`→`active` `customer.subscription.updated` a real Checkout
+//! signup also sends (here the subscription is created as it ends up).
 //!
 //! # The customer portal page
 //! A portal session's `url` is `{base_url}billing_portal/{id}`: the customer's subscriptions with their price
