@@ -1,14 +1,17 @@
-//! `payments emulator [--host 127.0.0.1] [--port 12111] [--forward-to URL]...`: the Stripe emulator on its
-//! own, for a shop or a test suite in another language. Each `--forward-to` registers a webhook endpoint for
-//! every event type and prints its signing secret. The control API (`/_emulator`, which can pay any session)
+//! `payments emulator [--host 127.0.0.1] [--port 12111] [--forward-to URL]... [--when-retries-fail
+//! cancel|unpaid]`: the Stripe emulator on its own, for a shop or a test suite in another language. Each
+//! `--forward-to` registers a webhook endpoint for every event type and prints its signing secret;
+//! `--when-retries-fail` says what a subscription becomes when every retry of an invoice failed (default
+//! `cancel`). The control API (`/_emulator`, which can pay any session)
 //! answers loopback clients only, or, with `EMULATOR_CONTROL_TOKEN` set, only requests bearing that token.
 
 use payments_app::settings::LogFormat;
 use payments_app::telemetry;
-use payments_stripe_emulator::{Emulator, EmulatorConfig};
+use payments_stripe_emulator::{Emulator, EmulatorConfig, RetriesExhausted};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: payments emulator [--host 127.0.0.1] [--port 12111] [--forward-to URL]...";
+const USAGE: &str = "usage: payments emulator [--host 127.0.0.1] [--port 12111] [--forward-to URL]... \
+                     [--when-retries-fail cancel|unpaid]";
 
 /// Parsed command line.
 #[derive(Debug, PartialEq, Eq)]
@@ -16,10 +19,16 @@ struct Options {
     host: String,
     port: u16,
     forward_to: Vec<String>,
+    when_retries_fail: RetriesExhausted,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options { host: "127.0.0.1".to_owned(), port: 12111, forward_to: Vec::new() };
+    let mut options = Options {
+        host: "127.0.0.1".to_owned(),
+        port: 12111,
+        forward_to: Vec::new(),
+        when_retries_fail: RetriesExhausted::Cancel,
+    };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value; {USAGE}"));
@@ -34,6 +43,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 let raw = value()?;
                 url::Url::parse(raw).map_err(|e| format!("--forward-to must be a URL ({e}): {raw:?}"))?;
                 options.forward_to.push(raw.clone());
+            }
+            "--when-retries-fail" => {
+                let raw = value()?;
+                options.when_retries_fail = RetriesExhausted::parse(raw)
+                    .ok_or_else(|| format!("--when-retries-fail must be cancel or unpaid, not {raw:?}"))?;
             }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown option {other:?}; {USAGE}")),
@@ -61,7 +75,11 @@ pub async fn run(args: &[String]) -> ExitCode {
         }
     };
     let control_token = std::env::var("EMULATOR_CONTROL_TOKEN").ok().filter(|token| !token.trim().is_empty());
-    let config = EmulatorConfig { control_token, ..EmulatorConfig::default() };
+    let config = EmulatorConfig {
+        control_token,
+        when_retries_exhausted: options.when_retries_fail,
+        ..EmulatorConfig::default()
+    };
     let emulator = match Emulator::start(addr, config).await {
         Ok(emulator) => emulator,
         Err(err) => {
@@ -114,8 +132,15 @@ mod tests {
     fn defaults_and_flags_parse() {
         assert_eq!(
             parse(&[]).unwrap(),
-            Options { host: "127.0.0.1".into(), port: 12111, forward_to: vec![] }
+            Options {
+                host: "127.0.0.1".into(),
+                port: 12111,
+                forward_to: vec![],
+                when_retries_fail: RetriesExhausted::Cancel
+            }
         );
+        let unpaid = parse(&args(&["--when-retries-fail", "unpaid"])).unwrap();
+        assert_eq!(unpaid.when_retries_fail, RetriesExhausted::MarkUnpaid);
         let parsed =
             parse(&args(&["--port", "4000", "--forward-to", "http://localhost:8080/webhook"])).unwrap();
         assert_eq!(parsed.port, 4000);
@@ -128,5 +153,6 @@ mod tests {
         assert!(parse(&args(&["--port"])).unwrap_err().contains("needs a value"));
         assert!(parse(&args(&["--bogus"])).unwrap_err().contains("--bogus"));
         assert!(parse(&args(&["--forward-to", "not a url"])).unwrap_err().contains("--forward-to"));
+        assert!(parse(&args(&["--when-retries-fail", "pause"])).unwrap_err().contains("--when-retries-fail"));
     }
 }

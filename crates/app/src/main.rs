@@ -46,7 +46,7 @@ async fn main() -> ExitCode {
         other => {
             eprintln!(
                 "payments: unknown command {other:?}; use `payments serve`, `payments migrate`, \
-                 `payments catalog sync` or `payments emulator [--port 12111] [--forward-to URL]`"
+                 `payments catalog sync` or `payments emulator [--port 12111] [--forward-to URL] [--when-retries-fail cancel|unpaid]`"
             );
             return ExitCode::from(2);
         }

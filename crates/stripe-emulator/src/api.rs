@@ -1,17 +1,22 @@
 //! Stripe's API under `/v1`: authentication, form decoding, idempotency, `expand[]` and Stripe's
 //! response headers around one operation per route.
 
+mod billing_portal;
 mod charges;
 mod checkout_sessions;
+mod checkout_subscription;
 mod customers;
 mod disputes;
 mod events;
 mod expand;
+mod invoices;
 mod list;
 mod payment_intents;
+mod payment_methods;
 mod prices;
 mod products;
 mod refunds;
+mod subscriptions;
 mod webhook_endpoints;
 
 use crate::auth;
@@ -63,6 +68,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("/v1/refunds/{id}", &[(M::GET, refunds::retrieve)]),
         ("/v1/disputes", &[(M::GET, disputes::list)]),
         ("/v1/disputes/{id}", &[(M::GET, disputes::retrieve)]),
+        ("/v1/subscriptions", &[(M::GET, subscriptions::list), (M::POST, subscriptions::create)]),
+        (
+            "/v1/subscriptions/{id}",
+            &[
+                (M::GET, subscriptions::retrieve),
+                (M::POST, subscriptions::update),
+                (M::DELETE, subscriptions::cancel),
+            ],
+        ),
+        ("/v1/invoices", &[(M::GET, invoices::list)]),
+        ("/v1/invoices/{id}", &[(M::GET, invoices::retrieve)]),
+        ("/v1/invoices/{id}/lines", &[(M::GET, invoices::lines)]),
+        ("/v1/billing_portal/sessions", &[(M::POST, billing_portal::create)]),
+        ("/v1/payment_methods", &[(M::GET, payment_methods::list)]),
+        ("/v1/payment_methods/{id}", &[(M::GET, payment_methods::retrieve)]),
+        ("/v1/payment_methods/{id}/attach", &[(M::POST, payment_methods::attach)]),
         ("/v1/events", &[(M::GET, events::list)]),
         ("/v1/events/{id}", &[(M::GET, events::retrieve)]),
         ("/v1/webhook_endpoints", &[(M::GET, webhook_endpoints::list), (M::POST, webhook_endpoints::create)]),
@@ -114,7 +135,9 @@ fn execute(
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let api_key = auth::authenticate(header("Authorization"), &shared.config.api_keys)?;
     let mut params = FormValue::parse(req.query_string().as_bytes())?;
-    if req.method() == Method::POST && !body.is_empty() {
+    // DELETE may carry parameters in its body too (`DELETE /v1/subscriptions/{id}` with
+    // `cancellation_details`, as the official clients send them).
+    if matches!(*req.method(), Method::POST | Method::DELETE) && !body.is_empty() {
         let FormValue::Map(from_body) = FormValue::parse(body)? else { unreachable!("parse returns a map") };
         if let FormValue::Map(entries) = &mut params {
             entries.extend(from_body);

@@ -53,6 +53,14 @@ const CARDS: &[(&str, CardBehaviour)] = &[
     ),
 ];
 
+/// Stripe's 4000 0000 0000 0341 (`pm_card_chargeCustomerFail`): it can be attached to a customer (and
+/// pays on the checkout page), but every later, off-session charge is declined.
+pub const CHARGE_CUSTOMER_FAIL: &str = "4000000000000341";
+
+/// How Stripe declines a later charge of [`CHARGE_CUSTOMER_FAIL`].
+pub const OFF_SESSION_DECLINE: Decline =
+    Decline { code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." };
+
 /// What `number` (digits only) does; any other valid number succeeds, as Stripe's other test cards do.
 pub fn behaviour(number: &str) -> CardBehaviour {
     CARDS.iter().find(|(n, _)| *n == number).map_or(CardBehaviour::Succeed, |(_, behaviour)| *behaviour)

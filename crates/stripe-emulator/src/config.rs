@@ -18,11 +18,43 @@ pub struct EmulatorConfig {
     /// The control API (`/_emulator`, which can pay any session) wants `Authorization: Bearer <token>`;
     /// `None`: it answers loopback clients only.
     pub control_token: Option<String>,
+    /// When a failed subscription invoice is charged again, each delay counted on the emulator's clock from
+    /// the previous failed attempt: `n` entries mean `n` retries after the first attempt. Default 3, 5 and 7
+    /// days (a custom schedule in Stripe's retry settings allows up to 3 retries, each some days after
+    /// the previous one; four attempts in all, as Stripe's older default did).
+    pub invoice_retry_schedule: Vec<Duration>,
+    /// What a subscription becomes when the last retry of an invoice fails (Stripe's "if all retries for a
+    /// payment fail" setting): canceled (the default) or `unpaid`.
+    pub when_retries_exhausted: RetriesExhausted,
+}
+
+/// What happens to a subscription when every retry of one of its invoices has failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RetriesExhausted {
+    /// The subscription is canceled (`customer.subscription.deleted`; its `cancellation_details.reason` is
+    /// `payment_failed`).
+    #[default]
+    Cancel,
+    /// The subscription becomes `unpaid` (`customer.subscription.updated`): later invoices are created but
+    /// stay drafts and are not charged.
+    MarkUnpaid,
+}
+
+impl RetriesExhausted {
+    /// `cancel` or `unpaid`, as the `payments emulator` command takes them.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "cancel" | "canceled" => Some(RetriesExhausted::Cancel),
+            "unpaid" | "mark_unpaid" => Some(RetriesExhausted::MarkUnpaid),
+            _ => None,
+        }
+    }
 }
 
 impl Default for EmulatorConfig {
     /// Any `sk_test_` key, the bound address, 8 retries from 5 s doubling (about 21 minutes in all),
-    /// 10 s per attempt, the control API for loopback clients only.
+    /// 10 s per attempt, the control API for loopback clients only; failed subscription invoices retried
+    /// after 3, 5 and 7 days, then the subscription canceled.
     fn default() -> Self {
         EmulatorConfig {
             api_keys: Vec::new(),
@@ -30,6 +62,8 @@ impl Default for EmulatorConfig {
             retry_schedule: exponential_backoff(Duration::from_secs(5), 8),
             delivery_timeout: Duration::from_secs(10),
             control_token: None,
+            invoice_retry_schedule: [3, 5, 7].map(|days| Duration::from_secs(days * 86_400)).to_vec(),
+            when_retries_exhausted: RetriesExhausted::Cancel,
         }
     }
 }

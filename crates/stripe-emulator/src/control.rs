@@ -61,10 +61,25 @@ fn act<T>(
     shared.with_store(EventRequest::default(), f)
 }
 
-/// Moves the clock forward by `seconds`, expires what became overdue, and returns the new time.
-pub(crate) fn advance_clock(shared: &Arc<Shared>, seconds: i64) -> i64 {
+/// How many store passes one clock advance runs billing in at most (each runs up to
+/// [`crate::store::BILLING_STEPS_PER_PASS`] steps, 1,000 in all, the lock released between passes); what is
+/// still due after them runs in the background, a pass a second.
+pub(crate) const BILLING_PASSES_PER_ADVANCE: usize = 10;
+
+/// Moves the clock forward by `seconds`, expires what became overdue, runs the subscription billing that
+/// fell due in time order (up to [`BILLING_PASSES_PER_ADVANCE`] passes), and returns the new time and
+/// whether billing work is still due (it then goes on in the background).
+pub(crate) fn advance_clock(shared: &Arc<Shared>, seconds: i64) -> (i64, bool) {
     shared.clock.advance(seconds);
-    shared.with_store(EventRequest::default(), |store| store.now)
+    let mut state = (shared.clock.now(), false);
+    for _ in 0..BILLING_PASSES_PER_ADVANCE {
+        // Each use of the store runs one billing pass first.
+        state = shared.with_store(EventRequest::default(), |store| (store.now, store.billing_due()));
+        if !state.1 {
+            break;
+        }
+    }
+    state
 }
 
 /// Expires an open session now.

@@ -143,9 +143,11 @@ impl Emulator {
         self.shared.clock.now()
     }
 
-    /// Moves the emulator's clock forward (sessions past `expires_at` expire at once); returns the new time.
+    /// Moves the emulator's clock forward (sessions past `expires_at` expire at once) and runs the
+    /// subscription billing that fell due, in time order (about 1,000 steps; the rest follows in the
+    /// background); returns the new time.
     pub fn advance_clock(&self, by: Duration) -> i64 {
-        control::advance_clock(&self.shared, i64::try_from(by.as_secs()).unwrap_or(i64::MAX))
+        control::advance_clock(&self.shared, i64::try_from(by.as_secs()).unwrap_or(i64::MAX)).0
     }
 
     /// Expires an open checkout session now.

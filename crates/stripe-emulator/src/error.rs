@@ -149,6 +149,16 @@ impl ApiError {
         }
     }
 
+    /// A 402 `card_error` for a card that cannot be used (attaching a decline card, a declined first payment
+    /// in a subscription checkout), without a payment intent.
+    pub fn card_declined(decline: &crate::cards::Decline) -> Self {
+        let mut error = Self::invalid(decline.message).code(decline.code);
+        error.status = StatusCode::PAYMENT_REQUIRED;
+        error.kind = ErrorType::Card;
+        error.decline_code = Some(decline.decline_code.to_owned());
+        error
+    }
+
     /// The `{"error": {...}}` body; absent fields are left out, as Stripe leaves them out.
     pub fn body(&self) -> Value {
         let mut error = Map::new();

@@ -6,8 +6,11 @@
 //!   again with the error (402), the session still open.
 //! - `GET|POST /checkout/{id}/three_d_secure`: the challenge; `action=complete|fail`.
 //! - `POST /checkout/{id}/settle`: `outcome=succeed|fail` for a delayed debit.
+//!
+//! The customer portal's page lives in [`portal`] (`/billing_portal/{id}`).
 
 mod pages;
+mod portal;
 mod view;
 
 use crate::control;
@@ -23,13 +26,14 @@ use pages::Typed;
 use std::sync::Arc;
 use view::SessionView;
 
-/// Registers the checkout page's routes.
+/// Registers the checkout page's and the portal page's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/checkout/{id}", web::get().to(show))
         .route("/checkout/{id}/pay", web::post().to(pay))
         .route("/checkout/{id}/three_d_secure", web::get().to(show_three_d_secure))
         .route("/checkout/{id}/three_d_secure", web::post().to(three_d_secure))
         .route("/checkout/{id}/settle", web::post().to(settle));
+    portal::configure(cfg);
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -69,6 +73,14 @@ fn state_page(
                 "This Checkout Session has expired",
                 "Return to the merchant to start again.",
                 view.cancel_url.as_deref().map(|url| (url, "Back to the merchant")),
+            ),
+        ),
+        (SessionStatus::Complete, PaymentStatus::NoPaymentRequired, _) => html(
+            StatusCode::OK,
+            pages::notice(
+                "Subscription started",
+                "Your free trial has begun: nothing was charged today.",
+                Some((&view.success_url, "Return to the merchant")),
             ),
         ),
         (SessionStatus::Complete, PaymentStatus::Paid, _) => html(

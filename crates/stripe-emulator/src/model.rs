@@ -8,11 +8,15 @@ pub mod checkout_session;
 pub mod customer;
 pub mod dispute;
 pub mod event;
+pub mod invoice;
 pub mod payment_intent;
 pub mod payment_method;
+pub mod portal_session;
 pub mod price;
 pub mod product;
 pub mod refund;
+pub mod saved_payment_method;
+pub mod subscription;
 pub mod webhook_endpoint;
 
 /// An object kept in a [`crate::store::Table`]: it has an id.

@@ -5,7 +5,7 @@ use crate::config::EmulatorConfig;
 use crate::delivery::{self, DeliveryLog};
 use crate::idempotency::IdempotencyCache;
 use crate::model::event::EventRequest;
-use crate::store::Store;
+use crate::store::{BillingSettings, Store};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -43,7 +43,7 @@ impl Shared {
             .build()
             .unwrap_or_default();
         Arc::new(Shared {
-            store: Mutex::new(Store::new(base_url.clone())),
+            store: Mutex::new(Store::new(base_url.clone(), BillingSettings::from(&config))),
             idempotency: Mutex::new(IdempotencyCache::default()),
             deliveries: Mutex::new(DeliveryLog::default()),
             clock: Clock::default(),
@@ -55,7 +55,8 @@ impl Shared {
         })
     }
 
-    /// Runs `f` on the store at the emulator's current time, after expiring overdue sessions, then starts
+    /// Runs `f` on the store at the emulator's current time, after expiring overdue sessions and running
+    /// the subscription billing that fell due (a bounded number of steps), then starts
     /// the deliveries of the events it emitted. `request` is recorded on those events.
     pub fn with_store<T>(self: &Arc<Self>, request: EventRequest, f: impl FnOnce(&mut Store) -> T) -> T {
         let (out, jobs) = {
@@ -64,6 +65,7 @@ impl Shared {
             // Expiry is Stripe's own doing, not the request's.
             store.request = EventRequest::default();
             store.expire_due();
+            store.run_billing(crate::store::BILLING_STEPS_PER_PASS);
             store.request = request;
             let out = f(&mut store);
             store.request = EventRequest::default();
@@ -112,7 +114,7 @@ impl Shared {
     /// clock back to real time.
     pub fn reset(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        *lock(&self.store) = Store::new(self.base_url.clone());
+        *lock(&self.store) = Store::new(self.base_url.clone(), BillingSettings::from(&self.config));
         *lock(&self.deliveries) = DeliveryLog::default();
         self.idempotency().clear();
         self.clock.reset();

@@ -3,20 +3,29 @@
 //! Operations that change several objects (a payment, a refund) live in the submodules, as methods on
 //! [`Store`], so each emits its events in Stripe's order while holding the lock once.
 
+mod billing;
 mod checkout;
+mod checkout_subscription;
 mod customers;
 mod disputes;
 mod endpoints;
+mod invoices;
 mod payment;
+mod payment_methods;
 mod payment_outcomes;
+mod portal;
 mod refunds;
 mod render;
+mod subscriptions;
 mod table;
 
+pub use billing::{BillingSettings, STEPS_PER_PASS as BILLING_STEPS_PER_PASS};
 pub use checkout::{NewLineItem, NewSession, PriceRef, ProductRef};
 pub use customers::NewCustomer;
 pub use payment::{PaymentChoice, PaymentResult};
+pub use portal::PortalAction;
 pub use refunds::NewRefund;
+pub use subscriptions::{NewSubscription, PaymentBehavior, SubscriptionChange};
 pub use table::Table;
 
 use crate::delivery::DeliveryJob;
@@ -26,10 +35,14 @@ use crate::model::checkout_session::CheckoutSession;
 use crate::model::customer::Customer;
 use crate::model::dispute::Dispute;
 use crate::model::event::{Event, EventRequest};
+use crate::model::invoice::Invoice;
 use crate::model::payment_intent::PaymentIntent;
+use crate::model::portal_session::PortalSession;
 use crate::model::price::Price;
 use crate::model::product::Product;
 use crate::model::refund::Refund;
+use crate::model::saved_payment_method::SavedPaymentMethod;
+use crate::model::subscription::Subscription;
 use crate::model::webhook_endpoint::WebhookEndpoint;
 use serde_json::Value;
 use url::Url;
@@ -63,12 +76,24 @@ pub struct Store {
     pub events: Table<Event>,
     /// Webhook endpoints.
     pub endpoints: Table<WebhookEndpoint>,
+    /// Subscriptions.
+    pub subscriptions: Table<Subscription>,
+    /// Invoices.
+    pub invoices: Table<Invoice>,
+    /// Payment methods saved for later (attached to customers).
+    pub payment_methods: Table<SavedPaymentMethod>,
+    /// Customer portal sessions.
+    pub portal_sessions: Table<PortalSession>,
+    /// How failed invoices are retried, and what happens when retries run out.
+    pub billing: BillingSettings,
+    /// The id of the one portal configuration (`bpc_…`), made with the first portal session.
+    portal_configuration: Option<String>,
     outbox: Vec<DeliveryJob>,
 }
 
 impl Store {
     /// An empty store.
-    pub fn new(base_url: Url) -> Self {
+    pub fn new(base_url: Url, billing: BillingSettings) -> Self {
         Store {
             now: 0,
             base_url,
@@ -83,6 +108,12 @@ impl Store {
             disputes: Table::default(),
             events: Table::default(),
             endpoints: Table::default(),
+            subscriptions: Table::default(),
+            invoices: Table::default(),
+            payment_methods: Table::default(),
+            portal_sessions: Table::default(),
+            billing,
+            portal_configuration: None,
             outbox: Vec::new(),
         }
     }

@@ -1,10 +1,11 @@
-//! `/v1/checkout/sessions`: create (payment mode), retrieve, list, list line items, expire.
+//! `/v1/checkout/sessions`: create (payment or subscription mode), retrieve, list, list line items, expire.
 
+use super::checkout_subscription::{check_mode_parameters, subscription_data};
 use super::list::{self, Created};
-use super::prices::{tax_behavior, unit_amount};
+use super::prices::{recurring, tax_behavior, unit_amount};
 use super::{found, Call};
 use crate::error::ApiError;
-use crate::model::checkout_session::{PaymentIntentData, SessionStatus};
+use crate::model::checkout_session::{PaymentIntentData, SessionMode, SessionStatus};
 use crate::money;
 use crate::params::Params;
 use crate::store::{NewLineItem, NewSession, PriceRef, ProductRef, Store};
@@ -127,20 +128,13 @@ fn line_item(item: &Params<'_>, index: usize) -> Result<NewLineItem, ApiError> {
     let param = format!("line_items[{index}]");
     let price = match (item.opt_text("price")?, item.hash("price_data")?) {
         (Some(id), None) => PriceRef::Existing(id.to_owned()),
-        (None, Some(data)) => {
-            if data.has("recurring") {
-                return Err(ApiError::bad_value(
-                    &data.name("recurring"),
-                    "The emulator supports one-time prices only (mode=payment).",
-                ));
-            }
-            PriceRef::Inline {
-                currency: money::parse_currency(data.required_text("currency")?, &data.name("currency"))?,
-                unit_amount: unit_amount(&data)?,
-                product: product_ref(&data)?,
-                tax_behavior: tax_behavior(data.opt_text("tax_behavior")?, &data.name("tax_behavior"))?,
-            }
-        }
+        (None, Some(data)) => PriceRef::Inline {
+            recurring: recurring(&data)?,
+            currency: money::parse_currency(data.required_text("currency")?, &data.name("currency"))?,
+            unit_amount: unit_amount(&data)?,
+            product: product_ref(&data)?,
+            tax_behavior: tax_behavior(data.opt_text("tax_behavior")?, &data.name("tax_behavior"))?,
+        },
         _ => {
             return Err(ApiError::invalid(format!(
                 "You must specify either `price` or `price_data` for each line item ({param})."
@@ -191,7 +185,12 @@ fn expires_at(p: &Params<'_>, now: i64) -> Result<Option<i64>, ApiError> {
 pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = &call.params;
     p.allow_only(CREATE_PARAMS)?;
-    refuse_unless(p, "mode", &["payment"])?;
+    refuse_unless(p, "mode", &["payment", "subscription"])?;
+    let mode = match p.opt_text("mode")? {
+        Some("subscription") => SessionMode::Subscription,
+        _ => SessionMode::Payment,
+    };
+    check_mode_parameters(p, mode == SessionMode::Subscription)?;
     refuse_unless(p, "ui_mode", &["hosted", "hosted_page"])?;
     refuse_unless(p, "customer_creation", &["always", "if_required"])?;
     let line_items = p
@@ -233,6 +232,8 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
         ));
     }
     let new = NewSession {
+        mode,
+        subscription_data: subscription_data(p)?,
         line_items,
         customer,
         customer_email,
@@ -256,7 +257,7 @@ pub fn retrieve(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     found(store.sessions.get(call.id), "checkout.session", call.id, |s| store.session_json(s))
 }
 
-/// `GET /v1/checkout/sessions`, filtered by `customer`, `payment_intent`, `status`,
+/// `GET /v1/checkout/sessions`, filtered by `customer`, `payment_intent`, `subscription`, `status`,
 /// `customer_details[email]` and `created`.
 pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     let p = &call.params;
@@ -275,6 +276,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     ])?;
     let customer = p.opt_text("customer")?;
     let payment_intent = p.opt_text("payment_intent")?;
+    let subscription = p.opt_text("subscription")?;
     let status = p.opt_text("status")?;
     let details = p.hash("customer_details")?;
     let email = match &details {
@@ -287,6 +289,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
         .newest_first()
         .filter(|s| customer.is_none_or(|c| s.customer.as_deref() == Some(c)))
         .filter(|s| payment_intent.is_none_or(|pi| s.payment_intent.as_deref() == Some(pi)))
+        .filter(|s| subscription.is_none_or(|sub| s.subscription.as_deref() == Some(sub)))
         .filter(|s| status.is_none_or(|st| s.status.as_str() == st) && created.admits(s.created))
         .filter(|s| email.is_none_or(|e| s.details_email.as_deref() == Some(e)))
         .map(|s| store.session_json(s))

@@ -8,8 +8,8 @@ use crate::search_query::Query;
 use crate::store::{NewCustomer, Store};
 use serde_json::{json, Value};
 
-/// Create parameters Stripe accepts; the emulator keeps email, name, phone, description and metadata and
-/// ignores the rest.
+/// Create parameters Stripe accepts; the emulator keeps email, name, phone, description, metadata,
+/// `payment_method` and `invoice_settings[default_payment_method]`, and ignores the rest.
 const CREATE_PARAMS: &[&str] = &[
     "address",
     "balance",
@@ -80,8 +80,13 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
         phone: text("phone")?,
         description: text("description")?,
         metadata: p.metadata("metadata")?.map(|m| m.into_new()).unwrap_or_default(),
+        default_payment_method: None,
     };
-    let id = store.create_customer(new);
+    let default_method = match p.hash("invoice_settings")? {
+        Some(settings) => settings.opt_text("default_payment_method")?,
+        None => None,
+    };
+    let id = store.create_customer_with_methods(new, p.opt_text("payment_method")?, default_method)?;
     found(store.customers.get(&id), "customer", &id, |c| c.to_json())
 }
 
@@ -100,8 +105,27 @@ pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
     let (email_change, name, phone, description) =
         (email(p)?.map(|e| (!e.is_empty()).then_some(e)), set("name")?, set("phone")?, set("description")?);
     let metadata = p.metadata("metadata")?;
+    let default_method = match p.hash("invoice_settings")? {
+        Some(settings) => settings.text("default_payment_method")?,
+        None => None,
+    };
+    if !store.customers.contains(call.id) {
+        return Err(ApiError::no_such("customer", call.id, None));
+    }
+    let default_method = match default_method {
+        None => None,
+        Some("") => Some(None),
+        Some(given) => Some(Some(store.customer_payment_method(
+            given,
+            call.id,
+            "invoice_settings[default_payment_method]",
+        )?)),
+    };
     store
         .update_customer(call.id, |customer| {
+            if let Some(method) = default_method {
+                customer.default_payment_method = method;
+            }
             if let Some(v) = email_change {
                 customer.email = v;
             }

@@ -1,5 +1,6 @@
 //! `expand[]`: replaces ids with the objects they name, through lists (`data.`) and nested paths
-//! (`payment_intent.latest_charge`), up to Stripe's four levels.
+//! (`payment_intent.latest_charge`), up to Stripe's four levels; adds what Stripe includes only on request
+//! (a session's `line_items`, an invoice's `payments`).
 
 use crate::error::ApiError;
 use crate::store::Store;
@@ -41,6 +42,8 @@ fn expand(store: &Store, value: &mut Value, segments: &[&str], path: &str) -> Re
     };
     let session_id =
         (value["object"] == "checkout.session").then(|| value["id"].as_str().map(str::to_owned)).flatten();
+    let invoice_id =
+        (value["object"] == "invoice").then(|| value["id"].as_str().map(str::to_owned)).flatten();
     let Some(object) = value.as_object_mut() else { return Err(cannot()) };
     if *first == "line_items" {
         if let Some(session) = session_id.as_deref().and_then(|id| store.sessions.get(id)) {
@@ -49,6 +52,16 @@ fn expand(store: &Store, value: &mut Value, segments: &[&str], path: &str) -> Re
             object.insert(
                 "line_items".into(),
                 json!({ "object": "list", "data": items, "has_more": false, "url": url }),
+            );
+        }
+    }
+    if *first == "payments" {
+        // Includable, not expandable: Stripe sends an invoice's payments only when asked.
+        if let Some(invoice) = invoice_id.as_deref().and_then(|id| store.invoices.get(id)) {
+            let url = format!("/v1/invoice_payments?invoice={}", invoice.id);
+            object.insert(
+                "payments".into(),
+                json!({ "object": "list", "data": invoice.payments_json(), "has_more": false, "url": url }),
             );
         }
     }

@@ -61,7 +61,7 @@ pub fn unit_amount(p: &crate::params::Params<'_>) -> Result<i64, ApiError> {
 
 /// `recurring[interval]` (day, week, month, year) and `recurring[interval_count]` (default 1; at most a year's
 /// worth, as on Stripe), if given. Metered usage is not emulated.
-fn recurring(p: &crate::params::Params<'_>) -> Result<Option<Recurring>, ApiError> {
+pub fn recurring(p: &crate::params::Params<'_>) -> Result<Option<Recurring>, ApiError> {
     let Some(data) = p.hash("recurring")? else {
         return Ok(None);
     };

@@ -109,8 +109,8 @@ fn advance_clock(shared: &Arc<Shared>, _: &str, p: &Params<'_>) -> Result<Value,
     if seconds < 0 {
         return Err(ApiError::bad_value("seconds", "The clock only moves forward."));
     }
-    let now = super::advance_clock(shared, seconds);
-    Ok(json!({ "now": now, "offset_seconds": shared.clock.offset() }))
+    let (now, billing_pending) = super::advance_clock(shared, seconds);
+    Ok(json!({ "now": now, "offset_seconds": shared.clock.offset(), "billing_pending": billing_pending }))
 }
 
 fn session_state(shared: &Arc<Shared>, id: &str) -> (Value, Value) {
@@ -125,9 +125,16 @@ fn session_state(shared: &Arc<Shared>, id: &str) -> (Value, Value) {
     })
 }
 
-/// The answer to a payment action: the outcome, where the browser would go next, and the session and
-/// payment intent as they now are. A decline is a 402 in Stripe's error shape: the payment intent's
-/// `last_payment_error` with the payment intent, as Stripe answers a failed confirmation.
+/// The subscription a subscription-mode session created, as it now is (`Null` otherwise).
+fn session_subscription(shared: &Arc<Shared>, session: &Value) -> Value {
+    let Some(id) = session["subscription"].as_str() else { return Value::Null };
+    shared.with_store(EventRequest::default(), |store| store.subscription_json_by_id(id))
+}
+
+/// The answer to a payment action: the outcome, where the browser would go next, and the session, payment
+/// intent and (subscription mode) subscription as they now are. A decline is a 402 in Stripe's error shape:
+/// the payment intent's `last_payment_error` with the payment intent, as Stripe answers a failed
+/// confirmation (a subscription-mode decline has no payment intent: the card could not be attached).
 fn payment_answer(shared: &Arc<Shared>, id: &str, result: &PaymentResult) -> Result<Value, ApiError> {
     let (session, payment_intent) = session_state(shared, id);
     let success_url =
@@ -138,16 +145,30 @@ fn payment_answer(shared: &Arc<Shared>, id: &str, result: &PaymentResult) -> Res
         PaymentResult::RequiresAction => {
             ("requires_action", format!("{}checkout/{id}/three_d_secure", shared.base_url))
         }
+        PaymentResult::Declined { code, decline_code, message } if payment_intent.is_null() => {
+            let decline = crate::cards::Decline {
+                code: "card_declined",
+                decline_code: "generic_decline",
+                message: "Your card was declined.",
+            };
+            let mut error = ApiError::card_declined(&decline);
+            error.code = Some(code.clone());
+            error.decline_code = decline_code.clone();
+            error.message = message.clone();
+            return Err(error);
+        }
         PaymentResult::Declined { .. } => {
             let error = payment_intent["last_payment_error"].clone();
             return Err(ApiError::payment_failed(&error, payment_intent));
         }
     };
+    let subscription = session_subscription(shared, &session);
     Ok(json!({
         "outcome": outcome,
         "redirect_url": redirect,
         "checkout_session": session,
-        "payment_intent": payment_intent
+        "payment_intent": payment_intent,
+        "subscription": subscription
     }))
 }
 

@@ -18,20 +18,30 @@ pub struct Typed {
 fn summary(view: &SessionView) -> String {
     let mut out = String::from("<table class=\"items\">");
     for line in &view.lines {
+        let every = line.every.as_ref().map(|e| format!(" {}", escape(e))).unwrap_or_default();
         let _ = write!(
             out,
-            "<tr class=\"item\"><td>{} × {}<br><span class=\"hint\">{} each</span></td><td class=\"amount\">{}</td></tr>",
+            "<tr class=\"item\"><td>{} × {}<br><span class=\"hint\">{} each{every}</span></td><td class=\"amount\">{}</td></tr>",
             escape(&line.name),
             line.quantity,
             escape(&line.unit),
             escape(&line.amount)
         );
     }
+    let label = if view.recurring.is_some() { "Total due today" } else { "Total" };
     let _ = write!(
         out,
-        "<tr class=\"total\"><td>Total</td><td class=\"amount\" id=\"total\">{}</td></tr></table>",
+        "<tr class=\"total\"><td>{label}</td><td class=\"amount\" id=\"total\">{}</td></tr></table>",
         escape(&view.total)
     );
+    if let Some(recurring) = &view.recurring {
+        let then = format!("then {} {}", recurring.amount, recurring.every);
+        let text = match recurring.trial_days {
+            Some(days) => format!("{days}-day free trial, {then}"),
+            None => format!("Subscription: {then}"),
+        };
+        let _ = write!(out, "<p class=\"recurring\" id=\"recurring\">{}</p>", escape(&text));
+    }
     out
 }
 
@@ -44,7 +54,12 @@ fn cancel_link(view: &SessionView) -> String {
 
 /// The payment form, with `error` shown above it after a decline.
 pub fn checkout(view: &SessionView, error: Option<&str>, typed: &Typed) -> String {
-    let mut body = format!("<h1>Pay {}</h1>{}", escape(&view.total), summary(view));
+    let heading = match &view.recurring {
+        Some(recurring) if recurring.trial_days.is_some() => "Start your free trial".to_owned(),
+        Some(recurring) => format!("Subscribe: {} {}", recurring.amount, recurring.every),
+        None => format!("Pay {}", view.total),
+    };
+    let mut body = format!("<h1>{}</h1>{}", escape(&heading), summary(view));
     if let Some(error) = error {
         let _ = write!(body, "<p class=\"error\" id=\"error\" role=\"alert\">{}</p>", escape(error));
     }
@@ -89,8 +104,14 @@ pub fn checkout(view: &SessionView, error: Option<&str>, typed: &Typed) -> Strin
             escape(method)
         );
     }
-    body.push_str("</fieldset><button type=\"submit\" id=\"pay\">Pay</button></form>");
+    let button = if view.recurring.is_some() { "Subscribe" } else { "Pay" };
+    let _ = write!(body, "</fieldset><button type=\"submit\" id=\"pay\">{button}</button></form>");
     body.push_str(&cancel_link(view));
+    if view.recurring.is_some() {
+        body.push_str(
+            "<p class=\"hint\">4000 0000 0000 0341 pays today, then every renewal is declined.</p>",
+        );
+    }
     body.push_str(
         "<p class=\"hint\">Test cards: 4242 4242 4242 4242 succeeds · 4000 0000 0000 0002 declined · \
          4000 0000 0000 9995 insufficient funds · 4000 0000 0000 0069 expired · 4000 0000 0000 0119 processing \

@@ -1,7 +1,8 @@
 //! What the checkout page shows of a session, read from the store in one go.
 
-use crate::model::checkout_session::{PaymentStatus, SessionStatus};
+use crate::model::checkout_session::{PaymentStatus, SessionMode, SessionStatus};
 use crate::model::payment_intent::PaymentIntentStatus;
+use crate::model::subscription::describe_interval;
 use crate::money::format_amount;
 use crate::store::Store;
 
@@ -16,6 +17,19 @@ pub struct LineView {
     pub unit: String,
     /// Formatted line total.
     pub amount: String,
+    /// `every month` for a recurring line.
+    pub every: Option<String>,
+}
+
+/// What a subscription-mode session signs the customer up for.
+#[derive(Debug, Clone)]
+pub struct RecurringView {
+    /// The formatted sum of the recurring lines, charged each period.
+    pub amount: String,
+    /// `every month`, `every 3 months`…
+    pub every: String,
+    /// A free trial's length in days.
+    pub trial_days: Option<i64>,
 }
 
 /// A session as the page shows it.
@@ -25,8 +39,10 @@ pub struct SessionView {
     pub page_url: String,
     /// The lines.
     pub lines: Vec<LineView>,
-    /// Formatted total.
+    /// Formatted total (what is due now).
     pub total: String,
+    /// The subscription, in subscription mode.
+    pub recurring: Option<RecurringView>,
     /// The email fixed by the session or its customer (the field is then read-only).
     pub fixed_email: Option<String>,
     /// Where the cancel link goes.
@@ -49,6 +65,7 @@ impl SessionView {
     /// The view of session `id`, if it exists.
     pub fn load(store: &Store, id: &str) -> Option<SessionView> {
         let session = store.sessions.get(id)?;
+        let interval = |price: &str| store.prices.get(price).and_then(|p| p.recurring.clone());
         let lines = session
             .line_items
             .iter()
@@ -57,8 +74,19 @@ impl SessionView {
                 quantity: line.quantity,
                 unit: format_amount(line.unit_amount, &session.currency),
                 amount: format_amount(line.amount(), &session.currency),
+                every: interval(&line.price).map(|r| describe_interval(&r)),
             })
             .collect();
+        let recurring = session.line_items.iter().find_map(|l| interval(&l.price)).map(|r| {
+            let per_period: i64 =
+                session.line_items.iter().filter(|l| interval(&l.price).is_some()).map(|l| l.amount()).sum();
+            RecurringView {
+                amount: format_amount(per_period, &session.currency),
+                every: describe_interval(&r),
+                trial_days: session.subscription_data.trial_period_days,
+            }
+        });
+        let recurring = recurring.filter(|_| session.mode == SessionMode::Subscription);
         let fixed_email = session.customer_email.clone().or_else(|| {
             session.customer.as_ref().and_then(|c| store.customers.get(c)).and_then(|c| c.email.clone())
         });
@@ -66,6 +94,7 @@ impl SessionView {
             page_url: session.page_url(&store.base_url),
             lines,
             total: format_amount(session.amount_total, &session.currency),
+            recurring,
             fixed_email,
             cancel_url: session.cancel_url.clone(),
             success_url: session.success_redirect(),

@@ -1,4 +1,4 @@
-//! Checkout Sessions (`cs_test_`), payment mode only.
+//! Checkout Sessions (`cs_test_`), in payment or subscription mode.
 
 use super::Row;
 use crate::metadata::Metadata;
@@ -34,6 +34,38 @@ pub enum PaymentStatus {
     Unpaid,
     /// Paid.
     Paid,
+    /// Nothing was due (a subscription starting with a free trial).
+    NoPaymentRequired,
+}
+
+/// What the session sells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionMode {
+    /// A one-time payment.
+    Payment,
+    /// A subscription (one recurring line, maybe one-time lines for its first invoice).
+    Subscription,
+}
+
+impl SessionMode {
+    /// Stripe's name for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionMode::Payment => "payment",
+            SessionMode::Subscription => "subscription",
+        }
+    }
+}
+
+/// What a subscription-mode session passes on to the subscription it creates (`subscription_data`).
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionData {
+    /// Copied to the subscription (and so to its invoices' `parent.subscription_details.metadata`).
+    pub metadata: Metadata,
+    /// A free trial of this many days.
+    pub trial_period_days: Option<i64>,
+    /// The subscription's description.
+    pub description: Option<String>,
 }
 
 impl PaymentStatus {
@@ -42,6 +74,7 @@ impl PaymentStatus {
         match self {
             PaymentStatus::Unpaid => "unpaid",
             PaymentStatus::Paid => "paid",
+            PaymentStatus::NoPaymentRequired => "no_payment_required",
         }
     }
 }
@@ -95,11 +128,13 @@ pub struct PaymentIntentData {
     pub receipt_email: Option<String>,
 }
 
-/// A checkout session in payment mode.
+/// A checkout session.
 #[derive(Debug, Clone)]
 pub struct CheckoutSession {
     /// `cs_test_…`
     pub id: String,
+    /// Payment or subscription.
+    pub mode: SessionMode,
     /// Unix seconds.
     pub created: i64,
     /// Unix seconds; on the emulator's clock.
@@ -112,7 +147,7 @@ pub struct CheckoutSession {
     pub line_items: Vec<LineItem>,
     /// Lowercase ISO currency.
     pub currency: String,
-    /// The sum of the lines.
+    /// What is due now: the sum of the lines (in subscription mode, the first invoice's total).
     pub amount_total: i64,
     /// The customer's id, given or created at completion.
     pub customer: Option<String>,
@@ -140,6 +175,12 @@ pub struct CheckoutSession {
     pub locale: Option<String>,
     /// `pay`, `book`, `donate` or `auto`.
     pub submit_type: Option<String>,
+    /// Passed on to the subscription (subscription mode).
+    pub subscription_data: SubscriptionData,
+    /// The subscription it created.
+    pub subscription: Option<String>,
+    /// The subscription's first invoice.
+    pub invoice: Option<String>,
 }
 
 impl Row for CheckoutSession {
@@ -207,12 +248,16 @@ impl CheckoutSession {
                 "terms_of_service_acceptance": null
             },
             "customer": self.customer,
-            "customer_creation": if self.always_create_customer { "always" } else { "if_required" },
+            "customer_creation": match (self.mode, self.always_create_customer) {
+                (SessionMode::Subscription, _) => None,
+                (SessionMode::Payment, true) => Some("always"),
+                (SessionMode::Payment, false) => Some("if_required"),
+            },
             "customer_details": customer_details,
             "customer_email": self.customer_email,
             "expires_at": self.expires_at,
-            "invoice": null,
-            "invoice_creation": {
+            "invoice": self.invoice,
+            "invoice_creation": (self.mode == SessionMode::Payment).then(|| json!({
                 "enabled": false,
                 "invoice_data": {
                     "account_tax_ids": null,
@@ -223,14 +268,17 @@ impl CheckoutSession {
                     "metadata": {},
                     "rendering_options": null
                 }
-            },
+            })),
             "livemode": false,
             "locale": self.locale,
             "metadata": self.metadata,
-            "mode": "payment",
+            "mode": self.mode.as_str(),
             "payment_intent": self.payment_intent,
             "payment_link": null,
-            "payment_method_collection": "if_required",
+            "payment_method_collection": match self.mode {
+                SessionMode::Payment => "if_required",
+                SessionMode::Subscription => "always",
+            },
             "payment_method_configuration_details": null,
             "payment_method_options": {},
             "payment_method_types": self.payment_method_types,
@@ -244,7 +292,7 @@ impl CheckoutSession {
             "shipping_options": [],
             "status": self.status.as_str(),
             "submit_type": self.submit_type,
-            "subscription": null,
+            "subscription": self.subscription,
             "success_url": self.success_url,
             "total_details": { "amount_discount": 0, "amount_shipping": 0, "amount_tax": 0 },
             "ui_mode": "hosted",

@@ -23,6 +23,10 @@ pub struct Customer {
     pub metadata: Metadata,
     /// Prefix of the customer's invoice numbers (random, as Stripe makes it).
     pub invoice_prefix: String,
+    /// `invoice_settings.default_payment_method`: what subscriptions charge when they name none.
+    pub default_payment_method: Option<String>,
+    /// The sequence number of the customer's next invoice (starts at 1).
+    pub next_invoice_sequence: u32,
 }
 
 impl Row for Customer {
@@ -49,14 +53,14 @@ impl Customer {
             "invoice_prefix": self.invoice_prefix,
             "invoice_settings": {
                 "custom_fields": null,
-                "default_payment_method": null,
+                "default_payment_method": self.default_payment_method,
                 "footer": null,
                 "rendering_options": null
             },
             "livemode": false,
             "metadata": self.metadata,
             "name": self.name,
-            "next_invoice_sequence": 1,
+            "next_invoice_sequence": self.next_invoice_sequence,
             "phone": self.phone,
             "preferred_locales": [],
             "shipping": null,

@@ -1,5 +1,5 @@
-//! The payment method a customer used on the checkout page (kept on charges and payment intents; the
-//! emulator does not serve `/v1/payment_methods`).
+//! The payment method a customer used on the checkout page (kept on charges and payment intents; cards
+//! saved for subscriptions are also kept as [`super::saved_payment_method::SavedPaymentMethod`]s).
 
 use serde_json::{json, Value};
 

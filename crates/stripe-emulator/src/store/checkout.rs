@@ -5,10 +5,10 @@ use crate::error::ApiError;
 use crate::ids;
 use crate::metadata::Metadata;
 use crate::model::checkout_session::{
-    CheckoutSession, LineItem, PaymentIntentData, PaymentStatus, SessionStatus,
+    CheckoutSession, LineItem, PaymentIntentData, PaymentStatus, SessionMode, SessionStatus, SubscriptionData,
 };
 use crate::model::payment_intent::PaymentIntentStatus;
-use crate::model::price::Price;
+use crate::model::price::{Price, Recurring};
 use crate::model::product::Product;
 use crate::money;
 
@@ -45,6 +45,8 @@ pub enum PriceRef {
         product: ProductRef,
         /// `inclusive`, `exclusive` or `unspecified`.
         tax_behavior: Option<String>,
+        /// `recurring[interval|interval_count]`, for subscription mode.
+        recurring: Option<Recurring>,
     },
 }
 
@@ -62,6 +64,10 @@ pub struct NewLineItem {
 /// A validated request to create a session.
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// Payment or subscription.
+    pub mode: SessionMode,
+    /// For the subscription (subscription mode).
+    pub subscription_data: SubscriptionData,
     /// The lines.
     pub line_items: Vec<NewLineItem>,
     /// An existing customer's id.
@@ -103,8 +109,25 @@ impl Store {
         }
         let mut lines = Vec::with_capacity(new.line_items.len());
         let mut currency: Option<String> = None;
+        let mut interval: Option<Recurring> = None;
+        let (mut recurring_total, mut one_time_total) = (0, 0);
         for item in &new.line_items {
-            let price = self.resolve_price(item)?;
+            let price = self.resolve_price(item, new.mode)?;
+            match (&price.recurring, &interval) {
+                (Some(r), Some(first)) if r != first => {
+                    return Err(ApiError::bad_value(
+                        &item.param,
+                        "Checkout does not support multiple prices with different billing intervals.",
+                    ))
+                }
+                (Some(r), None) => interval = Some(r.clone()),
+                _ => {}
+            }
+            if price.recurring.is_some() {
+                recurring_total += price.unit_amount * item.quantity;
+            } else {
+                one_time_total += price.unit_amount * item.quantity;
+            }
             match &currency {
                 Some(c) if *c != price.currency => {
                     return Err(ApiError::bad_value(
@@ -124,15 +147,32 @@ impl Store {
             });
         }
         let currency = currency.ok_or_else(|| ApiError::missing("line_items"))?;
-        let amount_total: i64 = lines.iter().map(LineItem::amount).sum();
-        money::check_amount(amount_total, &currency, "line_items")?;
-        let payment_method_types = if new.payment_method_types.is_empty() {
-            vec!["card".to_owned(), money::delayed_debit_for(&currency).to_owned()]
-        } else {
-            new.payment_method_types
+        let amount_total: i64 = match new.mode {
+            SessionMode::Payment => lines.iter().map(LineItem::amount).sum(),
+            SessionMode::Subscription => {
+                if interval.is_none() {
+                    return Err(ApiError::bad_value(
+                        "mode",
+                        "You must provide at least one recurring price in `subscription` mode when using prices.",
+                    ));
+                }
+                let trial = new.subscription_data.trial_period_days.is_some();
+                one_time_total + if trial { 0 } else { recurring_total }
+            }
+        };
+        if new.mode == SessionMode::Payment || amount_total > 0 {
+            money::check_amount(amount_total, &currency, "line_items")?;
+        }
+        let payment_method_types = match (new.payment_method_types.is_empty(), new.mode) {
+            (false, _) => new.payment_method_types,
+            (true, SessionMode::Subscription) => vec!["card".to_owned()],
+            (true, SessionMode::Payment) => {
+                vec!["card".to_owned(), money::delayed_debit_for(&currency).to_owned()]
+            }
         };
         let session = CheckoutSession {
             id: ids::new_checkout_session_id(),
+            mode: new.mode,
             created: self.now,
             expires_at: new.expires_at.unwrap_or(self.now + DEFAULT_LIFETIME),
             status: SessionStatus::Open,
@@ -153,13 +193,23 @@ impl Store {
             payment_method_types,
             locale: new.locale,
             submit_type: new.submit_type,
+            subscription_data: new.subscription_data,
+            subscription: None,
+            invoice: None,
         };
         let id = session.id.clone();
         self.sessions.insert(session);
         Ok(id)
     }
 
-    fn resolve_price(&mut self, item: &NewLineItem) -> Result<Price, ApiError> {
+    fn resolve_price(&mut self, item: &NewLineItem, mode: SessionMode) -> Result<Price, ApiError> {
+        let recurring_in_payment_mode = |field: &str| {
+            ApiError::bad_value(
+                &format!("{}[{field}]", item.param),
+                "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode \
+                 or use only one-time prices.",
+            )
+        };
         match &item.price {
             PriceRef::Existing(id) => {
                 let price = self
@@ -172,16 +222,15 @@ impl Store {
                         "The price specified is inactive. This field only accepts active prices.",
                     ));
                 }
-                if price.recurring.is_some() {
-                    return Err(ApiError::bad_value(
-                        &format!("{}[price]", item.param),
-                        "You specified `payment` mode but passed a recurring price. Either switch to \
-                         `subscription` mode or use only one-time prices.",
-                    ));
+                if price.recurring.is_some() && mode == SessionMode::Payment {
+                    return Err(recurring_in_payment_mode("price"));
                 }
                 Ok(price.clone())
             }
-            PriceRef::Inline { currency, unit_amount, product, tax_behavior } => {
+            PriceRef::Inline { currency, unit_amount, product, tax_behavior, recurring } => {
+                if recurring.is_some() && mode == SessionMode::Payment {
+                    return Err(recurring_in_payment_mode("price_data][recurring"));
+                }
                 let product = match product {
                     ProductRef::Existing(id) => {
                         if !self.products.contains(id) {
@@ -219,7 +268,7 @@ impl Store {
                     lookup_key: None,
                     metadata: Metadata::new(),
                     tax_behavior: tax_behavior.clone().unwrap_or_else(|| "unspecified".to_owned()),
-                    recurring: None,
+                    recurring: recurring.clone(),
                 };
                 self.prices.insert(price.clone());
                 Ok(price)

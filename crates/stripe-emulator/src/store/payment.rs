@@ -3,7 +3,8 @@
 //! Event order follows the contract: a first submission creates the payment intent
 //! (`payment_intent.created`); a success emits `payment_intent.succeeded`, `charge.succeeded`,
 //! `checkout.session.completed`; a decline emits `charge.failed`, `payment_intent.payment_failed` and
-//! leaves the session open for a retry with the same payment intent.
+//! leaves the session open for a retry with the same payment intent. Subscription-mode sessions are paid
+//! in `checkout_subscription.rs`.
 
 use super::customers::NewCustomer;
 use super::payment_outcomes::card_method;
@@ -12,7 +13,7 @@ use crate::cards::{self, CardBehaviour};
 use crate::error::ApiError;
 use crate::ids;
 use crate::model::charge::{ChargeFailure, ChargeStatus};
-use crate::model::checkout_session::{CheckoutSession, PaymentStatus, SessionStatus};
+use crate::model::checkout_session::{CheckoutSession, PaymentStatus, SessionMode, SessionStatus};
 use crate::model::payment_intent::{PaymentError, PaymentIntent, PaymentIntentStatus};
 use crate::model::payment_method::{MethodKind, PaymentMethod};
 
@@ -61,6 +62,9 @@ impl Store {
         email: Option<&str>,
     ) -> Result<PaymentResult, ApiError> {
         let session = self.open_session(id)?;
+        if session.mode == SessionMode::Subscription {
+            return self.subscribe_from_checkout(&session, choice, email);
+        }
         let email = self.payer_email(&session, email)?;
         let method = match &choice {
             PaymentChoice::Card(typed) => {
@@ -220,7 +224,7 @@ impl Store {
     }
 
     /// The session, if open (expiry has already been applied by the caller's lock).
-    fn open_session(&self, id: &str) -> Result<CheckoutSession, ApiError> {
+    pub(super) fn open_session(&self, id: &str) -> Result<CheckoutSession, ApiError> {
         let session = self.sessions.get(id).ok_or_else(|| ApiError::no_such("checkout.session", id, None))?;
         if session.status != SessionStatus::Open {
             return Err(ApiError::invalid(format!(
@@ -233,7 +237,11 @@ impl Store {
     }
 
     /// The email the payment is made with: fixed by the session or its customer, else the typed one.
-    fn payer_email(&self, session: &CheckoutSession, typed: Option<&str>) -> Result<String, ApiError> {
+    pub(super) fn payer_email(
+        &self,
+        session: &CheckoutSession,
+        typed: Option<&str>,
+    ) -> Result<String, ApiError> {
         let fixed = session.customer_email.clone().or_else(|| {
             session.customer.as_ref().and_then(|c| self.customers.get(c)).and_then(|c| c.email.clone())
         });

@@ -4,6 +4,7 @@
 use super::Store;
 use crate::model::checkout_session::CheckoutSession;
 use crate::model::price::Price;
+use crate::model::subscription::Subscription;
 use serde_json::{json, Value};
 
 impl Store {
@@ -29,6 +30,11 @@ impl Store {
             .collect()
     }
 
+    /// A subscription, its items with their prices.
+    pub fn subscription_json(&self, subscription: &Subscription) -> Value {
+        subscription.to_json(|id| self.prices.get(id).map(|p| self.price_json(p)))
+    }
+
     /// Any object by its id (what `expand[]` replaces an id with), if it exists.
     pub fn object_json(&self, id: &str) -> Option<Value> {
         let prefix = id.split_once('_').map_or("", |(p, _)| p);
@@ -42,6 +48,10 @@ impl Store {
             "re" => self.refunds.get(id).map(|r| r.to_json()),
             "dp" => self.disputes.get(id).map(|d| d.to_json()),
             "evt" => self.events.get(id).map(|e| e.to_json()),
+            "sub" => self.subscriptions.get(id).map(|s| self.subscription_json(s)),
+            "in" => self.invoices.get(id).map(|i| i.to_json()),
+            "pm" => self.payment_methods.get(id).map(|m| m.to_json()),
+            "bps" => self.portal_sessions.get(id).map(|s| s.to_json(&self.base_url)),
             "we" => self.endpoints.get(id).map(|e| e.to_json(false)),
             // Products may carry a caller-chosen id without a prefix.
             _ => self.products.get(id).map(|p| p.to_json()),

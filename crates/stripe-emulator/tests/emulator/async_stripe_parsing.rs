@@ -1,6 +1,8 @@
 //! Every answer parses with async-stripe 1.0's own types, as the client parses them (miniserde), and the
 //! client itself works against the emulator.
 
+mod billing;
+
 use crate::support::{id_of, start, Harness, KEY};
 use payments_stripe_emulator::{DelayedOutcome, DisputeOutcome, PaymentChoice};
 use serde_json::Value;

@@ -82,8 +82,8 @@ async fn a_missing_object_is_a_404_resource_missing_naming_it() {
 #[tokio::test]
 async fn an_unknown_path_or_method_is_a_404_unrecognized_url() {
     let h = start().await;
-    let error = h.get("/v1/subscriptions").await.error(404);
-    assert_eq!(error["message"], "Unrecognized request URL (GET: /v1/subscriptions).");
+    let error = h.get("/v1/quotes").await.error(404);
+    assert_eq!(error["message"], "Unrecognized request URL (GET: /v1/quotes).");
     let error = h.delete("/v1/customers").await.error(404);
     assert_eq!(error["message"], "Unrecognized request URL (DELETE: /v1/customers).");
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 fn real_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
@@ -20,7 +20,7 @@ fn real_now() -> i64 {
 
 /// Checks `Stripe-Signature` as a receiver must: `t=…,v1=…` where v1 is hex(HMAC-SHA256(secret, "{t}.{body}")).
 /// Returns the timestamp.
-fn verify_signature(request: &Request, secret: &str) -> i64 {
+pub(crate) fn verify_signature(request: &Request, secret: &str) -> i64 {
     let header = request.headers.get("stripe-signature").expect("signed").to_str().unwrap();
     let mut timestamp = None;
     let mut signatures = Vec::new();
@@ -40,13 +40,13 @@ fn verify_signature(request: &Request, secret: &str) -> i64 {
     timestamp
 }
 
-async fn receiver(status: u16) -> MockServer {
+pub(crate) async fn receiver(status: u16) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(status)).mount(&server).await;
     server
 }
 
-async fn received(server: &MockServer) -> Vec<(Request, Value)> {
+pub(crate) async fn received(server: &MockServer) -> Vec<(Request, Value)> {
     let requests = server.received_requests().await.unwrap();
     requests
         .into_iter()
@@ -57,7 +57,7 @@ async fn received(server: &MockServer) -> Vec<(Request, Value)> {
         .collect()
 }
 
-fn hook_url(server: &MockServer) -> String {
+pub(crate) fn hook_url(server: &MockServer) -> String {
     format!("{}/webhooks/stripe", server.uri())
 }
 

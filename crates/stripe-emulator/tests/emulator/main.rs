@@ -7,10 +7,14 @@ mod support;
 
 mod async_stripe_parsing;
 mod auth_and_errors;
+mod billing_portal;
 mod checkout_page;
 mod control_api;
 mod events_and_delivery;
 mod form_and_idempotency;
 mod openapi_conformance;
 mod resources;
+mod subscriptions_api;
+mod subscriptions_checkout;
+mod subscriptions_clock;
 mod test_cards;

@@ -5,6 +5,8 @@
 //! The schemas come from a committed extract of the spec, `tests/fixtures/openapi_schemas.json`, made by
 //! `tests/fixtures/extract_openapi_schemas.py` (the spec itself is not in the repository).
 
+mod billing;
+
 use crate::support::{id_of, start, Harness};
 use payments_stripe_emulator::{DelayedOutcome, DisputeOutcome, PaymentChoice};
 use serde_json::{Map, Value};
@@ -30,10 +32,29 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
+/// Fields the 2023 spec requires that later API versions removed: the emulator renders the version
+/// async-stripe pins, so it leaves them out. 2025-03-31.basil moved the subscription's period onto its items,
+/// replaced the invoice's `paid`/`paid_out_of_band` with `payments` and `total_tax_amounts` with
+/// `total_taxes`, and a line's `type`/`proration` with its `parent` (see LIFECYCLES.md §0).
+const REMOVED_SINCE_THE_SPEC: &[(&str, &str)] = &[
+    ("subscription", "current_period_end"),
+    ("subscription", "current_period_start"),
+    ("invoice", "paid"),
+    ("invoice", "paid_out_of_band"),
+    ("invoice", "total_tax_amounts"),
+    ("line_item", "proration"),
+    ("line_item", "type"),
+];
+
 /// The problems of `value` against the named schema, each with its path.
 fn check_schema(name: &str, value: &Value, path: &str) -> Vec<String> {
     let schema = schemas().get(name).unwrap_or_else(|| panic!("no schema {name} in the fixture"));
-    check_inline(schema, value, path)
+    let removed: Vec<String> = REMOVED_SINCE_THE_SPEC
+        .iter()
+        .filter(|(schema, _)| *schema == name)
+        .map(|(_, field)| format!("{path}.{field}: required, missing"))
+        .collect();
+    check_inline(schema, value, path).into_iter().filter(|problem| !removed.contains(problem)).collect()
 }
 
 fn check_inline(schema: &Value, value: &Value, path: &str) -> Vec<String> {

@@ -169,6 +169,69 @@ impl Harness {
     }
 }
 
+/// A day on the emulator's clock, in seconds.
+pub const DAY: i64 = 86_400;
+
+impl Harness {
+    /// A recurring price (`interval`, every `count`) of `amount` USD cents for a new product `name`.
+    pub async fn recurring_price(&self, name: &str, amount: i64, interval: &str, count: i64) -> Value {
+        self.post(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", &amount.to_string()),
+                ("product_data[name]", name),
+                ("recurring[interval]", interval),
+                ("recurring[interval_count]", &count.to_string()),
+            ],
+        )
+        .await
+        .ok()
+    }
+
+    /// A subscription-mode session for `price` (one of it), with `extra` parameters.
+    pub async fn subscription_session(&self, price: &str, extra: &[(&str, &str)]) -> Value {
+        let mut pairs = vec![
+            ("mode", "subscription"),
+            ("success_url", "https://shop.test/welcome?session_id={CHECKOUT_SESSION_ID}"),
+            ("cancel_url", "https://shop.test/plans"),
+            ("line_items[0][price]", price),
+            ("line_items[0][quantity]", "1"),
+        ];
+        pairs.extend_from_slice(extra);
+        self.post("/v1/checkout/sessions", &pairs).await.ok()
+    }
+
+    /// A monthly 9.00 USD "Pro plan" subscribed to through Checkout with `card` (and `extra` session
+    /// parameters); returns the session and the subscription as they now are.
+    pub async fn subscribe(&self, card: &str, extra: &[(&str, &str)]) -> (Value, Value) {
+        let price = self.recurring_price("Pro plan", 900, "month", 1).await;
+        let session = self.subscription_session(&id_of(&price), extra).await;
+        let id = id_of(&session);
+        let result = self.emulator.pay_session(&id, card).expect("the session takes the card");
+        assert_eq!(result, payments_stripe_emulator::PaymentResult::Succeeded);
+        let session = self.get(&format!("/v1/checkout/sessions/{id}")).await.ok();
+        let subscription =
+            self.get(&format!("/v1/subscriptions/{}", session["subscription"].as_str().unwrap())).await.ok();
+        (session, subscription)
+    }
+
+    /// Moves the emulator's clock `seconds` forward through the control API (what falls due runs).
+    pub async fn advance(&self, seconds: i64) {
+        self.control("clock/advance", &[("seconds", &seconds.to_string())]).await.ok();
+    }
+
+    /// The subscription `id` as it now is.
+    pub async fn subscription(&self, id: &str) -> Value {
+        self.get(&format!("/v1/subscriptions/{id}")).await.ok()
+    }
+}
+
+/// The period end of a subscription's first item (basil and later keep the period on items).
+pub fn period_end(subscription: &Value) -> i64 {
+    subscription["items"]["data"][0]["current_period_end"].as_i64().expect("an item with a period")
+}
+
 /// An object's `id`.
 pub fn id_of(object: &Value) -> String {
     object["id"].as_str().unwrap_or_else(|| panic!("no id in {object}")).to_owned()
