@@ -28,6 +28,7 @@ try {
 
   await page.waitForURL((url) => url.pathname === "/success" && url.searchParams.has("session_id"));
   await page.waitForSelector('#access li[data-sku="rust-course"][data-subscription="active"]');
+  await page.waitForSelector('#status[data-final="true"]');
   const access = (await page.textContent('#access li[data-sku="rust-course"]')).trim();
   const status = (await page.textContent("#status")).trim();
   const sessionId = new URL(page.url()).searchParams.get("session_id");
