@@ -191,3 +191,44 @@ async fn the_billing_portal_opens_for_a_subscriber_and_not_for_someone_without_a
         json_of(app.post_as("/api/v1/billing-portal", &json!({}), Some(&newcomer)).await).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("no_billing_account")), "{refused}");
 }
+
+#[tokio::test]
+async fn a_free_trial_grants_access_at_once_with_nothing_due_and_bills_when_it_ends() {
+    let app = spawn_app(emulated()).await;
+    let token = user_token("tia", Some("tia@example.com"));
+    let trial = json!({"price_id": "rust-course-monthly-trial-usd", "quantity": 1});
+    let (status, refused) = json_of(
+        app.post_as(
+            "/api/v1/checkout/sessions",
+            &json!({"items": [trial, {"sku": "ebook", "quantity": 1}]}),
+            Some(&token),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("not_for_sale")), "{refused}");
+
+    let (status, created) =
+        json_of(app.post_as("/api/v1/checkout/sessions", &json!({"items": [trial]}), Some(&token)).await)
+            .await;
+    assert_eq!(status, 201, "{created}");
+    let checkout = HostedCheckout {
+        order_id: created["orderId"].as_str().unwrap().to_owned(),
+        session_id: created["sessionId"].as_str().unwrap().to_owned(),
+        url: created["url"].as_str().unwrap().to_owned(),
+    };
+    app.pay_with_card(&checkout, "4242424242424242").await;
+    let trialing = status_is(&app, &token, "trialing").await;
+    assert!(trialing["trialEnd"].is_string(), "{trialing}");
+    assert_eq!(access(&app, &token).await["status"], "completed", "a trial grants the product");
+    app.wait_for_status(&checkout.order_id, "paid").await;
+
+    app.emulator().advance_clock(8 * DAY);
+    let active = subscription_when(&app, &token, "active after its trial, billed", |s| {
+        s["status"] == "active"
+            && s["latestInvoice"]["amountDue"] == 900
+            && s["latestInvoice"]["status"] == "paid"
+    })
+    .await;
+    assert_eq!(active["grantsAccess"], true);
+}

@@ -30,6 +30,8 @@ struct PriceEntry {
     currency: String,
     unit_amount: i64,
     recurring: Option<RecurringEntry>,
+    /// Days of free trial a subscription to this (recurring) price starts with.
+    trial_period_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,7 +89,9 @@ fn catalog_price(entry: PriceEntry) -> anyhow::Result<CatalogPrice> {
             interval_count: recurring.interval_count,
         }),
     };
-    Ok(CatalogPrice::new(PriceKey::parse(&entry.id)?, Money::new(entry.unit_amount, currency)?, recurring)?)
+    let price =
+        CatalogPrice::new(PriceKey::parse(&entry.id)?, Money::new(entry.unit_amount, currency)?, recurring)?;
+    Ok(price.with_trial_days(entry.trial_period_days)?)
 }
 
 #[cfg(test)]
@@ -115,6 +119,8 @@ mod tests {
         assert!(err(bad_amount).contains("price p"), "{}", err(bad_amount));
         let bad_interval = "[[products]]\nsku = \"a\"\nname = \"A\"\n[[products.prices]]\nid = \"p\"\ncurrency = \"usd\"\nunit_amount = 5\nrecurring = { interval = \"fortnight\" }\n";
         assert!(err(bad_interval).contains("fortnight"), "{}", err(bad_interval));
+        let trial_once = "[[products]]\nsku = \"a\"\nname = \"A\"\n[[products.prices]]\nid = \"p\"\ncurrency = \"usd\"\nunit_amount = 5\ntrial_period_days = 7\n";
+        assert!(err(trial_once).contains("free trial"), "{}", err(trial_once));
         let no_price = "[[products]]\nsku = \"a\"\nname = \"A\"\n";
         assert!(err(no_price).contains("no price"), "{}", err(no_price));
         let unknown_field = "[[products]]\nsku = \"a\"\nname = \"A\"\ncolour = \"red\"\n";

@@ -78,7 +78,8 @@ var Shop = (function () {
       }
       li.appendChild(add);
       (p.prices || []).filter(function (price) { return price.recurring; }).forEach(function (price) {
-        var subscribe = el("button", "Subscribe — " + money(price.unitAmount, price.currency) + " / " + every(price.recurring));
+        var trial = price.recurring.trialPeriodDays ? " (" + price.recurring.trialPeriodDays + "-day free trial)" : "";
+        var subscribe = el("button", "Subscribe — " + money(price.unitAmount, price.currency) + " / " + every(price.recurring) + trial);
         subscribe.type = "button";
         subscribe.setAttribute("data-subscribe", price.id);
         subscribe.addEventListener("click", function () {

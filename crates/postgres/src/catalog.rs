@@ -46,23 +46,29 @@ impl CatalogSql for PgDialect {
             .map(|price| price.recurring.map(|r| i32::try_from(r.interval_count).unwrap_or(i32::MAX)))
             .collect();
         let active: Vec<bool> = prices.iter().map(|price| price.active).collect();
+        let trials: Vec<Option<i32>> = prices
+            .iter()
+            .map(|price| price.trial_period_days.map(|days| i32::try_from(days).unwrap_or(i32::MAX)))
+            .collect();
         // A stored Stripe price id is kept while Stripe's copy still matches: same product, amount, currency and
         // recurrence. Otherwise it is cleared (Stripe prices are immutable, and belong to one Stripe product),
         // and the next sync creates a new one. A price id named under another SKU moves to this one.
         sqlx::query(
             "INSERT INTO prices (id, sku, position, unit_amount_minor, currency, recurring_interval, \
-                             recurring_interval_count, active, created_at, updated_at) \
+                             recurring_interval_count, active, trial_period_days, created_at, updated_at) \
          SELECT price.id, $1, price.position, price.unit_amount_minor, price.currency, \
-                price.recurring_interval, price.recurring_interval_count, price.active, $2, $2 \
-         FROM unnest($3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::bool[]) \
+                price.recurring_interval, price.recurring_interval_count, price.active, \
+                price.trial_period_days, $2, $2 \
+         FROM unnest($3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[], $8::int[], $9::bool[], \
+                     $10::int[]) \
               AS price(id, position, unit_amount_minor, currency, recurring_interval, \
-                       recurring_interval_count, active) \
+                       recurring_interval_count, active, trial_period_days) \
          ON CONFLICT (id) DO UPDATE SET \
              sku = EXCLUDED.sku, position = EXCLUDED.position, \
              unit_amount_minor = EXCLUDED.unit_amount_minor, currency = EXCLUDED.currency, \
              recurring_interval = EXCLUDED.recurring_interval, \
              recurring_interval_count = EXCLUDED.recurring_interval_count, active = EXCLUDED.active, \
-             updated_at = EXCLUDED.updated_at, \
+             trial_period_days = EXCLUDED.trial_period_days, updated_at = EXCLUDED.updated_at, \
              stripe_price_id = CASE \
                  WHEN (prices.sku, prices.unit_amount_minor, prices.currency, \
                        prices.recurring_interval, prices.recurring_interval_count) \
@@ -80,6 +86,7 @@ impl CatalogSql for PgDialect {
         .bind(intervals)
         .bind(counts)
         .bind(active)
+        .bind(trials)
         .execute(&mut *tx)
         .await?;
 
@@ -111,7 +118,8 @@ impl CatalogSql for PgDialect {
                                    'id', r.id, 'unit_amount_minor', r.unit_amount_minor, 'currency', r.currency, \
                                    'recurring_interval', r.recurring_interval, \
                                    'recurring_interval_count', r.recurring_interval_count, \
-                                   'active', r.active, 'stripe_price_id', r.stripe_price_id) \
+                                   'active', r.active, 'stripe_price_id', r.stripe_price_id, \
+                                   'trial_period_days', r.trial_period_days) \
                                ORDER BY r.position, r.id), '[]') \
                                FROM prices r WHERE r.sku = p.sku))::text \
          FROM products p ORDER BY p.sku COLLATE \"C\"",

@@ -112,6 +112,9 @@ pub struct FactsRecord {
     disputes: BTreeMap<String, Option<DisputeOutcomeRecord>>,
     #[serde(default)]
     checkout_failed: Option<String>,
+    /// Written only when set, so records without it read as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    nothing_due: bool,
 }
 
 impl From<&PaymentFacts> for FactsRecord {
@@ -138,6 +141,7 @@ impl From<&PaymentFacts> for FactsRecord {
                 .map(|(id, outcome)| (id.clone(), outcome.map(Into::into)))
                 .collect(),
             checkout_failed: facts.checkout_failed.clone(),
+            nothing_due: facts.nothing_due,
         }
     }
 }
@@ -152,6 +156,7 @@ impl TryFrom<FactsRecord> for PaymentFacts {
                 .amount_confirmed
                 .unwrap_or(record.paid && record.mismatched_amount.is_none()),
             unconfirmed_payment: record.unconfirmed_payment,
+            nothing_due: record.nothing_due,
             mismatched_amount: record.mismatched_amount.map(Money::try_from).transpose()?,
             awaiting_async_payment: record.awaiting_async_payment,
             async_payment_failed: record.async_payment_failed,

@@ -57,6 +57,8 @@ fn every_fact() -> PaymentFacts {
         // What a record written before these two existed reads as: it had a mismatch, so not confirmed.
         amount_confirmed: false,
         unconfirmed_payment: false,
+        // Written only when set: records from before it read as not set.
+        nothing_due: false,
         awaiting_async_payment: true,
         async_payment_failed: true,
         last_decline: Some(Decline {
@@ -162,4 +164,14 @@ fn a_record_of_an_unknown_version_is_refused_not_misread() {
     let later = serde_json::from_str::<FactsRecord>(r#"{"v":2,"paid":true}"#).unwrap();
     let refused = PaymentFacts::try_from(later).unwrap_err();
     assert!(refused.to_string().contains("version 2"), "{refused}");
+}
+
+#[test]
+fn a_session_with_nothing_due_is_kept_and_read_back() {
+    let facts = PaymentFacts { paid: true, nothing_due: true, ..PaymentFacts::default() };
+    let json = to_json(&FactsRecord::from(&facts));
+    assert!(json.contains("\"nothing_due\":true"), "{json}");
+    assert_eq!(facts_from_json(&serde_json::from_str(&json).unwrap()).unwrap(), facts);
+    let without = to_json(&FactsRecord::from(&PaymentFacts::default()));
+    assert!(!without.contains("nothing_due"), "records without it stay as they were: {without}");
 }

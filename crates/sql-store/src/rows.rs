@@ -138,6 +138,9 @@ struct PriceRow {
     recurring_interval_count: Option<u32>,
     active: bool,
     stripe_price_id: Option<String>,
+    /// Rows written before trials existed have none.
+    #[serde(default)]
+    trial_period_days: Option<u32>,
 }
 
 impl ProductRow {
@@ -178,7 +181,8 @@ impl PriceRow {
             PriceKey::parse(&self.id)?,
             money(self.unit_amount_minor, &self.currency)?,
             recurring,
-        )?;
+        )?
+        .with_trial_days(self.trial_period_days)?;
         price.active = self.active;
         price.stripe_price_id = self.stripe_price_id.as_deref().map(StripePriceId::parse).transpose()?;
         Ok(price)

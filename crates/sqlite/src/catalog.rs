@@ -42,14 +42,14 @@ impl CatalogSql for SqliteDialect {
         for (position, price) in product.prices.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO prices (id, sku, position, unit_amount_minor, currency, recurring_interval, \
-                                 recurring_interval_count, active, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) \
+                                 recurring_interval_count, active, trial_period_days, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?9, ?9) \
              ON CONFLICT (id) DO UPDATE SET \
                  sku = excluded.sku, position = excluded.position, \
                  unit_amount_minor = excluded.unit_amount_minor, currency = excluded.currency, \
                  recurring_interval = excluded.recurring_interval, \
                  recurring_interval_count = excluded.recurring_interval_count, active = excluded.active, \
-                 updated_at = excluded.updated_at, \
+                 trial_period_days = excluded.trial_period_days, updated_at = excluded.updated_at, \
                  stripe_price_id = CASE \
                      WHEN prices.sku IS excluded.sku \
                       AND prices.unit_amount_minor IS excluded.unit_amount_minor \
@@ -67,6 +67,7 @@ impl CatalogSql for SqliteDialect {
             .bind(price.recurring.map(|r| i64::from(r.interval_count)))
             .bind(price.active)
             .bind(&now)
+            .bind(price.trial_period_days.map(i64::from))
             .execute(&mut *tx)
             .await?;
         }
@@ -107,7 +108,7 @@ impl CatalogSql for SqliteDialect {
                             'recurring_interval', r.recurring_interval, \
                             'recurring_interval_count', r.recurring_interval_count, \
                             'active', json(CASE WHEN r.active THEN 'true' ELSE 'false' END), \
-                            'stripe_price_id', r.stripe_price_id) \
+                            'stripe_price_id', r.stripe_price_id, 'trial_period_days', r.trial_period_days) \
                         ORDER BY r.position, r.id) \
                  FROM prices r WHERE r.sku = p.sku))) \
          FROM products p ORDER BY p.sku",

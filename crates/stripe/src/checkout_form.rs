@@ -39,6 +39,7 @@ pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckout
             }
             let mut data = CreateCheckoutSessionSubscriptionData::new();
             data.metadata = Some(subscription_metadata(&subscription.links));
+            data.trial_period_days = subscription.trial_period_days;
             CreateCheckoutSession::new().mode(CheckoutSessionMode::Subscription).subscription_data(data)
         }
     };
@@ -173,6 +174,7 @@ mod tests {
         request.subscription = Some(SubscriptionCheckout {
             line: 1,
             recurring: Recurring { interval: Interval::Month, interval_count: 3 },
+            trial_period_days: Some(14),
             links: SubscriptionLinks {
                 user_id: Some(UserId::parse("user-1").unwrap()),
                 order_id: Some(order_id),
@@ -191,6 +193,7 @@ mod tests {
             "one-time lines stay so"
         );
         expect("subscription_data[metadata][user_id]", "user-1");
+        expect("subscription_data[trial_period_days]", "14");
         expect("subscription_data[metadata][order_id]", &order_id.to_string());
         expect("subscription_data[metadata][sku]", "tea");
         expect("subscription_data[metadata][price_id]", "tea-quarterly");

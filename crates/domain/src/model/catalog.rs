@@ -58,6 +58,12 @@ pub enum CatalogError {
         /// The price.
         price: String,
     },
+    /// A free trial on a one-time price, or one outside 1 to 730 days.
+    #[error("price {price}: a free trial is for recurring prices, of 1 to 730 days")]
+    TrialDays {
+        /// The price.
+        price: String,
+    },
     /// A recurring interval count of zero or above a year's worth.
     #[error("price {price}: the interval count must be 1 to 365")]
     IntervalCount {
@@ -191,7 +197,13 @@ pub struct CatalogPrice {
     pub active: bool,
     /// Stripe's id, once synced.
     pub stripe_price_id: Option<StripePriceId>,
+    /// Days of free trial a subscription to it starts with (recurring prices only).
+    #[serde(default)]
+    pub trial_period_days: Option<u32>,
 }
+
+/// The longest free trial Stripe allows, in days.
+pub const MAX_TRIAL_DAYS: u32 = 730;
 
 impl CatalogPrice {
     /// A one-time or recurring price, checked.
@@ -202,7 +214,17 @@ impl CatalogPrice {
         if recurring.is_some_and(|r| !(1..=365).contains(&r.interval_count)) {
             return Err(CatalogError::IntervalCount { price: id.to_string() });
         }
-        Ok(Self { id, unit_amount, recurring, active: true, stripe_price_id: None })
+        Ok(Self { id, unit_amount, recurring, active: true, stripe_price_id: None, trial_period_days: None })
+    }
+
+    /// This price with a free trial of `days` (`None`: none) for the subscriptions it starts.
+    /// Errors: [`CatalogError::TrialDays`] for a one-time price, or days outside 1 to [`MAX_TRIAL_DAYS`].
+    pub fn with_trial_days(mut self, days: Option<u32>) -> Result<Self, CatalogError> {
+        if days.is_some_and(|days| self.recurring.is_none() || !(1..=MAX_TRIAL_DAYS).contains(&days)) {
+            return Err(CatalogError::TrialDays { price: self.id.to_string() });
+        }
+        self.trial_period_days = days;
+        Ok(self)
     }
 
     /// Whether Stripe's copy of this price (amount, currency, recurrence) still equals `other`'s.

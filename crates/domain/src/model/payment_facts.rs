@@ -22,6 +22,8 @@ pub struct PaymentFacts {
     pub amount_confirmed: bool,
     /// A success was seen that gave no amount or currency, so it could not be checked against the order's.
     pub unconfirmed_payment: bool,
+    /// The session completed with nothing to pay now (a subscription's free trial).
+    pub nothing_due: bool,
     /// The session completed unpaid: a delayed payment method is settling.
     pub awaiting_async_payment: bool,
     /// The delayed payment failed.

@@ -76,6 +76,7 @@ pub struct Transition {
 /// | 22 | canceled (no session)   | anything but a success                               | canceled                                 |
 /// | 23 | paid family             | `charge.refunded` in another currency                | refused, unchanged                       |
 /// | 24 | pending, failed         | a success with no amount or currency, and none with the order's | needs_review (held, not marked paid) |
+/// | 25 | pending, failed         | `checkout.session.completed`, no payment required (a free trial) | paid: nothing was due |
 ///
 /// `charge.succeeded` reaches this function as the same [`PaymentEventKind::PaymentSucceeded`] as
 /// `payment_intent.succeeded`, and `charge.failed` as `payment_intent.payment_failed`'s `PaymentFailed`: the
@@ -103,7 +104,13 @@ pub fn transition(order: &Order, event: &PaymentEvent) -> Transition {
     };
     match &event.kind {
         PaymentEventKind::CheckoutCompleted { payment_status, amount } => match payment_status {
-            SessionPaymentStatus::Paid | SessionPaymentStatus::NoPaymentRequired => paid(&mut facts, *amount),
+            SessionPaymentStatus::Paid => paid(&mut facts, *amount),
+            // Only a free trial completes one of this service's sessions with nothing to pay (every catalog
+            // price is above zero, and a trial's price is checked out alone): the amount is not the order's.
+            SessionPaymentStatus::NoPaymentRequired => {
+                facts.paid = true;
+                facts.nothing_due = true;
+            }
             SessionPaymentStatus::Unpaid => facts.awaiting_async_payment = true,
         },
         PaymentEventKind::AsyncPaymentSucceeded { amount }
@@ -173,7 +180,7 @@ pub fn derive_status(amount: Money, facts: &PaymentFacts) -> (OrderStatus, Optio
                 Some(format!("paid {other} but the order is for {amount}: held for review")),
             );
         }
-        if facts.unconfirmed_payment && !facts.amount_confirmed {
+        if facts.unconfirmed_payment && !facts.amount_confirmed && !facts.nothing_due {
             return (
                 OrderStatus::NeedsReview,
                 Some("a payment event gave no amount or currency to check: held for review".to_owned()),

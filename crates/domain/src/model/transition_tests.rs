@@ -348,11 +348,22 @@ fn row_24_a_success_without_an_amount_is_held_for_review_until_one_with_the_amou
     assert_eq!(after(vec![no_amount, pi_succeeded(AMOUNT + 1)]).status(), OrderStatus::NeedsReview);
 }
 
+#[test]
+fn row_25_a_session_with_nothing_to_pay_now_a_free_trial_is_paid_whatever_its_total() {
+    let trial = completed(SessionPaymentStatus::NoPaymentRequired, 0);
+    let order = after(vec![trial.clone()]);
+    assert_eq!(order.status(), OrderStatus::Paid, "{:?}", order.failure_reason());
+    assert!(order.facts().nothing_due);
+    assert_eq!(after(vec![declined(), trial.clone()]).status(), OrderStatus::Paid, "a later success wins");
+    assert_eq!(after(vec![trial.clone(), trial]).status(), OrderStatus::Paid);
+}
+
 /// The events one payment can produce, as a scenario picks them.
 fn scenario_events() -> impl Strategy<Value = Vec<PaymentEventKind>> {
     let kind = prop_oneof![
         Just(completed(SessionPaymentStatus::Paid, AMOUNT)),
         Just(completed(SessionPaymentStatus::Unpaid, AMOUNT)),
+        Just(completed(SessionPaymentStatus::NoPaymentRequired, 0)),
         Just(completed(SessionPaymentStatus::Paid, AMOUNT - 100)),
         Just(PaymentEventKind::AsyncPaymentSucceeded { amount: Some(usd(AMOUNT)) }),
         Just(PaymentEventKind::AsyncPaymentFailed),

@@ -37,6 +37,8 @@ pub struct SubscriptionCheckout {
     pub line: usize,
     /// How often it renews.
     pub recurring: Recurring,
+    /// Days of free trial it starts with.
+    pub trial_period_days: Option<u32>,
     /// Put in the subscription's metadata, so its events say whose it is and what it sells.
     pub links: SubscriptionLinks,
 }

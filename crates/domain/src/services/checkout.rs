@@ -187,6 +187,7 @@ impl Checkout {
         let subscription = terms.map(|terms| SubscriptionCheckout {
             line: terms.line,
             recurring: terms.recurring,
+            trial_period_days: terms.trial_period_days,
             links: SubscriptionLinks {
                 user_id: user.cloned(),
                 order_id: Some(order_id),

@@ -214,11 +214,16 @@ pub struct SubscriptionTerms {
     pub sku: Sku,
     /// The catalog price.
     pub price_key: PriceKey,
+    /// Days of free trial it starts with.
+    pub trial_period_days: Option<u32>,
 }
 
 /// The subscription `items` (priced by [`price_line`]) start, if one names a recurring price: then the checkout
 /// is a subscription, its one-time lines billed with the first invoice (as Stripe does).
-/// Errors: [`PriceError::NotForSale`] for a second recurring line (one checkout, one subscription).
+/// A price with a free trial is checked out alone: nothing is due at checkout then, and the order is for
+/// what is due.
+/// Errors: [`PriceError::NotForSale`] for a second recurring line (one checkout, one subscription), and for any
+/// other line beside a price with a free trial.
 pub fn subscription_terms(
     products: &[Product],
     items: &[LineItem],
@@ -226,12 +231,22 @@ pub fn subscription_terms(
     let mut terms = None;
     for (index, item) in items.iter().enumerate() {
         let Some(catalog) = item.catalog() else { continue };
-        let recurring = products
+        let price = products
             .iter()
             .find(|product| product.sku == catalog.sku)
-            .and_then(|product| product.price(catalog.price_id.as_str()))
-            .and_then(|price| price.recurring);
-        let Some(recurring) = recurring else { continue };
+            .and_then(|product| product.price(catalog.price_id.as_str()));
+        let Some((recurring, trial_period_days)) =
+            price.and_then(|price| Some((price.recurring?, price.trial_period_days)))
+        else {
+            continue;
+        };
+        if trial_period_days.is_some() && items.len() > 1 {
+            return Err(PriceError::NotForSale {
+                index,
+                reference: format!("price {}", catalog.price_id),
+                reason: "a subscription with a free trial is checked out alone".to_owned(),
+            });
+        }
         if terms.is_some() {
             return Err(PriceError::NotForSale {
                 index,
@@ -244,6 +259,7 @@ pub fn subscription_terms(
             recurring,
             sku: catalog.sku.clone(),
             price_key: catalog.price_id.clone(),
+            trial_period_days,
         });
     }
     Ok(terms)

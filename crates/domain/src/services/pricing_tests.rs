@@ -235,7 +235,8 @@ fn a_cart_with_one_recurring_line_starts_a_subscription_and_two_are_refused() {
             line: 1,
             recurring: monthly,
             sku: Sku::parse("course").unwrap(),
-            price_key: PriceKey::parse("course-monthly").unwrap()
+            price_key: PriceKey::parse("course-monthly").unwrap(),
+            trial_period_days: None,
         })),
         "one-time lines ride on the first invoice"
     );

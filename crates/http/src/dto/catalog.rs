@@ -65,23 +65,31 @@ impl From<&CatalogPrice> for PriceView {
             id: price.id.to_string(),
             currency: price.unit_amount.currency().to_string(),
             unit_amount: price.unit_amount.minor(),
-            recurring: price.recurring.as_ref().map(RecurringView::from),
+            recurring: price
+                .recurring
+                .as_ref()
+                .map(|recurring| RecurringView::new(recurring, price.trial_period_days)),
             stripe_price_id: price.stripe_price_id.as_ref().map(ToString::to_string),
         }
     }
 }
 
-/// A recurring price's schedule.
+/// A recurring price's schedule, and the free trial a subscription to it starts with.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RecurringView {
     interval: &'static str,
     interval_count: u32,
+    trial_period_days: Option<u32>,
 }
 
-impl From<&Recurring> for RecurringView {
-    fn from(recurring: &Recurring) -> Self {
-        Self { interval: recurring.interval.as_str(), interval_count: recurring.interval_count }
+impl RecurringView {
+    fn new(recurring: &Recurring, trial_period_days: Option<u32>) -> Self {
+        Self {
+            interval: recurring.interval.as_str(),
+            interval_count: recurring.interval_count,
+            trial_period_days,
+        }
     }
 }
 

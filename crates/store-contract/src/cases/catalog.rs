@@ -41,7 +41,9 @@ pub async fn a_new_product_reads_back_with_its_prices_in_catalog_order_and_no_st
         Some("A mug for tea"),
         Some("https://example.com/mug.png"),
         vec![
-            recurring_price("mug-monthly", usd(500), Interval::Month, 1),
+            recurring_price("mug-monthly", usd(500), Interval::Month, 1)
+                .with_trial_days(Some(14))
+                .expect("a recurring price takes a trial"),
             price("mug-usd", usd(1200)),
             retired,
             price("mug-eur", money(1100, "eur")),

@@ -1,0 +1,4 @@
+-- Free trials per recurring price (catalog `trial_period_days`): the days a subscription to it starts with.
+-- A nullable column with no default: no table rewrite.
+ALTER TABLE prices ADD COLUMN trial_period_days integer
+    CHECK (trial_period_days IS NULL OR (trial_period_days BETWEEN 1 AND 730 AND recurring_interval IS NOT NULL));
