@@ -7,6 +7,7 @@
 //   `cancel_at_period_end`, `subscriptions.cancel`, then `customer.subscription.deleted`.
 // The webhook endpoint is registered with `webhookEndpoints.create`, and deliveries are verified with the
 // secret it returned (or with `--verify-with SECRET`, to see verification fail). Every wait has a deadline.
+// Also: an idempotent replay, a 404 as StripeInvalidRequestError, auto-pagination over every event.
 // Usage: node official-client.mjs <emulator base URL> [--api-version V] [--verify-with whsec_...]
 // Prints one JSON line with what it saw; exits non-zero on any failure.
 import http from "node:http";
@@ -127,7 +128,14 @@ async function pay(base, sessionId) {
 }
 
 async function checkout(stripe, receiver, base) {
-  const product = await stripe.products.create({ name: "Official client course" });
+  // Sent twice under one Idempotency-Key: the second answer is the first one replayed.
+  const once = { idempotencyKey: `official-client-course-${Date.now()}` };
+  const product = await stripe.products.create({ name: "Official client course" }, once);
+  const replayed = await stripe.products.create({ name: "Official client course" }, once);
+  check(
+    replayed.id === product.id && replayed.lastResponse.headers["idempotent-replayed"] === "true",
+    `the replay: ${replayed.id} (${JSON.stringify(replayed.lastResponse.headers)}), first ${product.id}`,
+  );
   const price = await stripe.prices.create({ product: product.id, unit_amount: 2500, currency: "usd" });
   const session = await stripe.checkout.sessions.create({
     mode: "payment",
