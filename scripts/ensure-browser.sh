@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the browser test can run: Debian's Chromium (or CHROMIUM_PATH), Node.js, and playwright-core
-# from tests/browser/package-lock.json. Installs what is missing when it can; otherwise stops with a message
-# saying exactly what to install. It never lets the test be skipped.
+# Makes sure the browser and official-client tests can run: Debian's Chromium (or CHROMIUM_PATH), Node.js,
+# and playwright-core and stripe (stripe-node) from tests/browser/package-lock.json. Installs what is missing
+# when it can; otherwise stops with a message saying exactly what to install. It never lets a test be skipped.
 set -euo pipefail
 say() { echo "ensure-browser: $*" >&2; }
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
@@ -20,8 +20,19 @@ apt_install() {
 [ -x "$chromium" ] || apt_install "Chromium ($chromium)" chromium
 command -v node >/dev/null || apt_install "Node.js" nodejs
 command -v npm >/dev/null || apt_install "npm" npm
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  say "installing playwright-core for the browser test (npm ci in tests/browser)"
+# Each package pinned in tests/browser/package.json, at its pinned version (an older node_modules, from before
+# a package was added or bumped, is refreshed).
+stale="$(cd tests/browser && node -e '
+  const fs = require("fs");
+  const wanted = JSON.parse(fs.readFileSync("package.json", "utf8")).dependencies;
+  const stale = Object.entries(wanted).filter(([name, version]) => {
+    try { return JSON.parse(fs.readFileSync(`node_modules/${name}/package.json`, "utf8")).version !== version; }
+    catch { return true; }
+  });
+  console.log(stale.map(([name, version]) => `${name}@${version}`).join(" "));
+')"
+if [ -n "$stale" ]; then
+  say "installing $stale for the browser and official-client tests (npm ci in tests/browser)"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) ||
-    { say "npm could not install playwright-core (is the npm registry reachable?)"; exit 1; }
+    { say "npm could not install $stale (is the npm registry reachable?)"; exit 1; }
 fi
