@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test bench lint fmt postgres browser-deps check-rust check-lint-tools
+.PHONY: run test bench fuzz lint fmt postgres browser-deps check-rust check-lint-tools
 
 check-rust:
 	@command -v $(CARGO) >/dev/null || { echo "make: cargo is not installed: install Rust from https://rustup.rs (stable), then run make again" >&2; exit 1; }
@@ -39,6 +39,12 @@ test: check-rust lint postgres browser-deps
 bench: check-rust postgres
 	@scripts/drop-test-databases.sh
 	$(CARGO) run --locked --release -p payments-bench
+
+## Fuzzes the parsers (cargo-fuzz, installed if missing): the Stripe-Signature header, webhook events, checkout
+## bodies, the emulator's form decoder and the catalog file, FUZZ_SECONDS (60) each with a memory limit;
+## prints each target's executions and fails if one crashed. `make test` replays the corpus, not this.
+fuzz: check-rust
+	@scripts/fuzz.sh
 
 lint: check-lint-tools
 	$(CARGO) fmt --all -- --check

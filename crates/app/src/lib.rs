@@ -3,6 +3,9 @@
 pub mod catalog_file;
 #[cfg(feature = "emulator")]
 mod emulated;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod orphans;
 pub mod settings;
 pub mod telemetry;

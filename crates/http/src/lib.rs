@@ -13,6 +13,9 @@ mod body;
 mod dto;
 mod error;
 mod error_code;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod rate_limit;
 mod request_id;
 mod routes;

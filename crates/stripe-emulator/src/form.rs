@@ -5,6 +5,12 @@
 
 use std::fmt;
 
+/// The most names a key may have (`a[b][c]` has three): the deepest Stripe parameters have six
+/// (`line_items[0][price_data][product_data][metadata][key]`). Decoding, the canonical form and dropping a
+/// tree recurse once per level, so an unbounded depth (`a[][][]…`, two bytes a level) would overflow a
+/// server thread's stack.
+pub const MAX_KEY_DEPTH: usize = 32;
+
 /// A decoded form value: text, a map in the order keys first appeared, or a list from `key[]=` pairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormValue {
@@ -28,6 +34,9 @@ pub enum FormError {
     /// An array whose entries are not all indexed by integers, such as `a[0]=x&a[b]=y`.
     #[error("Invalid array: {0}")]
     InvalidArray(String),
+    /// A key with more than [`MAX_KEY_DEPTH`] names, such as `a[][][]…`.
+    #[error("Invalid parameter name: {0} nests deeper than {MAX_KEY_DEPTH} levels")]
+    TooDeep(String),
 }
 
 impl Default for FormValue {
@@ -131,7 +140,7 @@ fn flatten(value: &FormValue, prefix: String, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// `a[b][]` → `["a", "b", ""]`; an empty segment means "append".
+/// `a[b][]` → `["a", "b", ""]`; an empty segment means "append". At most [`MAX_KEY_DEPTH`] segments.
 fn split_key(key: &str) -> Result<Vec<&str>, FormError> {
     let malformed = || FormError::MalformedKey(key.to_owned());
     let (head, mut rest) = match key.find('[') {
@@ -143,6 +152,9 @@ fn split_key(key: &str) -> Result<Vec<&str>, FormError> {
     }
     let mut path = vec![head];
     while !rest.is_empty() {
+        if path.len() == MAX_KEY_DEPTH {
+            return Err(FormError::TooDeep(key.to_owned()));
+        }
         let inner = rest.strip_prefix('[').ok_or_else(malformed)?;
         let close = inner.find(']').ok_or_else(malformed)?;
         path.push(&inner[..close]);

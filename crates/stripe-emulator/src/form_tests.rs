@@ -54,6 +54,20 @@ fn a_key_used_as_value_and_hash_is_refused() {
 }
 
 #[test]
+fn a_key_nested_deeper_than_the_limit_is_refused_without_recursing_into_it() {
+    let key = |depth: usize| format!("a{}", "[b]".repeat(depth - 1));
+    let deepest = FormValue::parse(format!("{}=x", key(MAX_KEY_DEPTH)).as_bytes()).unwrap();
+    assert_eq!(deepest.canonical(), [(key(MAX_KEY_DEPTH), "x".to_owned())]);
+    assert!(matches!(
+        FormValue::parse(format!("{}=x", key(MAX_KEY_DEPTH + 1)).as_bytes()),
+        Err(FormError::TooDeep(_))
+    ));
+    // 100 000 levels in 200 kB (under actix's default body limit) once overflowed the stack.
+    let body = format!("a{}=x", "[]".repeat(100_000));
+    assert!(matches!(FormValue::parse(body.as_bytes()), Err(FormError::TooDeep(_))));
+}
+
+#[test]
 fn canonical_form_ignores_parameter_order() {
     let one = FormValue::parse(b"b=2&a[x]=1&a[y]=2").unwrap();
     let two = FormValue::parse(b"a[y]=2&a[x]=1&b=2").unwrap();

@@ -127,6 +127,9 @@ mod delivery;
 mod emulator;
 mod error;
 mod form;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod hosted;
 mod html;
 mod idempotency;

@@ -12,6 +12,9 @@ mod checkout_form;
 mod config;
 mod customer_form;
 mod event_parser;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod gateway_error;
 mod idempotency;

@@ -51,14 +51,14 @@ pub(crate) fn verify_signature(
 
 /// What the header says: when it was signed, and the decodable `v1` signatures.
 #[derive(Debug)]
-struct SignatureHeader {
-    timestamp: i64,
-    v1: Vec<Vec<u8>>,
+pub(crate) struct SignatureHeader {
+    pub(crate) timestamp: i64,
+    pub(crate) v1: Vec<Vec<u8>>,
 }
 
 /// Reads `t=...,v1=...[,v1=...][,v0=...]`. Unknown schemes and pieces without `=` are ignored; a `v1`
 /// that is not hex is kept out of the comparison (it can only fail to match).
-fn parse_header(header: Option<&str>) -> Result<SignatureHeader, WebhookError> {
+pub(crate) fn parse_header(header: Option<&str>) -> Result<SignatureHeader, WebhookError> {
     let header = header.map(str::trim).filter(|h| !h.is_empty()).ok_or(WebhookError::MissingSignature)?;
     let mut timestamp = None;
     let mut v1_seen = false;
@@ -81,7 +81,7 @@ fn parse_header(header: Option<&str>) -> Result<SignatureHeader, WebhookError> {
     }
 }
 
-fn sign(secret: &[u8], timestamp: i64, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn sign(secret: &[u8], timestamp: i64, payload: &[u8]) -> Vec<u8> {
     // HMAC takes keys of any length: this cannot fail.
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts keys of any length");
     mac.update(timestamp.to_string().as_bytes());
