@@ -47,8 +47,8 @@ impl Tmpfs {
     /// fill, and both a tmpfs and a loop file need root).
     pub fn mount(size: &str) -> Tmpfs {
         let uid = std::fs::metadata("/proc/self").map(|meta| meta.uid()).unwrap_or(u32::MAX);
-        assert_eq!(
-            uid, 0,
+        assert!(
+            uid == 0,
             "the SQLite disk-full test needs a small filesystem it can fill, and mounting one (a tmpfs, or a \
              loop file) needs root: run the fault tests as root"
         );
