@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test bench fuzz lint fmt postgres browser-deps check-rust check-lint-tools
+.PHONY: run test faults bench fuzz lint fmt postgres browser-deps check-rust check-lint-tools
 
 check-rust:
 	@command -v $(CARGO) >/dev/null || { echo "make: cargo is not installed: install Rust from https://rustup.rs (stable), then run make again" >&2; exit 1; }
@@ -25,14 +25,23 @@ run: check-rust
 	$(CARGO) run --locked -p payments-app --bin payments -- serve
 
 ## Runs every check and test: formatting and clippy (warnings are errors), unit, property, contract (SQLite
-## and Postgres), adapter, emulator, whole-app on Postgres and again on SQLite, the headless-Chromium browser
-## test, and a build without the emulator that must refuse to start without a Stripe key.
+## and Postgres), adapter, emulator, whole-app on Postgres and again on SQLite, the fault tests' short versions
+## (crates/app/tests/faults), the headless-Chromium browser test, and a build without the emulator that must
+## refuse to start without a Stripe key.
 test: check-rust lint postgres browser-deps
 	@scripts/drop-test-databases.sh
 	$(CARGO) test --locked --workspace --all-targets
 	PAYMENTS_TEST_BACKEND=sqlite $(CARGO) test --locked -p payments-tests --test app
 	$(CARGO) test --locked --workspace --doc
 	@scripts/check-lean-build.sh
+
+## The fault tests in full (thousands of events; Postgres stopped for 10 s, a row held for 30 s, the service
+## killed, the database silent, a full disk, two processes on one SQLite file). Each starts what it needs: a
+## private PostgreSQL cluster (the installed server's initdb and pg_ctl, in a temporary directory, on a free
+## port) or a SQLite file, and the service as a separate process. Each prints one line of figures. The SQLite
+## disk-full test mounts a tmpfs, so it needs root. Their short versions run in make test.
+faults: check-rust postgres
+	FAULTS_FULL=1 $(CARGO) test --locked --workspace --test faults -- --test-threads=1
 
 ## Measures webhook ingest (verified, deduplicated, committed events/s, p50, p99) on an optimised build,
 ## on a server cleared of earlier test databases.

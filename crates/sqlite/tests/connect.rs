@@ -41,3 +41,18 @@ async fn a_test_database_is_removed_when_dropped() {
     drop(database);
     assert!(!dir.exists());
 }
+
+#[tokio::test]
+async fn a_write_after_a_transaction_sqlite_rolled_back_on_its_own_succeeds() {
+    let database = fresh_database().await;
+    let store = SqliteStore::connect(database.url(), &SqliteStoreOptions::default()).await.expect("connect");
+    // After SQLITE_FULL or SQLITE_IOERR, SQLite may roll a transaction back by itself: the ROLLBACK sqlx then
+    // sends fails, and sqlx still counts the writer's connection as inside a transaction.
+    let mut transaction = store.dialect().writer().begin_with("BEGIN IMMEDIATE").await.expect("begin");
+    sqlx::query("ROLLBACK").execute(&mut *transaction).await.expect("SQLite ends the transaction");
+    drop(transaction);
+
+    let order = payments_store_contract::fixtures::order();
+    store.insert_order(&order).await.expect("the next write begins on a sound connection");
+    assert_eq!(store.find_order(order.id()).await.expect("find").map(|found| found.id()), Some(order.id()));
+}
