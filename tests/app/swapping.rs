@@ -4,8 +4,10 @@
 use actix_web::{test, App};
 use payments_domain::ports::billing_gateway::MockBillingGateway;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
+use payments_domain::ports::refund_gateway::MockRefundGateway;
 use payments_domain::{
-    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, EventScope, Ports, Services, SystemClock,
+    CheckoutSession, CheckoutSessionId, CheckoutSettings, Currency, EventScope, Ports, RefundSettings,
+    Services, SystemClock,
 };
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
 use payments_stripe::StripeWebhookVerifier;
@@ -44,6 +46,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
             customers: store,
             gateway: Arc::new(gateway),
             billing: Arc::new(MockBillingGateway::new()),
+            refunds: Arc::new(MockRefundGateway::new()),
             verifier: Arc::new(verifier),
             clock: Arc::new(SystemClock),
         },
@@ -57,6 +60,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
             allow_guest_checkout: true,
         },
         EventScope::default(),
+        RefundSettings::default(),
     );
     let app = test::init_service(
         App::new().configure(payments_http::configure(services, payments_http::HttpOptions::default())),

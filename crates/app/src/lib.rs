@@ -97,7 +97,8 @@ impl Application {
                 catalog: ports.catalog,
                 customers: ports.customers,
                 gateway: gateway.clone(),
-                billing: gateway,
+                billing: gateway.clone(),
+                refunds: gateway,
                 verifier: Arc::new(verifier),
                 clock: Arc::new(SystemClock),
             },
@@ -113,6 +114,7 @@ impl Application {
                 livemode: matches!(&settings.stripe.mode, StripeMode::Real { key, .. } if key.live),
                 connected_accounts: settings.webhook.connected_accounts.clone(),
             },
+            settings.refunds,
         );
         let options = payments_http::HttpOptions {
             storefront: settings.server.storefront,

@@ -6,7 +6,7 @@
 mod raw;
 mod sections;
 
-use sections::{auth, checkout, database, emulator, stripe, webhook};
+use sections::{auth, checkout, database, emulator, refunds, stripe, webhook};
 
 use crate::Backend;
 use payments_domain::Currency;
@@ -41,6 +41,8 @@ pub struct Settings {
     pub catalog_path: Option<PathBuf>,
     /// Which bearer tokens are accepted (user JWTs, the admin API key).
     pub auth: AuthOptions,
+    /// Who may issue refunds, and until when.
+    pub refunds: payments_domain::RefundSettings,
 }
 
 /// HTTP listener.
@@ -236,6 +238,7 @@ impl Settings {
             emulator,
             catalog_path: Some(raw.catalog.path.trim()).filter(|path| !path.is_empty()).map(PathBuf::from),
             auth: auth(&raw.auth)?,
+            refunds: refunds(raw.refunds)?,
             app_env,
         })
     }

@@ -18,6 +18,7 @@ pub mod model {
     pub mod payment_facts;
     pub mod plan;
     pub mod purchase;
+    pub mod refund;
     pub mod subscription;
     pub mod transition;
     pub mod user;
@@ -31,6 +32,7 @@ pub mod ports {
     pub mod customer_store;
     pub mod order_store;
     pub mod payment_gateway;
+    pub mod refund_gateway;
     pub mod subscription_store;
     pub mod webhook_verifier;
 }
@@ -45,6 +47,7 @@ pub mod services {
     pub mod pricing;
     pub mod queries;
     pub mod record;
+    pub mod refunds;
     pub mod subscriptions;
     pub mod wiring;
 }
@@ -60,12 +63,14 @@ pub use model::event_outcome::{EventOutcome, UnknownOutcome};
 pub use model::event_scope::{EventOrigin, EventScope};
 pub use model::holdings::{holdings, SubscriptionAccess};
 pub use model::ids::{
-    CheckoutSessionId, CustomerId, EventId, InvoiceId, OrderId, OrderIdError, PaymentIntentId, StripeIdError,
-    StripePriceId, StripeProductId, SubscriptionId,
+    CheckoutSessionId, CustomerId, EventId, InvoiceId, OrderId, OrderIdError, PaymentIntentId, RefundId,
+    StripeIdError, StripePriceId, StripeProductId, SubscriptionId,
 };
 pub use model::line_item::{LineItem, LineItemError, MAX_NAME_CHARS, MAX_QUANTITY};
 pub use model::money::{Currency, CurrencyError, Money, MoneyError, STRIPE_MAX_AMOUNT_MINOR};
-pub use model::order::{Order, OrderError, SessionConflict, StoredOrder, StoredOrderError, MAX_LINE_ITEMS};
+pub use model::order::{
+    Order, OrderError, RefundRefusal, SessionConflict, StoredOrder, StoredOrderError, MAX_LINE_ITEMS,
+};
 pub use model::order_status::OrderStatus;
 pub use model::payment_event::{
     DisputeOutcome, EventRefs, PaymentEvent, PaymentEventKind, SessionPaymentStatus,
@@ -78,6 +83,7 @@ pub use model::purchase::{
     completed_purchases, purchase_state, purchases_of, strongest_purchase, Purchase, PurchaseState,
     PurchaseStatus,
 };
+pub use model::refund::{Refund, RefundAsk, RefundReason, RefundRequest, RefundStatus, Refunder};
 pub use model::subscription::{
     BillingSnapshot, InvoiceSnapshot, InvoiceStatus, Seen, Subscription, SubscriptionLinks,
     SubscriptionSnapshot, SubscriptionStatus,
@@ -95,6 +101,7 @@ pub use ports::payment_gateway::{
     CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, PaymentGateway,
     SessionSnapshot, SessionState, SubscriptionCheckout,
 };
+pub use ports::refund_gateway::{NewRefund, RefundGateway};
 pub use ports::subscription_store::{SubscriptionQuery, SubscriptionStore, SubscriptionWrite};
 pub use ports::webhook_verifier::{WebhookError, WebhookVerifier};
 pub use services::billing::record_billing_event;
@@ -110,5 +117,6 @@ pub use services::queries::{GetOrderError, Queries, MAX_USER_ORDERS};
 pub use services::record::{
     attach_session, mark_checkout_failed, record_event, refuse_event, OrderChangeError,
 };
+pub use services::refunds::{IssuedRefund, RefundError, RefundSettings, Refunds, MAX_IDEMPOTENCY_KEY_CHARS};
 pub use services::subscriptions::{RequestedChange, SubscriptionError, Subscriptions, MAX_SUBSCRIPTIONS};
 pub use services::wiring::{Ports, Services};

@@ -3,5 +3,6 @@
 pub(crate) mod catalog;
 pub(crate) mod checkout;
 pub(crate) mod order;
+pub(crate) mod refund;
 pub(crate) mod subscription;
 pub(crate) mod webhook;

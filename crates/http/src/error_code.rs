@@ -62,6 +62,14 @@ error_codes! {
     SubscriptionEnded = "subscription_ended", CONFLICT, "The subscription has ended (canceled or expired): nothing can change it.";
     SubscriptionNotCanceling = "subscription_not_canceling", CONFLICT, "A resume of a subscription that is not set to cancel at its period's end.";
     NoBillingAccount = "no_billing_account", CONFLICT, "The user has no Stripe customer yet (it is made at the first checkout).";
+    IdempotencyKeyRequired = "idempotency_key_required", BAD_REQUEST, "A refund came without an `Idempotency-Key` header.";
+    InvalidIdempotencyKey = "invalid_idempotency_key", BAD_REQUEST, "An `Idempotency-Key` that is empty, over 200 characters or not printable ASCII.";
+    IdempotencyKeyReused = "idempotency_key_reused", CONFLICT, "An `Idempotency-Key` used for this order with another amount or reason.";
+    InvalidRefund = "invalid_refund", UNPROCESSABLE_ENTITY, "A refund `amount` below 1, or an unknown `reason`.";
+    RefundExceedsPayment = "refund_exceeds_payment", UNPROCESSABLE_ENTITY, "A refund above what was paid less refunds made or pending; nothing was sent to Stripe.";
+    OrderNotRefundable = "order_not_refundable", CONFLICT, "The order is not paid (or is disputed or held for review): there is nothing to refund.";
+    RefundsNotAllowed = "refunds_not_allowed", FORBIDDEN, "Users may not refund here (`refunds.allow_users` is off), or the order's refund window has closed.";
+    RefundRejected = "refund_rejected", UNPROCESSABLE_ENTITY, "Stripe refused the refund; nothing was refunded.";
     AuthenticationRequired = "authentication_required", UNAUTHORIZED, "The request needs credentials.";
     InvalidToken = "invalid_token", UNAUTHORIZED, "A bearer token that is malformed, forged, or for someone else.";
     TokenExpired = "token_expired", UNAUTHORIZED, "A user token past its `exp`.";

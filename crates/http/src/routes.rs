@@ -4,6 +4,7 @@ pub(crate) mod checkout;
 pub(crate) mod health;
 pub(crate) mod orders;
 pub(crate) mod products;
+pub(crate) mod refunds;
 pub(crate) mod storefront;
 pub(crate) mod subscriptions;
 pub(crate) mod webhook;
@@ -43,10 +44,15 @@ fn only(allowed: Method, paths: &[&str]) -> Resource {
 }
 
 fn method_not_allowed(allowed: &Method) -> HttpResponse {
+    method_not_allowed_many(allowed.as_str())
+}
+
+/// The 405 for a path that answers only `allowed` (`"GET, POST"`), with an `Allow` header.
+pub(crate) fn method_not_allowed_many(allowed: &str) -> HttpResponse {
     let mut response =
         ApiError::new(ErrorCode::MethodNotAllowed, format!("This path only answers {allowed}."))
             .error_response();
-    if let Ok(value) = header::HeaderValue::from_str(allowed.as_str()) {
+    if let Ok(value) = header::HeaderValue::from_str(allowed) {
         response.headers_mut().insert(header::ALLOW, value);
     }
     response

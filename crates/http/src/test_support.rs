@@ -12,6 +12,7 @@ use payments_domain::ports::clock::MockClock;
 use payments_domain::ports::customer_store::MockCustomerStore;
 use payments_domain::ports::order_store::MockOrderStore;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
+use payments_domain::ports::refund_gateway::MockRefundGateway;
 use payments_domain::ports::subscription_store::MockSubscriptionStore;
 use payments_domain::ports::webhook_verifier::MockWebhookVerifier;
 use payments_domain::{
@@ -37,9 +38,12 @@ pub(crate) struct Ports {
     pub(crate) customers: MockCustomerStore,
     pub(crate) gateway: MockPaymentGateway,
     pub(crate) billing: MockBillingGateway,
+    pub(crate) refunds: MockRefundGateway,
     pub(crate) verifier: MockWebhookVerifier,
     /// USD, catalog prices only, guest checkout allowed.
     pub(crate) settings: CheckoutSettings,
+    /// Admin refunds only.
+    pub(crate) refund_settings: payments_domain::RefundSettings,
 }
 
 impl Ports {
@@ -53,6 +57,7 @@ impl Ports {
             customers: MockCustomerStore::new(),
             gateway: MockPaymentGateway::new(),
             billing: MockBillingGateway::new(),
+            refunds: MockRefundGateway::new(),
             verifier: MockWebhookVerifier::new(),
             settings: CheckoutSettings {
                 currency: Currency::USD,
@@ -62,6 +67,7 @@ impl Ports {
                 allow_client_prices: false,
                 allow_guest_checkout: true,
             },
+            refund_settings: payments_domain::RefundSettings::default(),
         }
     }
 
@@ -99,11 +105,13 @@ impl Ports {
                 customers: Arc::new(self.customers),
                 gateway: Arc::new(self.gateway),
                 billing: Arc::new(self.billing),
+                refunds: Arc::new(self.refunds),
                 verifier: Arc::new(self.verifier),
                 clock: Arc::new(clock),
             },
             self.settings,
             payments_domain::EventScope::default(),
+            self.refund_settings,
         )
     }
 }

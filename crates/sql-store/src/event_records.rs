@@ -1,7 +1,7 @@
 //! A kept event's reading as the `stripe_events.event` column holds it: a record of its own, versioned like
 //! the others in [`records`](crate::records).
 
-use crate::records::{check_version, version, DisputeOutcomeRecord, MoneyRecord, VERSION};
+use crate::records::{check_version, version, DisputeOutcomeRecord, MoneyRecord, RefundRecord, VERSION};
 use chrono::{DateTime, Utc};
 use payments_domain::{
     CheckoutSessionId, EventId, EventRefs, Money, OrderId, PaymentEvent, PaymentEventKind, PaymentIntentId,
@@ -42,16 +42,37 @@ enum PaymentStatusRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum KindRecord {
-    CheckoutCompleted { payment_status: PaymentStatusRecord, amount: Option<MoneyRecord> },
-    AsyncPaymentSucceeded { amount: Option<MoneyRecord> },
+    CheckoutCompleted {
+        payment_status: PaymentStatusRecord,
+        amount: Option<MoneyRecord>,
+    },
+    AsyncPaymentSucceeded {
+        amount: Option<MoneyRecord>,
+    },
     AsyncPaymentFailed,
     CheckoutExpired,
-    PaymentSucceeded { amount: Option<MoneyRecord> },
-    PaymentFailed { reason: Option<String> },
+    PaymentSucceeded {
+        amount: Option<MoneyRecord>,
+    },
+    PaymentFailed {
+        reason: Option<String>,
+    },
     PaymentCanceled,
-    ChargeRefunded { amount_refunded: MoneyRecord },
-    DisputeOpened { dispute_id: String },
-    DisputeClosed { dispute_id: String, outcome: DisputeOutcomeRecord },
+    ChargeRefunded {
+        amount_refunded: MoneyRecord,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        refunds: Vec<RefundRecord>,
+    },
+    RefundChanged {
+        refund: RefundRecord,
+    },
+    DisputeOpened {
+        dispute_id: String,
+    },
+    DisputeClosed {
+        dispute_id: String,
+        outcome: DisputeOutcomeRecord,
+    },
     Unknown,
 }
 
@@ -75,9 +96,11 @@ impl From<&PaymentEventKind> for KindRecord {
             K::PaymentSucceeded { amount } => KindRecord::PaymentSucceeded { amount: amount.map(Into::into) },
             K::PaymentFailed { reason } => KindRecord::PaymentFailed { reason: reason.clone() },
             K::PaymentCanceled => KindRecord::PaymentCanceled,
-            K::ChargeRefunded { amount_refunded } => {
-                KindRecord::ChargeRefunded { amount_refunded: (*amount_refunded).into() }
-            }
+            K::ChargeRefunded { amount_refunded, refunds } => KindRecord::ChargeRefunded {
+                amount_refunded: (*amount_refunded).into(),
+                refunds: refunds.iter().map(Into::into).collect(),
+            },
+            K::RefundChanged { refund } => KindRecord::RefundChanged { refund: refund.into() },
             K::DisputeOpened { dispute_id } => KindRecord::DisputeOpened { dispute_id: dispute_id.clone() },
             K::DisputeClosed { dispute_id, outcome } => {
                 KindRecord::DisputeClosed { dispute_id: dispute_id.clone(), outcome: (*outcome).into() }
@@ -109,9 +132,11 @@ impl TryFrom<KindRecord> for PaymentEventKind {
             KindRecord::PaymentSucceeded { amount } => K::PaymentSucceeded { amount: money(amount)? },
             KindRecord::PaymentFailed { reason } => K::PaymentFailed { reason },
             KindRecord::PaymentCanceled => K::PaymentCanceled,
-            KindRecord::ChargeRefunded { amount_refunded } => {
-                K::ChargeRefunded { amount_refunded: amount_refunded.try_into()? }
-            }
+            KindRecord::ChargeRefunded { amount_refunded, refunds } => K::ChargeRefunded {
+                amount_refunded: amount_refunded.try_into()?,
+                refunds: refunds.into_iter().map(TryInto::try_into).collect::<anyhow::Result<_>>()?,
+            },
+            KindRecord::RefundChanged { refund } => K::RefundChanged { refund: refund.try_into()? },
             KindRecord::DisputeOpened { dispute_id } => K::DisputeOpened { dispute_id },
             KindRecord::DisputeClosed { dispute_id, outcome } => {
                 K::DisputeClosed { dispute_id, outcome: outcome.into() }

@@ -8,6 +8,7 @@ mod changes;
 mod dialect;
 mod event_records;
 pub mod records;
+mod refund_records;
 mod rows;
 mod store;
 mod subscription_records;

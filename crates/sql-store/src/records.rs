@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use crate::event_records::EventRecord;
+pub(crate) use crate::refund_records::RefundRecord;
+use crate::refund_records::RefundRequestRecord;
+use crate::refund_records::{refund_records, refunds_of, request_records, requests_of};
 
 /// The record version written now.
 pub(crate) const VERSION: u32 = 1;
@@ -115,6 +118,11 @@ pub struct FactsRecord {
     /// Written only when set, so records without it read as before.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     nothing_due: bool,
+    /// Written only when there are some, like the requests.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    refunds: BTreeMap<String, RefundRecord>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    refund_requests: BTreeMap<String, RefundRequestRecord>,
 }
 
 impl From<&PaymentFacts> for FactsRecord {
@@ -142,6 +150,8 @@ impl From<&PaymentFacts> for FactsRecord {
                 .collect(),
             checkout_failed: facts.checkout_failed.clone(),
             nothing_due: facts.nothing_due,
+            refunds: refund_records(&facts.refunds),
+            refund_requests: request_records(&facts.refund_requests),
         }
     }
 }
@@ -179,6 +189,8 @@ impl TryFrom<FactsRecord> for PaymentFacts {
                 .map(|(id, outcome)| (id, outcome.map(Into::into)))
                 .collect(),
             checkout_failed: record.checkout_failed,
+            refunds: refunds_of(record.refunds).context("refunds")?,
+            refund_requests: requests_of(record.refund_requests).context("refund requests")?,
         })
     }
 }

@@ -4,8 +4,8 @@
 use super::*;
 use chrono::TimeZone;
 use payments_domain::{
-    CheckoutSessionId, EventRefs, OrderId, PaymentEventKind, PaymentFacts, PaymentIntentId,
-    SessionPaymentStatus,
+    CheckoutSessionId, EventRefs, OrderId, PaymentEventKind, PaymentFacts, PaymentIntentId, Refund,
+    RefundAsk, RefundId, RefundReason, RefundRequest, RefundStatus, Refunder, SessionPaymentStatus, UserId,
 };
 
 fn usd(minor: i64) -> Money {
@@ -72,6 +72,9 @@ fn every_fact() -> PaymentFacts {
         refunded_minor: 500,
         disputes: BTreeMap::new(),
         checkout_failed: Some("the payment provider was unavailable".to_owned()),
+        // Written only when there are some: the record above, from before refunds were issued, has none.
+        refunds: BTreeMap::new(),
+        refund_requests: BTreeMap::new(),
     };
     facts.disputes.insert("dp_1".to_owned(), None);
     facts.disputes.insert("dp_2".to_owned(), Some(DisputeOutcome::Lost));
@@ -89,11 +92,28 @@ fn every_kind() -> Vec<PaymentEventKind> {
         K::PaymentSucceeded { amount: None },
         K::PaymentFailed { reason: Some("insufficient_funds".to_owned()) },
         K::PaymentCanceled,
-        K::ChargeRefunded { amount_refunded: usd(700) },
+        K::ChargeRefunded { amount_refunded: usd(700), refunds: vec![] },
         K::DisputeOpened { dispute_id: "dp_1".to_owned() },
         K::DisputeClosed { dispute_id: "dp_1".to_owned(), outcome: DisputeOutcome::Won },
         K::Unknown,
+        // Kinds written after the legacy rows above.
+        K::RefundChanged { refund: refund("re_1", RefundStatus::Pending) },
+        K::ChargeRefunded {
+            amount_refunded: usd(700),
+            refunds: vec![refund("re_2", RefundStatus::Succeeded)],
+        },
     ]
+}
+
+fn refund(id: &str, status: RefundStatus) -> Refund {
+    Refund {
+        id: RefundId::parse(id).unwrap(),
+        amount: usd(700),
+        status,
+        reason: Some(RefundReason::Duplicate),
+        created: Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap(),
+        updated: Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 9).unwrap(),
+    }
 }
 
 fn every_effect() -> [Effect; 4] {
@@ -174,4 +194,35 @@ fn a_session_with_nothing_due_is_kept_and_read_back() {
     assert_eq!(facts_from_json(&serde_json::from_str(&json).unwrap()).unwrap(), facts);
     let without = to_json(&FactsRecord::from(&PaymentFacts::default()));
     assert!(!without.contains("nothing_due"), "records without it stay as they were: {without}");
+}
+
+#[test]
+fn refunds_and_refund_requests_are_kept_and_read_back() {
+    let mut facts = PaymentFacts { paid: true, ..PaymentFacts::default() };
+    facts.refunds.insert(RefundId::parse("re_1").unwrap(), refund("re_1", RefundStatus::Failed));
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 1).unwrap();
+    let request = |by, refund_id: Option<&str>, refused: Option<&str>| RefundRequest {
+        ask: RefundAsk { amount: Some(700), reason: Some(RefundReason::Fraudulent) },
+        amount_minor: 700,
+        by,
+        at,
+        refund_id: refund_id.map(|id| RefundId::parse(id).unwrap()),
+        refused: refused.map(str::to_owned),
+    };
+    facts.refund_requests.insert("a".into(), request(Refunder::Admin, Some("re_1"), None));
+    facts
+        .refund_requests
+        .insert("b".into(), request(Refunder::User(UserId::parse("ada").unwrap()), None, None));
+    let none = RefundRequest {
+        ask: RefundAsk { amount: None, reason: None },
+        ..request(Refunder::Admin, None, Some("no"))
+    };
+    facts.refund_requests.insert("c".into(), none);
+    let json = to_json(&FactsRecord::from(&facts));
+    assert_eq!(facts_from_json(&serde_json::from_str(&json).unwrap()).unwrap(), facts);
+    let without = to_json(&FactsRecord::from(&PaymentFacts::default()));
+    assert!(
+        !without.contains("\"refunds\"") && !without.contains("refund_requests"),
+        "records without them stay as they were: {without}"
+    );
 }

@@ -122,7 +122,7 @@ pub fn payment_succeeded(payment_intent_id: &PaymentIntentId, amount: Money) -> 
 
 /// `charge.refunded` with `amount_refunded` so far, naming only the payment intent (as Stripe's charge does).
 pub fn refunded(payment_intent_id: &PaymentIntentId, amount_refunded: Money) -> ReceivedEvent {
-    let kind = PaymentEventKind::ChargeRefunded { amount_refunded };
+    let kind = PaymentEventKind::ChargeRefunded { amount_refunded, refunds: vec![] };
     event("charge.refunded", kind, refs(None, None, Some(payment_intent_id)))
 }
 

@@ -8,7 +8,8 @@ use crate::checkout_form::ORDER_ID_METADATA_KEY;
 use chrono::{DateTime, Utc};
 use payments_domain::{
     CheckoutSessionId, Currency, DisputeOutcome, EventId, EventOrigin, EventRefs, Money, OrderId,
-    PaymentEvent, PaymentEventKind, PaymentIntentId, ReceivedEvent, SessionPaymentStatus, WebhookError,
+    PaymentEvent, PaymentEventKind, PaymentIntentId, ReceivedEvent, Refund, RefundId, RefundReason,
+    RefundStatus, SessionPaymentStatus, WebhookError,
 };
 use serde_json::{Map, Value};
 
@@ -40,7 +41,7 @@ pub fn parse_event(payload: &[u8], received_at: DateTime<Utc>) -> Result<Receive
     let object = envelope.get("data").and_then(|data| data.get("object")).and_then(Value::as_object);
     let (kind, refs, billing) = match object {
         Some(object) => (
-            event_kind(&event_type, object),
+            event_kind(&event_type, object, created),
             event_refs(&event_type, object),
             crate::billing_parser::billing_snapshot(&event_type, object),
         ),
@@ -65,7 +66,7 @@ fn printable(text: &str, max: usize) -> String {
 }
 
 /// What happened, by event type. A known type missing what it needs is [`PaymentEventKind::Unknown`].
-fn event_kind(event_type: &str, object: &Map<String, Value>) -> PaymentEventKind {
+fn event_kind(event_type: &str, object: &Map<String, Value>, created: DateTime<Utc>) -> PaymentEventKind {
     use PaymentEventKind as Kind;
     match event_type {
         "checkout.session.completed" => Kind::CheckoutCompleted {
@@ -87,9 +88,22 @@ fn event_kind(event_type: &str, object: &Map<String, Value>) -> PaymentEventKind
         "charge.succeeded" => Kind::PaymentSucceeded { amount: money(object, "amount") },
         "charge.failed" => Kind::PaymentFailed { reason: charge_failure_reason(object) },
         "charge.refunded" => match money(object, "amount_refunded") {
-            Some(amount_refunded) => Kind::ChargeRefunded { amount_refunded },
+            Some(amount_refunded) => {
+                Kind::ChargeRefunded { amount_refunded, refunds: listed_refunds(object, created) }
+            }
             None => Kind::Unknown,
         },
+        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => {
+            match refund(object, created) {
+                // `refund.failed` says so whatever status its object shows.
+                Some(mut refund) if event_type == "refund.failed" => {
+                    refund.status = RefundStatus::Failed;
+                    Kind::RefundChanged { refund }
+                }
+                Some(refund) => Kind::RefundChanged { refund },
+                None => Kind::Unknown,
+            }
+        }
         "charge.dispute.created" => match dispute_id(object) {
             Some(dispute_id) => Kind::DisputeOpened { dispute_id },
             None => Kind::Unknown,
@@ -183,6 +197,33 @@ fn failure_reason(code: Option<&str>, message: Option<&str>, decline_code: Optio
 
 fn cut_reason(reason: &str) -> String {
     printable(reason, MAX_REASON_CHARS)
+}
+
+/// A refund object as Stripe sends it: its id, amount in its currency, status and reason, with `updated` the
+/// event's time. `None` when the id, amount, currency or status is missing or unknown.
+fn refund(object: &Map<String, Value>, updated: DateTime<Utc>) -> Option<Refund> {
+    let id = RefundId::parse(str_field(object, "id")?).ok()?;
+    let amount = money(object, "amount")?;
+    let status = RefundStatus::parse(str_field(object, "status")?)?;
+    let reason = str_field(object, "reason").and_then(RefundReason::parse);
+    let created = object
+        .get("created")
+        .and_then(Value::as_i64)
+        .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+        .unwrap_or(updated)
+        .min(updated);
+    Some(Refund { id, amount, status, reason, created, updated })
+}
+
+/// The refunds a charge lists (`refunds.data`, present in API versions before 2022-11-15 and when expanded);
+/// entries that do not read are left out.
+fn listed_refunds(object: &Map<String, Value>, updated: DateTime<Utc>) -> Vec<Refund> {
+    object
+        .get("refunds")
+        .and_then(|refunds| refunds.get("data"))
+        .and_then(Value::as_array)
+        .map(|data| data.iter().filter_map(Value::as_object).filter_map(|r| refund(r, updated)).collect())
+        .unwrap_or_default()
 }
 
 /// A dispute the merchant kept the money for is won; every other closing status is lost.

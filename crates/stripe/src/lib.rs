@@ -18,6 +18,7 @@ pub mod fuzzing;
 mod gateway;
 mod gateway_error;
 mod idempotency;
+mod refund_gateway;
 mod retry;
 mod session_mapping;
 mod setup_error;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use payments_domain::{
     BillingSnapshot, Currency, DisputeOutcome, EventRefs, Money, OrderId, PaymentEvent, PaymentEventKind,
-    SessionPaymentStatus, WebhookError, WebhookVerifier,
+    RefundStatus, SessionPaymentStatus, WebhookError, WebhookVerifier,
 };
 use payments_stripe::{parse_event, parse_secrets, signature_header, StripeWebhookVerifier};
 use serde_json::{json, Value};
@@ -100,6 +100,7 @@ fn kind_name(kind: &PaymentEventKind) -> &'static str {
         PaymentEventKind::PaymentFailed { .. } => "PaymentFailed",
         PaymentEventKind::PaymentCanceled => "PaymentCanceled",
         PaymentEventKind::ChargeRefunded { .. } => "ChargeRefunded",
+        PaymentEventKind::RefundChanged { .. } => "RefundChanged",
         PaymentEventKind::DisputeOpened { .. } => "DisputeOpened",
         PaymentEventKind::DisputeClosed { .. } => "DisputeClosed",
         PaymentEventKind::Unknown => "Unknown",
@@ -116,6 +117,7 @@ fn expected_kind_name(event_type: &str) -> &'static str {
         "charge.succeeded" => "PaymentSucceeded",
         "charge.failed" => "PaymentFailed",
         "charge.refunded" => "ChargeRefunded",
+        "refund.created" | "refund.updated" | "refund.failed" | "charge.refund.updated" => "RefundChanged",
         "charge.dispute.created" => "DisputeOpened",
         _ => "Unknown",
     }
@@ -147,19 +149,95 @@ fn every_stored_payload_verifies_parses_and_maps_to_the_kind_of_its_type() {
 #[test]
 fn charge_refunded_carries_the_cumulative_amount_refunded() {
     let cases = [
-        ("stripe-ruby-mock__stripe-ruby-mock/charge.refunded.json", 100, None),
-        ("supabase__stripe-sync-engine/charge_refunded.json", 2500, Some("pi_3Kl36gJDPojXS6LN02fQVtKR")),
-        ("pay-rails__pay/charge.refunded.json", 500, Some("pm_1234")),
+        (
+            "stripe-ruby-mock__stripe-ruby-mock/charge.refunded.json",
+            100,
+            None,
+            ("re_000000000000000000000000", 100),
+        ),
+        (
+            "supabase__stripe-sync-engine/charge_refunded.json",
+            2500,
+            Some("pi_3Kl36gJDPojXS6LN02fQVtKR"),
+            ("re_3Kl36gJDPojXS6LN0eP4yPDz", 2500),
+        ),
+        ("pay-rails__pay/charge.refunded.json", 500, Some("pm_1234"), ("re_3LQOJoKXBGcbgpbZ10i9Mg75", 500)),
     ];
-    for (name, refunded, payment_intent) in cases {
+    for (name, refunded, payment_intent, (refund_id, refund_amount)) in cases {
         let event = parsed_fixture(name);
-        assert_eq!(
-            event.kind,
-            PaymentEventKind::ChargeRefunded { amount_refunded: usd(refunded).unwrap() },
-            "{name}"
-        );
+        let PaymentEventKind::ChargeRefunded { amount_refunded, refunds } = &event.kind else {
+            panic!("{name}: {:?}", event.kind)
+        };
+        assert_eq!(*amount_refunded, usd(refunded).unwrap(), "{name}");
+        // The refunds the charge lists (API versions before 2022-11-15) are read too.
+        let listed: Vec<_> = refunds.iter().map(|r| (r.id.as_str(), r.amount.minor(), r.status)).collect();
+        assert_eq!(listed, [(refund_id, refund_amount, RefundStatus::Succeeded)], "{name}");
         assert_eq!(event.refs.payment_intent_id.as_ref().map(|id| id.as_str()), payment_intent, "{name}");
         assert_eq!(event.refs.session_id, None, "{name}");
+    }
+}
+
+#[test]
+fn refund_events_carry_the_refund_with_its_status() {
+    let cases = [
+        (
+            "supabase__stripe-sync-engine/refund_created.json",
+            "re_1Nispe2eZvKYlo2Cd31jOCgZ",
+            1000,
+            RefundStatus::Succeeded,
+        ),
+        (
+            "supabase__stripe-sync-engine/refund_updated.json",
+            "re_1Nispe2eZvKYlo2Cd31jOCgZ",
+            1000,
+            RefundStatus::Succeeded,
+        ),
+        // This capture's object still says succeeded; the event type says it failed.
+        (
+            "supabase__stripe-sync-engine/refund_failed.json",
+            "re_1Nispe2eZvKYlo2Cd31jOCgZ",
+            1000,
+            RefundStatus::Failed,
+        ),
+        (
+            "stripe-ruby-mock__stripe-ruby-mock/charge.refund.updated.json",
+            "re_000000000000000000000000",
+            100,
+            RefundStatus::Succeeded,
+        ),
+    ];
+    for (name, id, amount, status) in cases {
+        let event = parsed_fixture(name);
+        let PaymentEventKind::RefundChanged { refund } = &event.kind else {
+            panic!("{name}: {:?}", event.kind)
+        };
+        assert_eq!(
+            (refund.id.as_str(), refund.amount, refund.status),
+            (id, usd(amount).unwrap(), status),
+            "{name}"
+        );
+        assert_eq!(refund.updated, event.created, "{name}: learnt when the event was created");
+        assert!(refund.created <= refund.updated, "{name}");
+    }
+    let created = parsed_fixture("supabase__stripe-sync-engine/refund_created.json");
+    assert_eq!(
+        created.refs.payment_intent_id.as_ref().map(|id| id.as_str()),
+        Some("pi_1GszsK2eZvKYlo2CfhZyoZLp")
+    );
+}
+
+#[test]
+fn a_refund_without_a_status_or_amount_is_unknown() {
+    for object in [
+        json!({"id": "re_1", "object": "refund", "amount": 100, "currency": "usd"}),
+        json!({"id": "re_1", "object": "refund", "status": "succeeded", "currency": "usd"}),
+        json!({"id": "re_1", "object": "refund", "amount": 100, "currency": "usd", "status": "new_status"}),
+        json!({"id": "not a refund id", "object": "refund", "amount": 100, "currency": "usd", "status": "pending"}),
+    ] {
+        let body =
+            json!({"id": "evt_r", "type": "refund.updated", "created": NOW, "data": {"object": object}});
+        let event = deliver(body.to_string().as_bytes()).unwrap();
+        assert_eq!(event.kind, PaymentEventKind::Unknown, "{object}");
     }
 }
 

@@ -40,6 +40,7 @@ pub(crate) struct Raw {
     pub(crate) log: RawLog,
     pub(crate) emulator: RawEmulator,
     pub(crate) catalog: RawCatalog,
+    pub(crate) refunds: RawRefunds,
     pub(crate) auth: RawAuth,
 }
 
@@ -108,6 +109,12 @@ pub(crate) struct RawEmulator {
     pub(crate) first_retry_ms: u64,
     pub(crate) retries: u32,
     pub(crate) control_token: SecretString,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawRefunds {
+    pub(crate) allow_users: bool,
+    pub(crate) window_days: u32,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,13 @@ pub(super) fn database(raw: raw::RawDatabase) -> Result<DatabaseSettings, Settin
     })
 }
 
+pub(super) fn refunds(raw: raw::RawRefunds) -> Result<payments_domain::RefundSettings, SettingsError> {
+    if raw.allow_users && !(1..=3650).contains(&raw.window_days) {
+        return error("refunds.window_days must be 1 to 3650 when refunds.allow_users is on");
+    }
+    Ok(payments_domain::RefundSettings { allow_users: raw.allow_users, window_days: raw.window_days })
+}
+
 pub(super) fn webhook(raw: raw::RawWebhook) -> Result<WebhookSettings, SettingsError> {
     if raw.deadline_ms == 0 {
         return error("webhook.deadline_ms must be above 0");

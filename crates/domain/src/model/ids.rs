@@ -139,6 +139,11 @@ stripe_id!(
     StripePriceId,
     "price"
 );
+stripe_id!(
+    /// A Stripe Refund id (`re_...`, or `pyr_...` for some payment methods).
+    RefundId,
+    "refund"
+);
 
 #[cfg(test)]
 mod tests {

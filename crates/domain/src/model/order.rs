@@ -316,6 +316,10 @@ fn total(items: &[LineItem]) -> Result<Money, OrderError> {
     Ok(amount)
 }
 
+#[path = "order_refunds.rs"]
+mod refunds;
+pub use refunds::RefundRefusal;
+
 #[cfg(test)]
 mod tests {
     use super::*;

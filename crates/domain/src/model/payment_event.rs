@@ -2,6 +2,7 @@
 
 use crate::model::ids::{CheckoutSessionId, EventId, OrderId, PaymentIntentId};
 use crate::model::money::Money;
+use crate::model::refund::Refund;
 use chrono::{DateTime, Utc};
 
 /// One payment event as the domain needs it, whatever the payment provider's wire format.
@@ -94,6 +95,13 @@ pub enum PaymentEventKind {
     ChargeRefunded {
         /// Everything refunded on the charge so far.
         amount_refunded: Money,
+        /// The refunds the charge lists, when it lists them (API versions before 2022-11-15 do).
+        refunds: Vec<Refund>,
+    },
+    /// `refund.created`, `refund.updated`, `refund.failed` (and the older `charge.refund.updated`): one refund.
+    RefundChanged {
+        /// The refund as the event shows it.
+        refund: Refund,
     },
     /// `charge.dispute.created` (and other dispute events while it is open).
     DisputeOpened {

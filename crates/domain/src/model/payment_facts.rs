@@ -5,9 +5,10 @@
 //! function of the facts alone. So any permutation of one payment's events, with repeats, ends in the
 //! same facts and the same status.
 
-use crate::model::ids::EventId;
+use crate::model::ids::{EventId, RefundId};
 use crate::model::money::Money;
 use crate::model::payment_event::DisputeOutcome;
+use crate::model::refund::{Refund, RefundRequest, RefundStatus};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -40,6 +41,10 @@ pub struct PaymentFacts {
     pub disputes: BTreeMap<String, Option<DisputeOutcome>>,
     /// Stripe refused to open a Checkout Session for the order (a local fact, not an event).
     pub checkout_failed: Option<String>,
+    /// Each refund Stripe told of, by id, merged ([`Refund::merge`]).
+    pub refunds: BTreeMap<RefundId, Refund>,
+    /// The refunds asked of the service, by the caller's idempotency key (local facts, not events).
+    pub refund_requests: BTreeMap<String, RefundRequest>,
 }
 
 /// A declined payment attempt.
@@ -103,6 +108,38 @@ impl PaymentFacts {
                 ..paid
             },
         }
+    }
+
+    /// Merges what Stripe says of one refund.
+    pub(crate) fn refund(&mut self, refund: &Refund) {
+        match self.refunds.get_mut(&refund.id) {
+            Some(known) => known.merge(refund),
+            None => {
+                self.refunds.insert(refund.id.clone(), refund.clone());
+            }
+        }
+    }
+
+    /// How much has gone back, in the order's minor units: the most that either the charge's cumulative
+    /// `amount_refunded` or the succeeded refunds add up to.
+    pub fn refunded(&self) -> i64 {
+        let succeeded: i64 = self
+            .refunds
+            .values()
+            .filter(|refund| refund.status == RefundStatus::Succeeded)
+            .map(|refund| refund.amount.minor())
+            .sum();
+        self.refunded_minor.max(succeeded)
+    }
+
+    /// How much is taken or held back from what was paid: the refunds that succeeded or are pending (or the
+    /// charge's cumulative refunded amount, if more), and the requests Stripe has not answered yet.
+    pub fn refund_commitments(&self) -> i64 {
+        let at_stripe: i64 =
+            self.refunds.values().filter(|refund| refund.status.counts()).map(|r| r.amount.minor()).sum();
+        let in_flight: i64 =
+            self.refund_requests.values().filter(|request| request.in_flight()).map(|r| r.amount_minor).sum();
+        self.refunded_minor.max(at_stripe) + in_flight
     }
 
     /// True while any dispute is open or after one was lost.

@@ -3,12 +3,13 @@
 
 use super::*;
 use crate::model::email::Email;
-use crate::model::ids::{CheckoutSessionId, OrderId, PaymentIntentId};
+use crate::model::ids::{CheckoutSessionId, OrderId, PaymentIntentId, RefundId};
 use crate::model::line_item::LineItem;
 use crate::model::money::{Currency, Money};
 use crate::model::order::SessionConflict;
 use crate::model::order_status::OrderStatus;
 use crate::model::payment_event::{DisputeOutcome, PaymentEventKind, SessionPaymentStatus};
+use crate::model::refund::{Refund, RefundStatus};
 use crate::ports::order_store::{OrderStore, ReceivedEvent, RecordOutcome};
 use crate::services::record::{attach_session, record_event};
 use crate::testing::MemoryStore;
@@ -77,7 +78,7 @@ fn paid(n: i64, order: &Order) -> PaymentEvent {
 fn refund(n: i64, minor: i64) -> PaymentEvent {
     event(
         n,
-        PaymentEventKind::ChargeRefunded { amount_refunded: usd(minor) },
+        PaymentEventKind::ChargeRefunded { amount_refunded: usd(minor), refunds: vec![] },
         refs(None, None, Some(intent())),
     )
 }
@@ -249,7 +250,17 @@ fn a_refused_checkout_change_is_returned_as_it_is() {
 fn scenario_event(n: i64, order: &Order, kind: u8) -> PaymentEvent {
     let by_intent = refs(None, None, Some(intent()));
     let by_session = refs(Some(order), Some(session()), None);
-    match kind % 9 {
+    let snapshot = |id: &str, minor: i64, status: RefundStatus| PaymentEventKind::RefundChanged {
+        refund: Refund {
+            id: RefundId::parse(id).unwrap(),
+            amount: usd(minor),
+            status,
+            reason: None,
+            created: at(1),
+            updated: at(status as i64),
+        },
+    };
+    match kind % 12 {
         0 => paid(n, order),
         1 => event(n, PaymentEventKind::PaymentSucceeded { amount: Some(usd(AMOUNT)) }, by_intent),
         2 => refund(n, 500),
@@ -264,6 +275,9 @@ fn scenario_event(n: i64, order: &Order, kind: u8) -> PaymentEvent {
         7 => {
             event(n, PaymentEventKind::PaymentFailed { reason: Some("card_declined".to_owned()) }, by_intent)
         }
+        8 => event(n, snapshot("re_1", 500, RefundStatus::Pending), by_intent),
+        9 => event(n, snapshot("re_1", 500, RefundStatus::Succeeded), by_intent),
+        10 => event(n, snapshot("re_2", AMOUNT, RefundStatus::Failed), by_intent),
         _ => event(n, PaymentEventKind::Unknown, refs(Some(order), None, None)),
     }
 }
@@ -283,7 +297,7 @@ proptest! {
     /// the facts and status of the same events applied once each, in order, to the order with its session.
     #[test]
     fn shuffled_repeated_events_through_the_rule_end_where_applying_each_once_ends(
-        kinds in proptest::collection::vec(0u8..9, 0..7),
+        kinds in proptest::collection::vec(0u8..12, 0..7),
         attach_at in any::<prop::sample::Index>(),
         repeats in proptest::collection::vec(any::<prop::sample::Index>(), 0..5),
         shuffle in any::<u64>(),

@@ -77,6 +77,11 @@ pub struct Transition {
 /// | 23 | paid family             | `charge.refunded` in another currency                | refused, unchanged                       |
 /// | 24 | pending, failed         | a success with no amount or currency, and none with the order's | needs_review (held, not marked paid) |
 /// | 25 | pending, failed         | `checkout.session.completed`, no payment required (a free trial) | paid: nothing was due |
+/// | 26 | paid, partially_refunded| `refund.created`/`.updated`/`.failed`: the refunds that succeeded add up to less, or all | partially_refunded, or refunded |
+/// | 27 | any                     | a refund snapshot older in Stripe's lifecycle than one known (pending after succeeded) | unchanged (ignored) |
+///
+/// The refunded amount is the larger of the charge's cumulative `amount_refunded` and the sum of the refunds
+/// that succeeded; a refund that failed after succeeding counts no more (unless the charge still says so).
 ///
 /// `charge.succeeded` reaches this function as the same [`PaymentEventKind::PaymentSucceeded`] as
 /// `payment_intent.succeeded`, and `charge.failed` as `payment_intent.payment_failed`'s `PaymentFailed`: the
@@ -121,9 +126,11 @@ pub fn transition(order: &Order, event: &PaymentEvent) -> Transition {
             facts.decline(Decline { at: event.created, event_id: event.id.clone(), reason: reason.clone() })
         }
         PaymentEventKind::PaymentCanceled => facts.payment_canceled = true,
-        PaymentEventKind::ChargeRefunded { amount_refunded } => {
-            facts.refunded_minor = facts.refunded_minor.max(amount_refunded.minor())
+        PaymentEventKind::ChargeRefunded { amount_refunded, refunds } => {
+            facts.refunded_minor = facts.refunded_minor.max(amount_refunded.minor());
+            refunds.iter().for_each(|refund| facts.refund(refund));
         }
+        PaymentEventKind::RefundChanged { refund } => facts.refund(refund),
         PaymentEventKind::DisputeOpened { dispute_id } => facts.dispute(dispute_id, None),
         PaymentEventKind::DisputeClosed { dispute_id, outcome } => facts.dispute(dispute_id, Some(*outcome)),
         PaymentEventKind::Unknown => return unchanged(Effect::Ignored),
@@ -159,14 +166,13 @@ fn refusal(order: &Order, event: &PaymentEvent) -> Option<String> {
             return Some(format!("event is for payment intent {theirs}, not {ours}"));
         }
     }
-    if let PaymentEventKind::ChargeRefunded { amount_refunded } = &event.kind {
-        if amount_refunded.currency() != order.amount().currency() {
-            return Some(format!(
-                "refund is in {}, the order in {}",
-                amount_refunded.currency(),
-                order.amount().currency()
-            ));
-        }
+    let refunded = match &event.kind {
+        PaymentEventKind::ChargeRefunded { amount_refunded, .. } => Some(amount_refunded.currency()),
+        PaymentEventKind::RefundChanged { refund } => Some(refund.amount.currency()),
+        _ => None,
+    };
+    if let Some(currency) = refunded.filter(|currency| *currency != order.amount().currency()) {
+        return Some(format!("refund is in {currency}, the order in {}", order.amount().currency()));
     }
     None
 }
@@ -189,10 +195,11 @@ pub fn derive_status(amount: Money, facts: &PaymentFacts) -> (OrderStatus, Optio
         if facts.has_open_or_lost_dispute() {
             return (OrderStatus::Disputed, None);
         }
-        if facts.refunded_minor >= amount.minor() && facts.refunded_minor > 0 {
+        let refunded = facts.refunded();
+        if refunded >= amount.minor() && refunded > 0 {
             return (OrderStatus::Refunded, None);
         }
-        if facts.refunded_minor > 0 {
+        if refunded > 0 {
             return (OrderStatus::PartiallyRefunded, None);
         }
         return (OrderStatus::Paid, None);

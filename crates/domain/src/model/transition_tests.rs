@@ -2,10 +2,12 @@
 
 use super::*;
 use crate::model::email::Email;
+use crate::model::ids::RefundId;
 use crate::model::ids::{CheckoutSessionId, EventId, OrderId};
 use crate::model::line_item::LineItem;
 use crate::model::money::Currency;
 use crate::model::payment_event::{DisputeOutcome, EventRefs};
+use crate::model::refund::{Refund, RefundStatus};
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -58,7 +60,23 @@ fn declined() -> PaymentEventKind {
 }
 
 fn refunded(minor: i64) -> PaymentEventKind {
-    PaymentEventKind::ChargeRefunded { amount_refunded: usd(minor) }
+    PaymentEventKind::ChargeRefunded { amount_refunded: usd(minor), refunds: vec![] }
+}
+
+fn refund_snapshot(id: &str, minor: i64, status: RefundStatus, updated: i64) -> Refund {
+    Refund {
+        id: RefundId::parse(id).unwrap(),
+        amount: usd(minor),
+        status,
+        reason: None,
+        created: at(5),
+        updated: at(updated),
+    }
+}
+
+fn refund_event(id: &str, minor: i64, status: RefundStatus) -> PaymentEventKind {
+    let updated = 10 + status as i64;
+    PaymentEventKind::RefundChanged { refund: refund_snapshot(id, minor, status, updated) }
 }
 
 fn dispute_opened() -> PaymentEventKind {
@@ -329,9 +347,49 @@ fn row_23_a_refund_in_another_currency_is_refused() {
     let mut order = after(vec![pi_succeeded(AMOUNT)]);
     let eur = PaymentEventKind::ChargeRefunded {
         amount_refunded: Money::new(AMOUNT, Currency::parse("eur").unwrap()).unwrap(),
+        refunds: vec![],
     };
     assert!(matches!(apply(&mut order, eur), Effect::Refused { .. }));
+    let mut snapshot = refund_snapshot("re_1", AMOUNT, RefundStatus::Succeeded, 9);
+    snapshot.amount = Money::new(AMOUNT, Currency::parse("eur").unwrap()).unwrap();
+    assert!(matches!(
+        apply(&mut order, PaymentEventKind::RefundChanged { refund: snapshot }),
+        Effect::Refused { .. }
+    ));
     assert_eq!(order.status(), OrderStatus::Paid);
+}
+
+#[test]
+fn row_26_refunds_that_succeed_refund_the_order_and_one_that_fails_counts_no_more() {
+    let mut order = after(vec![pi_succeeded(AMOUNT)]);
+    assert_eq!(apply(&mut order, refund_event("re_1", 500, RefundStatus::Pending)), Effect::Recorded);
+    assert_eq!(order.status(), OrderStatus::Paid, "a pending refund has not given anything back");
+    apply(&mut order, refund_event("re_1", 500, RefundStatus::Succeeded));
+    assert_eq!(order.status(), OrderStatus::PartiallyRefunded);
+    assert_eq!(order.facts().refunded(), 500);
+    apply(&mut order, refund_event("re_2", AMOUNT - 500, RefundStatus::Succeeded));
+    assert_eq!(order.status(), OrderStatus::Refunded);
+    apply(&mut order, refund_event("re_2", AMOUNT - 500, RefundStatus::Failed));
+    assert_eq!(order.status(), OrderStatus::PartiallyRefunded);
+    assert_eq!(order.facts().refunded(), 500);
+}
+
+#[test]
+fn row_26_a_charge_listing_its_refunds_records_each() {
+    let listed = PaymentEventKind::ChargeRefunded {
+        amount_refunded: usd(700),
+        refunds: vec![refund_snapshot("re_9", 700, RefundStatus::Succeeded, 9)],
+    };
+    let order = after(vec![pi_succeeded(AMOUNT), listed]);
+    assert_eq!(order.status(), OrderStatus::PartiallyRefunded);
+    assert_eq!(order.refunds().len(), 1);
+}
+
+#[test]
+fn row_27_an_older_refund_snapshot_changes_nothing() {
+    let mut order = after(vec![pi_succeeded(AMOUNT), refund_event("re_1", AMOUNT, RefundStatus::Succeeded)]);
+    assert_eq!(apply(&mut order, refund_event("re_1", AMOUNT, RefundStatus::Pending)), Effect::Ignored);
+    assert_eq!(order.status(), OrderStatus::Refunded);
 }
 
 #[test]
@@ -374,6 +432,11 @@ fn scenario_events() -> impl Strategy<Value = Vec<PaymentEventKind>> {
         Just(PaymentEventKind::PaymentFailed { reason: Some("insufficient_funds".to_owned()) }),
         Just(PaymentEventKind::PaymentCanceled),
         (1..=AMOUNT).prop_map(refunded),
+        Just(refund_event("re_1", 500, RefundStatus::Pending)),
+        Just(refund_event("re_1", 500, RefundStatus::Succeeded)),
+        Just(refund_event("re_1", 500, RefundStatus::Failed)),
+        Just(refund_event("re_2", AMOUNT - 500, RefundStatus::Succeeded)),
+        Just(refund_event("re_3", AMOUNT, RefundStatus::Canceled)),
         Just(dispute_opened()),
         Just(dispute_closed(DisputeOutcome::Won)),
         Just(dispute_closed(DisputeOutcome::Lost)),

@@ -128,13 +128,43 @@ async fn change_order(
     now: DateTime<Utc>,
     change: impl Fn(&mut crate::Order) -> Result<(), SessionConflict>,
 ) -> Result<(), OrderChangeError> {
-    settle(store, None, load, now, |load, snapshot| {
-        let loaded =
-            snapshot.order.filter(|loaded| loaded.order.id() == id).ok_or(OrderChangeError::NotFound(id))?;
-        Ok(plan_change(load, loaded, snapshot.kept, now, &change)?)
+    change_loaded(store, id, load, now, || OrderChangeError::NotFound(id), |order| Ok(change(order)?))
+        .await
+        .map(drop)
+}
+
+/// Changes order `id` with `change` (a change that is not an event: it is planned again on a fresh load
+/// whenever the commit goes stale), adopting the kept events that then name it, and returns the order as
+/// committed. `change`'s refusal is returned as it is, and nothing is written.
+/// Errors: `not_found()` when no order has the id; `change`'s; [`StoreError`]s.
+pub(crate) async fn change_order_with<E: From<StoreError>>(
+    store: &dyn OrderStore,
+    id: OrderId,
+    now: DateTime<Utc>,
+    not_found: impl Fn() -> E,
+    change: impl Fn(&mut crate::Order) -> Result<(), E>,
+) -> Result<crate::Order, E> {
+    let load = Load::order(EventRefs { order_id: Some(id), ..EventRefs::default() });
+    change_loaded(store, id, load, now, not_found, change).await
+}
+
+async fn change_loaded<E: From<StoreError>>(
+    store: &dyn OrderStore,
+    id: OrderId,
+    load: Load,
+    now: DateTime<Utc>,
+    not_found: impl Fn() -> E,
+    change: impl Fn(&mut crate::Order) -> Result<(), E>,
+) -> Result<crate::Order, E> {
+    let plan = settle(store, None, load, now, |load, snapshot| {
+        let loaded = snapshot.order.filter(|loaded| loaded.order.id() == id).ok_or_else(&not_found)?;
+        plan_change(load, loaded, snapshot.kept, now, &change)
     })
-    .await
-    .map(drop)
+    .await?;
+    match plan {
+        Plan::Write(write) => Ok(write.order),
+        _ => Err(StoreError::Unknown(anyhow::anyhow!("an order change planned no write")).into()),
+    }
 }
 
 /// Loads, plans with `planner` and commits, again while the commit is stale (or the plan asks to load more),

@@ -7,11 +7,13 @@ use crate::ports::clock::Clock;
 use crate::ports::customer_store::CustomerStore;
 use crate::ports::order_store::OrderStore;
 use crate::ports::payment_gateway::PaymentGateway;
+use crate::ports::refund_gateway::RefundGateway;
 use crate::ports::subscription_store::SubscriptionStore;
 use crate::ports::webhook_verifier::WebhookVerifier;
 use crate::services::checkout::{Checkout, CheckoutPorts, CheckoutSettings};
 use crate::services::ingest::WebhookIngest;
 use crate::services::queries::Queries;
+use crate::services::refunds::{RefundSettings, Refunds};
 use crate::services::subscriptions::Subscriptions;
 use std::sync::Arc;
 
@@ -30,6 +32,8 @@ pub struct Ports {
     pub gateway: Arc<dyn PaymentGateway>,
     /// Subscriptions at the provider.
     pub billing: Arc<dyn BillingGateway>,
+    /// Refunds at the provider.
+    pub refunds: Arc<dyn RefundGateway>,
     /// Webhook signatures.
     pub verifier: Arc<dyn WebhookVerifier>,
     /// The time.
@@ -53,14 +57,24 @@ pub struct Services {
     pub queries: Queries,
     /// Subscriptions as each caller may read and change them.
     pub subscriptions: Subscriptions,
+    /// Refunds issued through the service.
+    pub refunds: Refunds,
 }
 
 impl Services {
-    /// Every service over `ports`, checkouts made with `settings`, webhook events of `scope` taken.
-    pub fn new(ports: Ports, settings: CheckoutSettings, scope: EventScope) -> Self {
-        let Ports { orders, subscriptions, catalog, customers, gateway, billing, verifier, clock } = ports;
+    /// Every service over `ports`, checkouts made with `settings`, webhook events of `scope` taken, refunds
+    /// allowed as `refund_settings` says.
+    pub fn new(
+        ports: Ports,
+        settings: CheckoutSettings,
+        scope: EventScope,
+        refund_settings: RefundSettings,
+    ) -> Self {
+        let Ports { orders, subscriptions, catalog, customers, gateway, billing, refunds, verifier, clock } =
+            ports;
         let return_url = settings.portal_return_url.clone();
         Self {
+            refunds: Refunds::new(orders.clone(), refunds, clock.clone(), refund_settings),
             subscriptions: Subscriptions::new(subscriptions.clone(), customers.clone(), billing, return_url),
             ingest: WebhookIngest::new(orders.clone(), subscriptions.clone(), verifier, clock.clone(), scope),
             queries: Queries::new(orders.clone(), subscriptions, catalog.clone()),

@@ -15,6 +15,8 @@ pub(crate) struct OrderView {
     items: Vec<ItemView>,
     amount: i64,
     currency: String,
+    /// What refunds have given back so far, in minor units.
+    refunded_amount: i64,
     status: &'static str,
     /// The PaymentIntent id (the seed's name for it).
     transaction_id: Option<String>,
@@ -59,6 +61,7 @@ impl From<&Order> for OrderView {
             items: order.items().iter().map(ItemView::from).collect(),
             amount: order.amount().minor(),
             currency: order.amount().currency().to_string(),
+            refunded_amount: order.facts().refunded(),
             status: order.status().as_str(),
             transaction_id: order.payment_intent_id().as_ref().map(ToString::to_string),
             session_id: order.checkout_session_id().as_ref().map(ToString::to_string),

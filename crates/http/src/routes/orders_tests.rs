@@ -40,6 +40,7 @@ fn paid_order_json() -> serde_json::Value {
             {"name": "Book", "price": 500, "quantity": 1, "image": null},
         ],
         "amount": 4498,
+        "refundedAmount": 0,
         "currency": "usd",
         "status": "paid",
         "transactionId": "pi_456",
