@@ -8,6 +8,7 @@ mod hostile;
 mod orders;
 mod outage;
 mod payment_flows;
+mod payment_intents;
 mod refunds;
 mod signatures;
 mod subscriptions;

@@ -111,6 +111,50 @@ pub async fn mount_customers(server: &MockServer) {
         .await;
 }
 
+/// Answers `POST /v1/payment_intents` with a new intent (`requires_payment_method`) echoing the request's amount,
+/// currency, customer and `metadata[order_id]`.
+#[derive(Debug, Clone, Default)]
+pub struct CreatesPaymentIntents {
+    counter: Arc<AtomicU32>,
+}
+
+impl Respond for CreatesPaymentIntents {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let fields = form(request);
+        let id = format!("pi_fake{n:06}");
+        let amount: i64 = fields.get("amount").and_then(|a| a.parse().ok()).unwrap_or(0);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "id": id,
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_capturable": 0,
+            "amount_received": 0,
+            "automatic_payment_methods": {"allow_redirects": "always", "enabled": true},
+            "capture_method": "automatic_async",
+            "client_secret": format!("{id}_secret_fake{n:06}"),
+            "confirmation_method": "automatic",
+            "created": chrono::Utc::now().timestamp(),
+            "currency": fields.get("currency"),
+            "customer": fields.get("customer"),
+            "livemode": false,
+            "metadata": {"order_id": fields.get("metadata[order_id]")},
+            "payment_method_types": ["card"],
+            "receipt_email": fields.get("receipt_email"),
+            "status": "requires_payment_method",
+        }))
+    }
+}
+
+/// Mounts the payment intent responder.
+pub async fn mount_payment_intents(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/v1/payment_intents"))
+        .respond_with(CreatesPaymentIntents::default())
+        .mount(server)
+        .await;
+}
+
 /// A Stripe error body.
 pub fn stripe_error(kind: &str, code: &str, message: &str) -> Value {
     json!({"error": {"type": kind, "code": code, "message": message}})

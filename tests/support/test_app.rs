@@ -75,6 +75,7 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
     if !options.no_default_stripe {
         fake_stripe::mount_checkout(&stripe).await;
         fake_stripe::mount_customers(&stripe).await;
+        fake_stripe::mount_payment_intents(&stripe).await;
     }
     let mut app_database_url = database_url.clone();
     let db_proxy = if options.through_db_proxy {

@@ -127,6 +127,10 @@ impl Application {
             guest_checkouts: settings.checkout.guest_limit.map(|limit| {
                 payments_http::GuestCheckoutLimit::new(limit, settings.server.trust_forwarded_for)
             }),
+            front_end: payments_http::FrontEnd {
+                publishable_key: settings.stripe.publishable_key.clone(),
+                currencies: vec![settings.checkout.currency.to_string()],
+            },
         };
         if let Some(age) = settings.webhook.orphan_report_after {
             orphans::spawn_report(services.ingest.clone(), age);

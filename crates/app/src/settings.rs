@@ -117,6 +117,8 @@ pub enum StripeMode {
 pub struct StripeSettings {
     /// Real or emulated.
     pub mode: StripeMode,
+    /// Stripe's publishable key for front ends (`STRIPE_PUBLISHABLE_KEY`; `pk_test_emulator` when emulated).
+    pub publishable_key: Option<String>,
     /// Stripe's API base URL (a local fake or emulator in tests).
     pub api_base: Url,
     /// Timeout of one Stripe request.

@@ -98,8 +98,8 @@ pub use ports::order_store::{
     Committed, InsertOrderError, OrderStore, Orphans, ReceivedEvent, RecordOutcome, StoreError, Write,
 };
 pub use ports::payment_gateway::{
-    CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, PaymentGateway,
-    SessionSnapshot, SessionState, SubscriptionCheckout,
+    CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, OpenedPaymentIntent,
+    PaymentGateway, PaymentIntentRequest, SessionSnapshot, SessionState, SubscriptionCheckout,
 };
 pub use ports::refund_gateway::{NewRefund, RefundGateway};
 pub use ports::subscription_store::{SubscriptionQuery, SubscriptionStore, SubscriptionWrite};
@@ -107,7 +107,7 @@ pub use ports::webhook_verifier::{WebhookError, WebhookVerifier};
 pub use services::billing::record_billing_event;
 pub use services::catalog::{Catalog, CatalogReport, CatalogServiceError};
 pub use services::checkout::{
-    Checkout, CheckoutPorts, CheckoutSettings, StartCheckoutError, StartedCheckout,
+    Checkout, CheckoutPorts, CheckoutSettings, StartCheckoutError, StartedCheckout, StartedPayment,
 };
 pub use services::ingest::{HandleWebhookError, WebhookIngest};
 pub use services::pricing::{

@@ -27,7 +27,7 @@ pub use auth::{
 };
 pub use error_code::ErrorCode;
 pub use rate_limit::{GuestCheckoutLimit, RateLimit};
-pub use server::{configure, serve, Deadlines, HttpOptions};
+pub use server::{configure, serve, Deadlines, FrontEnd, HttpOptions};
 
 #[cfg(test)]
 mod test_support;

@@ -22,6 +22,23 @@ pub struct HttpOptions {
     pub deadlines: Deadlines,
     /// Guest checkouts per client address; `None`: unlimited.
     pub guest_checkouts: Option<GuestCheckoutLimit>,
+    /// What a front end needs to talk to Stripe itself (`GET /api/v1/config`).
+    pub front_end: FrontEnd,
+}
+
+/// What `GET /api/v1/config` tells a front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontEnd {
+    /// Stripe's publishable key (`pk_test_...` / `pk_live_...`), for stripe.js; `None` when not configured.
+    pub publishable_key: Option<String>,
+    /// The currencies a checkout may be priced in, lowercase ISO codes.
+    pub currencies: Vec<String>,
+}
+
+impl Default for FrontEnd {
+    fn default() -> Self {
+        Self { publishable_key: None, currencies: vec!["usd".to_owned()] }
+    }
 }
 
 /// How long a request may take before it is answered that the service could not finish in time. What it was
@@ -57,6 +74,7 @@ impl Default for HttpOptions {
             auth: AuthOptions::default(),
             deadlines: Deadlines::default(),
             guest_checkouts: None,
+            front_end: FrontEnd::default(),
         }
     }
 }
@@ -73,6 +91,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .app_data(web::Data::new(options.auth))
             .app_data(web::Data::new(options.deadlines))
             .app_data(web::Data::new(options.guest_checkouts))
+            .app_data(web::Data::new(options.front_end))
             .app_data(body::json_config())
             .app_data(body::query_config())
             .configure(routes::checkout::configure)

@@ -7,14 +7,15 @@ use crate::config::StripeConfig;
 use crate::customer_form::customer_form;
 use crate::gateway_error::classify;
 use crate::idempotency::stripe_idempotency_key;
+use crate::payment_intent_form::payment_intent_form;
 use crate::retry::{with_retries, RETRY_DELAYS};
 use crate::session_mapping::{opened_session, snapshot};
 use crate::setup_error::StripeSetupError;
 use async_trait::async_trait;
 use payments_domain::{
     CatalogGateway, CatalogPrice, CheckoutRequest, CheckoutSession, CheckoutSessionId, CustomerId,
-    GatewayError, NewCustomer, PaymentGateway, Product, SessionSnapshot, StripeIdError, StripePriceId,
-    StripeProductId,
+    GatewayError, NewCustomer, OpenedPaymentIntent, PaymentGateway, PaymentIntentId, PaymentIntentRequest,
+    Product, SessionSnapshot, StripeIdError, StripePriceId, StripeProductId,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -125,6 +126,22 @@ impl PaymentGateway for StripeGateway {
         let opened = opened_session(&session)?;
         tracing::info!(session_id = %opened.id, "checkout session opened");
         Ok(opened)
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %request.order.id()))]
+    async fn create_payment_intent(
+        &self,
+        request: &PaymentIntentRequest,
+    ) -> Result<OpenedPaymentIntent, GatewayError> {
+        let what = format!("the payment intent of order {}", request.order.id());
+        let key = stripe_idempotency_key(&request.idempotency_key, &what)?;
+        let intent = self.create("create payment intent", &payment_intent_form(request), &key).await?;
+        let id = created_id(intent.id.as_str(), PaymentIntentId::parse)?;
+        let client_secret = intent.client_secret.ok_or_else(|| {
+            GatewayError::Unknown(anyhow::anyhow!("Stripe's new payment intent has no client_secret"))
+        })?;
+        tracing::info!(payment_intent_id = %id, "payment intent created");
+        Ok(OpenedPaymentIntent { id, client_secret })
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %customer.user_id))]

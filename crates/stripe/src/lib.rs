@@ -18,6 +18,7 @@ pub mod fuzzing;
 mod gateway;
 mod gateway_error;
 mod idempotency;
+mod payment_intent_form;
 mod refund_gateway;
 mod retry;
 mod session_mapping;

@@ -11,10 +11,11 @@ use std::path::Path;
 const DEFAULTS: &str = include_str!("../../../../config/default.toml");
 
 /// The seed's environment variable names and the setting each one sets.
-pub(crate) const SEED_VARIABLES: [(&str, &str); 15] = [
+pub(crate) const SEED_VARIABLES: [(&str, &str); 16] = [
     ("DATABASE_URL", "database.url"),
     ("STRIPE_SECRET_KEY", "stripe.secret_key"),
     ("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret"),
+    ("STRIPE_PUBLISHABLE_KEY", "stripe.publishable_key"),
     ("STRIPE_API_BASE", "stripe.api_base"),
     ("CLIENT_URL", "checkout.client_url"),
     ("STRIPE_SUCCESS_URL", "checkout.success_url"),
@@ -73,6 +74,8 @@ pub(crate) struct RawWebhook {
 pub(crate) struct RawStripe {
     pub(crate) secret_key: SecretString,
     pub(crate) webhook_secret: SecretString,
+    #[serde(default)]
+    pub(crate) publishable_key: String,
     pub(crate) api_base: String,
     pub(crate) timeout_ms: u64,
     pub(crate) deadline_ms: u64,

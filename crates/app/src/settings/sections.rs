@@ -50,6 +50,9 @@ pub(super) fn webhook(raw: raw::RawWebhook) -> Result<WebhookSettings, SettingsE
     })
 }
 
+/// What `GET /api/v1/config` names as the publishable key while Stripe is emulated.
+pub(crate) const EMULATED_PUBLISHABLE_KEY: &str = "pk_test_emulator";
+
 pub(super) fn stripe(raw: &raw::RawStripe, production: bool) -> Result<StripeSettings, SettingsError> {
     let key = raw.secret_key.expose_secret().trim();
     let mode = if key.is_empty() {
@@ -83,11 +86,34 @@ pub(super) fn stripe(raw: &raw::RawStripe, production: bool) -> Result<StripeSet
             webhook_secrets,
         }
     };
+    let publishable_key = match raw.publishable_key.trim() {
+        "" if matches!(mode, StripeMode::Emulated) => Some(EMULATED_PUBLISHABLE_KEY.to_owned()),
+        "" => None,
+        pk => {
+            let live = match pk.split('_').take(2).collect::<Vec<_>>()[..] {
+                ["pk", "live"] => true,
+                ["pk", "test"] => false,
+                _ => return error(
+                    "STRIPE_PUBLISHABLE_KEY (stripe.publishable_key) must start with pk_test_ or pk_live_",
+                ),
+            };
+            if let StripeMode::Real { key, .. } = &mode {
+                if key.live != live {
+                    return error(
+                        "STRIPE_PUBLISHABLE_KEY (stripe.publishable_key) and STRIPE_SECRET_KEY must both be test keys \
+                         or both live keys",
+                    );
+                }
+            }
+            Some(pk.to_owned())
+        }
+    };
     let Ok(api_base) = Url::parse(&raw.api_base) else {
         return error("STRIPE_API_BASE (stripe.api_base) is not a URL");
     };
     Ok(StripeSettings {
         mode,
+        publishable_key,
         api_base,
         timeout: Duration::from_millis(raw.timeout_ms),
         deadline: Duration::from_millis(raw.deadline_ms),

@@ -286,6 +286,19 @@ impl Order {
         }
     }
 
+    /// Records the PaymentIntent created for the order (the custom payment flow). The same one again changes
+    /// nothing; false when the order has another one (it has one payment, so that one is kept).
+    pub fn attach_payment_intent(&mut self, payment_intent: &PaymentIntentId, now: DateTime<Utc>) -> bool {
+        match &self.payment_intent_id {
+            Some(existing) => existing == payment_intent,
+            None => {
+                self.payment_intent_id = Some(payment_intent.clone());
+                self.updated_at = now;
+                true
+            }
+        }
+    }
+
     /// Records that Stripe refused to open a Checkout Session, so the order is never shown as payable.
     pub fn mark_checkout_failed(&mut self, reason: &str, now: DateTime<Utc>) {
         self.facts.checkout_failed = Some(reason.to_owned());

@@ -43,6 +43,33 @@ pub struct SubscriptionCheckout {
     pub links: SubscriptionLinks,
 }
 
+/// What is needed to create a PaymentIntent for an order (the custom payment flow: the shop's own card form
+/// confirms it with the provider's client library).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentIntentRequest {
+    /// The order to pay: its total and currency, its id in the intent's metadata, its email for the receipt.
+    pub order: Order,
+    /// Sent as the provider's idempotency key: the same key never creates a second intent.
+    pub idempotency_key: String,
+    /// The user's customer at the provider, if any.
+    pub customer: Option<CustomerId>,
+}
+
+/// A PaymentIntent created for an order. `Debug` never shows the client secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OpenedPaymentIntent {
+    /// The intent's id.
+    pub id: PaymentIntentId,
+    /// What the shop's front end confirms it with (never logged).
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for OpenedPaymentIntent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedPaymentIntent").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
 /// A customer to create at the provider for a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCustomer {
@@ -122,6 +149,13 @@ pub trait PaymentGateway: Send + Sync + 'static {
         &self,
         request: &CheckoutRequest,
     ) -> Result<CheckoutSession, GatewayError>;
+
+    /// Creates a PaymentIntent for the request's order, with automatic payment methods.
+    /// Errors as for [`PaymentGateway::create_checkout_session`].
+    async fn create_payment_intent(
+        &self,
+        request: &PaymentIntentRequest,
+    ) -> Result<OpenedPaymentIntent, GatewayError>;
 
     /// Creates a customer for a user.
     /// Errors as for [`PaymentGateway::create_checkout_session`].

@@ -2,7 +2,7 @@
 
 use crate::model::catalog::Product;
 use crate::model::email::Email;
-use crate::model::ids::{CheckoutSessionId, OrderId};
+use crate::model::ids::{CheckoutSessionId, CustomerId, OrderId, PaymentIntentId};
 use crate::model::line_item::LineItem;
 use crate::model::money::Currency;
 use crate::model::order::{Order, OrderError};
@@ -13,10 +13,12 @@ use crate::ports::clock::Clock;
 use crate::ports::customer_store::CustomerStore;
 use crate::ports::order_store::{InsertOrderError, OrderStore, StoreError};
 use crate::ports::payment_gateway::{
-    CheckoutRequest, GatewayError, NewCustomer, PaymentGateway, SubscriptionCheckout,
+    CheckoutRequest, GatewayError, NewCustomer, PaymentGateway, PaymentIntentRequest, SubscriptionCheckout,
 };
 use crate::services::keyed_lock::KeyedLock;
-use crate::services::pricing::{price_line, subscription_terms, CartLine, PriceError, PricingRules};
+use crate::services::pricing::{
+    price_line, subscription_terms, CartLine, PriceError, PricingRules, SubscriptionTerms,
+};
 use crate::services::record::{self, OrderChangeError};
 use std::sync::Arc;
 use url::Url;
@@ -47,6 +49,35 @@ pub struct StartedCheckout {
     pub session_id: CheckoutSessionId,
     /// The hosted checkout page.
     pub url: Url,
+}
+
+/// A payment started in the custom flow: the shop's front end confirms it with `client_secret`. `Debug` never
+/// shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StartedPayment {
+    /// The new order.
+    pub order_id: OrderId,
+    /// The provider's PaymentIntent.
+    pub payment_intent_id: PaymentIntentId,
+    /// What the front end confirms it with.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for StartedPayment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartedPayment")
+            .field("order_id", &self.order_id)
+            .field("payment_intent_id", &self.payment_intent_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A priced order ready to store, with what its checkout needs.
+struct Prepared {
+    order: Order,
+    user: Option<UserId>,
+    customer: Option<CustomerId>,
+    terms: Option<SubscriptionTerms>,
 }
 
 /// Why a checkout could not be started.
@@ -158,6 +189,107 @@ impl Checkout {
         email: Option<Email>,
         lines: Vec<CartLine>,
     ) -> Result<StartedCheckout, StartCheckoutError> {
+        let Prepared { order, user, customer, terms } = self.prepare(caller, email, lines).await?;
+        let order_id = order.id();
+        self.ports.orders.insert_order(&order).await?;
+
+        let subscription = terms.map(|terms| SubscriptionCheckout {
+            line: terms.line,
+            recurring: terms.recurring,
+            trial_period_days: terms.trial_period_days,
+            links: SubscriptionLinks {
+                user_id: user,
+                order_id: Some(order_id),
+                sku: Some(terms.sku),
+                price_key: Some(terms.price_key),
+            },
+        });
+        let request = CheckoutRequest {
+            order,
+            success_url: self.settings.success_url.clone(),
+            cancel_url: self.settings.cancel_url.clone(),
+            idempotency_key: format!("checkout-session-{order_id}"),
+            customer,
+            subscription,
+        };
+        let orders = &*self.ports.orders;
+        match self.ports.gateway.create_checkout_session(&request).await {
+            Ok(session) => {
+                record::attach_session(orders, order_id, &session.id, self.ports.clock.now()).await?;
+                tracing::info!(session_id = %session.id, "checkout session opened");
+                Ok(StartedCheckout { order_id, session_id: session.id, url: session.url })
+            }
+            Err(source) => Err(self.gateway_failed(order_id, source, "the session").await?),
+        }
+    }
+
+    /// Starts the custom payment flow for `caller`: prices and stores the order as [`Checkout::start`] does,
+    /// then creates a PaymentIntent for it (automatic payment methods, the order id in its metadata, the user's
+    /// customer, an idempotency key derived from the order id) and records it on the order. The shop's front
+    /// end confirms it with the client secret; its events move the order as a Checkout's do. A recurring
+    /// price is refused (it needs a Checkout Session). Errors as for [`Checkout::start`].
+    #[tracing::instrument(skip_all, fields(order_id))]
+    pub async fn start_payment(
+        &self,
+        caller: &Caller,
+        email: Option<Email>,
+        lines: Vec<CartLine>,
+    ) -> Result<StartedPayment, StartCheckoutError> {
+        let Prepared { order, customer, terms, .. } = self.prepare(caller, email, lines).await?;
+        if let Some(terms) = terms {
+            return Err(PriceError::NotForSale {
+                index: terms.line,
+                reference: terms.price_key.as_str().to_owned(),
+                reason:
+                    "a recurring price is paid through a Checkout Session (POST /api/v1/checkout/sessions)"
+                        .to_owned(),
+            }
+            .into());
+        }
+        let order_id = order.id();
+        self.ports.orders.insert_order(&order).await?;
+        let request =
+            PaymentIntentRequest { order, idempotency_key: format!("payment-intent-{order_id}"), customer };
+        match self.ports.gateway.create_payment_intent(&request).await {
+            Ok(intent) => {
+                let now = self.ports.clock.now();
+                record::attach_payment_intent(&*self.ports.orders, order_id, &intent.id, now).await?;
+                tracing::info!(payment_intent_id = %intent.id, "payment intent created");
+                Ok(StartedPayment {
+                    order_id,
+                    payment_intent_id: intent.id,
+                    client_secret: intent.client_secret,
+                })
+            }
+            Err(source) => Err(self.gateway_failed(order_id, source, "the payment intent").await?),
+        }
+    }
+
+    /// Marks the order as never payable after the provider failed to open its `what`, and says so.
+    async fn gateway_failed(
+        &self,
+        order_id: OrderId,
+        source: GatewayError,
+        what: &str,
+    ) -> Result<StartCheckoutError, StartCheckoutError> {
+        tracing::warn!(error = %source, "{what} could not be opened");
+        let reason = match &source {
+            GatewayError::Rejected { .. } => format!("the payment provider refused {what}"),
+            GatewayError::Unavailable(_) => "the payment provider was unavailable".to_owned(),
+            GatewayError::Unknown(_) => "the payment provider gave an unreadable answer".to_owned(),
+        };
+        record::mark_checkout_failed(&*self.ports.orders, order_id, &reason, self.ports.clock.now()).await?;
+        Ok(StartCheckoutError::Gateway { order_id, source })
+    }
+
+    /// Checks the caller and prices the cart into a new pending order (not stored yet), with the user's Stripe
+    /// customer (created now on a user's first checkout) and the subscription it starts, if any.
+    async fn prepare(
+        &self,
+        caller: &Caller,
+        email: Option<Email>,
+        lines: Vec<CartLine>,
+    ) -> Result<Prepared, StartCheckoutError> {
         let (user, email) = match caller {
             Caller::User { id, email: claim } => (Some(id), email.or_else(|| claim.clone())),
             Caller::Guest | Caller::Admin if self.settings.allow_guest_checkout => (None, email),
@@ -182,45 +314,7 @@ impl Checkout {
             Some(user) => Some(self.customer_of(user, &email).await?.stripe_customer_id),
             None => None,
         };
-        self.ports.orders.insert_order(&order).await?;
-
-        let subscription = terms.map(|terms| SubscriptionCheckout {
-            line: terms.line,
-            recurring: terms.recurring,
-            trial_period_days: terms.trial_period_days,
-            links: SubscriptionLinks {
-                user_id: user.cloned(),
-                order_id: Some(order_id),
-                sku: Some(terms.sku),
-                price_key: Some(terms.price_key),
-            },
-        });
-        let request = CheckoutRequest {
-            order,
-            success_url: self.settings.success_url.clone(),
-            cancel_url: self.settings.cancel_url.clone(),
-            idempotency_key: format!("checkout-session-{order_id}"),
-            customer,
-            subscription,
-        };
-        let orders = &*self.ports.orders;
-        match self.ports.gateway.create_checkout_session(&request).await {
-            Ok(session) => {
-                record::attach_session(orders, order_id, &session.id, self.ports.clock.now()).await?;
-                tracing::info!(session_id = %session.id, "checkout session opened");
-                Ok(StartedCheckout { order_id, session_id: session.id, url: session.url })
-            }
-            Err(source) => {
-                tracing::warn!(error = %source, "checkout session could not be opened");
-                let reason = match &source {
-                    GatewayError::Rejected { .. } => "the payment provider refused the session",
-                    GatewayError::Unavailable(_) => "the payment provider was unavailable",
-                    GatewayError::Unknown(_) => "the payment provider gave an unreadable answer",
-                };
-                record::mark_checkout_failed(orders, order_id, reason, self.ports.clock.now()).await?;
-                Err(StartCheckoutError::Gateway { order_id, source })
-            }
-        }
+        Ok(Prepared { order, user: user.cloned(), customer, terms })
     }
 
     /// Every line priced by the catalog (or, when allowed, by the client).

@@ -374,3 +374,70 @@ async fn a_one_time_cart_opens_a_payment_checkout() {
         .await
         .expect("a payment checkout");
 }
+
+fn opened_intent(id: &str) -> crate::ports::payment_gateway::OpenedPaymentIntent {
+    crate::ports::payment_gateway::OpenedPaymentIntent {
+        id: PaymentIntentId::parse(id).unwrap(),
+        client_secret: format!("{id}_secret_abc"),
+    }
+}
+
+#[tokio::test]
+async fn a_payment_intent_is_created_for_a_stored_order_with_a_derived_key_and_recorded_on_it() {
+    let store = Arc::new(MemoryStore::new());
+    let mut gateway = MockPaymentGateway::new();
+    gateway
+        .expect_create_payment_intent()
+        .withf(|request| {
+            request.idempotency_key == format!("payment-intent-{}", request.order.id())
+                && request.order.amount().minor() == 4900
+                && request.customer.is_none()
+        })
+        .times(1)
+        .returning(|_| Ok(opened_intent("pi_123")));
+    gateway.expect_create_checkout_session().never();
+
+    let started = checkout(store.clone(), MockCustomerStore::new(), gateway, settings())
+        .start_payment(&Caller::Guest, Some(email()), vec![sku_line("course", 1)])
+        .await
+        .unwrap();
+    assert_eq!(started.payment_intent_id.as_str(), "pi_123");
+    assert_eq!(started.client_secret, "pi_123_secret_abc");
+    assert!(!format!("{started:?}").contains("secret_abc"), "Debug never shows the client secret");
+    let stored = store.find_order(started.order_id).await.unwrap().unwrap();
+    assert_eq!(stored.status(), OrderStatus::Pending);
+    assert_eq!(stored.payment_intent_id().map(PaymentIntentId::as_str), Some("pi_123"));
+    assert_eq!(stored.checkout_session_id(), None);
+}
+
+#[tokio::test]
+async fn a_recurring_price_is_not_paid_through_a_payment_intent_and_nothing_is_stored() {
+    let mut checkout = untouched(settings());
+    let mut gateway = MockPaymentGateway::new();
+    gateway.expect_create_payment_intent().never();
+    checkout.ports.gateway = Arc::new(gateway);
+    let line = CartLine::Catalog { item: CatalogItem::Price("course-monthly".to_owned()), quantity: 1 };
+    let result = checkout.start_payment(&Caller::Guest, Some(email()), vec![line]).await;
+    let Err(StartCheckoutError::Price(PriceError::NotForSale { reason, .. })) = result else {
+        panic!("expected a refusal, got {result:?}");
+    };
+    assert!(reason.contains("Checkout Session"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_payment_intent_the_provider_refuses_leaves_the_order_unpayable() {
+    let store = Arc::new(MemoryStore::new());
+    let mut gateway = MockPaymentGateway::new();
+    gateway.expect_create_payment_intent().returning(|_| {
+        Err(GatewayError::Rejected { code: Some("amount_too_small".into()), message: "too small".into() })
+    });
+    let result = checkout(store.clone(), MockCustomerStore::new(), gateway, settings())
+        .start_payment(&Caller::Guest, Some(email()), vec![sku_line("course", 1)])
+        .await;
+    let Err(StartCheckoutError::Gateway { order_id, source: GatewayError::Rejected { .. } }) = result else {
+        panic!("expected a refused intent, got {result:?}");
+    };
+    let stored = store.find_order(order_id).await.unwrap().unwrap();
+    assert_eq!(stored.status(), OrderStatus::Canceled);
+    assert!(stored.failure_reason().unwrap().ends_with("the payment provider refused the payment intent"));
+}

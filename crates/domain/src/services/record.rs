@@ -3,7 +3,7 @@
 //! stale, so the rule runs here and only here, whichever store is behind the port.
 
 use crate::model::event_outcome::EventOutcome;
-use crate::model::ids::{CheckoutSessionId, OrderId};
+use crate::model::ids::{CheckoutSessionId, OrderId, PaymentIntentId};
 use crate::model::order::SessionConflict;
 use crate::model::payment_event::EventRefs;
 use crate::model::plan::{plan_change, plan_event, Load, Plan, Snapshot};
@@ -101,6 +101,30 @@ pub async fn attach_session(
     let mut load = Load::order(EventRefs { order_id: Some(id), ..EventRefs::default() });
     load.also.session_id = Some(session.clone());
     change_order(store, id, load, now, |order| order.attach_session(session, now)).await
+}
+
+/// Records the PaymentIntent created for order `id` (the same one again changes nothing) and applies the kept
+/// events that name the order or the intent.
+/// Errors: [`OrderChangeError::NotFound`]; [`OrderChangeError::Store`], also when the order has another
+/// payment intent (orders are fresh when their intent is created: that is a bug).
+pub async fn attach_payment_intent(
+    store: &dyn OrderStore,
+    id: OrderId,
+    payment_intent: &PaymentIntentId,
+    now: DateTime<Utc>,
+) -> Result<(), OrderChangeError> {
+    let mut load = Load::order(EventRefs { order_id: Some(id), ..EventRefs::default() });
+    load.also.payment_intent_id = Some(payment_intent.clone());
+    let change = |order: &mut crate::Order| {
+        if order.attach_payment_intent(payment_intent, now) {
+            Ok(())
+        } else {
+            Err(OrderChangeError::Store(StoreError::Unknown(anyhow::anyhow!(
+                "order {id} has another payment intent than {payment_intent}"
+            ))))
+        }
+    };
+    change_loaded(store, id, load, now, || OrderChangeError::NotFound(id), change).await.map(drop)
 }
 
 /// Marks order `id` as one whose Checkout Session could not be opened, so it is never shown as payable (see

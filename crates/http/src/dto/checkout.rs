@@ -284,6 +284,35 @@ pub(crate) struct CheckoutCreated {
     session_id: String,
 }
 
+/// A payment started in the custom flow (201): what the shop's card form confirms with stripe.js.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PaymentIntentCreated {
+    order_id: String,
+    payment_intent_id: String,
+    client_secret: String,
+    publishable_key: Option<String>,
+}
+
+impl PaymentIntentCreated {
+    pub(crate) fn new(started: &payments_domain::StartedPayment, publishable_key: Option<String>) -> Self {
+        Self {
+            order_id: started.order_id.to_string(),
+            payment_intent_id: started.payment_intent_id.to_string(),
+            client_secret: started.client_secret.clone(),
+            publishable_key,
+        }
+    }
+}
+
+/// `GET /api/v1/config`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FrontEndConfig {
+    pub(crate) publishable_key: Option<String>,
+    pub(crate) currencies: Vec<String>,
+}
+
 impl From<&StartedCheckout> for CheckoutCreated {
     fn from(started: &StartedCheckout) -> Self {
         Self {

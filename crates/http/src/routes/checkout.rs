@@ -3,12 +3,14 @@
 
 use crate::auth::Authenticated;
 use crate::dto::checkout::{
-    order_error, unprocessable, AnyCheckoutRequest, CheckoutCreated, CheckoutRequest, ValidCheckout,
+    order_error, unprocessable, AnyCheckoutRequest, CheckoutCreated, CheckoutRequest, FrontEndConfig,
+    PaymentIntentCreated, ValidCheckout,
 };
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::rate_limit::GuestCheckoutLimit;
 use crate::server::Deadlines;
+use crate::server::FrontEnd;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use payments_domain::{Caller, Checkout, GatewayError, PriceError, StartCheckoutError};
@@ -16,7 +18,51 @@ use payments_domain::{Caller, Checkout, GatewayError, PriceError, StartCheckoutE
 /// Registers both checkout paths.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(super::post(&["/create-checkout-session"], create_from_cart))
-        .service(super::post(&["/api/v1/checkout/sessions"], create));
+        .service(super::post(&["/api/v1/checkout/sessions"], create))
+        .service(super::post(&["/api/v1/payment-intents"], create_payment_intent))
+        .service(super::get(&["/api/v1/config"], config));
+}
+
+/// What a front end needs: Stripe's publishable key and the currencies on sale.
+async fn config(front_end: web::Data<FrontEnd>) -> HttpResponse {
+    HttpResponse::Ok().json(FrontEndConfig {
+        publishable_key: front_end.publishable_key.clone(),
+        currencies: front_end.currencies.clone(),
+    })
+}
+
+/// The custom payment flow: the same body as `POST /api/v1/checkout/sessions`; creates the order and a
+/// PaymentIntent for it and answers 201 with its client secret, for the shop's own card form.
+#[tracing::instrument(skip_all)]
+async fn create_payment_intent(
+    extracted: Extracted,
+    front_end: web::Data<FrontEnd>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let gate = Gate::admit(extracted)?;
+    let valid =
+        AnyCheckoutRequest::from_json(body.into_inner())?.validate(gate.checkout.settings().currency)?;
+    let list = valid.list;
+    let started = within_deadline(&gate, gate.checkout.start_payment(&gate.caller, valid.email, valid.lines))
+        .await?
+        .map_err(|e| start_checkout_error(&e, list))?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/orders/{}", started.order_id)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PaymentIntentCreated::new(&started, front_end.publishable_key.clone())))
+}
+
+/// `work`, or 503 `checkout_timed_out` once the checkout deadline passes.
+async fn within_deadline<T>(gate: &Gate, work: impl std::future::Future<Output = T>) -> Result<T, ApiError> {
+    let deadline = gate.deadlines.checkout;
+    actix_web::rt::time::timeout(deadline, work).await.map_err(|_| {
+        tracing::warn!(deadline_ms = deadline.as_millis(), "a checkout passed its deadline");
+        ApiError::new(
+            ErrorCode::CheckoutTimedOut,
+            format!("The checkout did not finish within {} ms; please retry.", deadline.as_millis()),
+        )
+        .with_retry_after(1)
+    })
 }
 
 /// What every checkout request goes through: the guest limit per address, and the checkout's deadline.
@@ -67,19 +113,9 @@ async fn create(extracted: Extracted, body: web::Json<serde_json::Value>) -> Res
 
 async fn open(gate: &Gate, valid: ValidCheckout) -> Result<HttpResponse, ApiError> {
     let list = valid.list;
-    let deadline = gate.deadlines.checkout;
-    let started =
-        actix_web::rt::time::timeout(deadline, gate.checkout.start(&gate.caller, valid.email, valid.lines))
-            .await
-            .map_err(|_| {
-                tracing::warn!(deadline_ms = deadline.as_millis(), "a checkout passed its deadline");
-                ApiError::new(
-                    ErrorCode::CheckoutTimedOut,
-                    format!("The checkout did not finish within {} ms; please retry.", deadline.as_millis()),
-                )
-                .with_retry_after(1)
-            })?
-            .map_err(|e| start_checkout_error(&e, list))?;
+    let started = within_deadline(gate, gate.checkout.start(&gate.caller, valid.email, valid.lines))
+        .await?
+        .map_err(|e| start_checkout_error(&e, list))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/orders/{}", started.order_id)))
         .json(CheckoutCreated::from(&started)))
@@ -133,10 +169,10 @@ fn start_checkout_error(err: &StartCheckoutError, list: &str) -> ApiError {
         }
         StartCheckoutError::Gateway { order_id, source: source @ GatewayError::Rejected { .. } } => {
             // A refusal is our request's fault (a bad key or parameter): someone must look.
-            tracing::error!(%order_id, error = %source, "the payment provider refused the checkout session");
+            tracing::error!(%order_id, error = %source, "the payment provider refused to start a payment");
             ApiError::new(
                 ErrorCode::PaymentProviderRejected,
-                "The payment provider refused to open a checkout session; the order was not opened.",
+                "The payment provider refused to start the payment; the order was not opened.",
             )
         }
         StartCheckoutError::Gateway { order_id, source } => {
