@@ -30,11 +30,14 @@ fn usd(minor: i64) -> Money {
     Money::new(minor, Currency::parse("usd").unwrap()).unwrap()
 }
 
+/// How the fake answers one refund request.
+type Answer = Box<dyn FnMut(&NewRefund) -> Result<RefundStatus, GatewayError> + Send>;
+
 /// A Stripe that answers each refund as `answer` says, after yielding (so concurrent requests interleave),
 /// and keeps what it was asked.
 struct FakeStripe {
     asked: Mutex<Vec<NewRefund>>,
-    answer: Mutex<Box<dyn FnMut(&NewRefund) -> Result<RefundStatus, GatewayError> + Send>>,
+    answer: Mutex<Answer>,
 }
 
 impl FakeStripe {
@@ -225,7 +228,7 @@ async fn users_refund_their_own_orders_only_when_allowed_and_within_the_window()
 
     let off = service(store.clone(), stripe.clone(), RefundSettings::default(), 0);
     assert!(matches!(off.issue(&ada(), id, "k", ask(None)).await, Err(RefundError::NotAllowed(_))));
-    let late = service(store.clone(), stripe.clone(), allowed.clone(), 15);
+    let late = service(store.clone(), stripe.clone(), allowed, 15);
     assert!(matches!(late.issue(&ada(), id, "k", ask(None)).await, Err(RefundError::NotAllowed(_))));
     let on = service(store.clone(), stripe.clone(), allowed, 14);
     assert!(matches!(on.issue(&bob, id, "k", ask(None)).await, Err(RefundError::NotFound)));
