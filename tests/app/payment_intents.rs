@@ -78,8 +78,12 @@ async fn a_users_payment_intent_is_made_for_their_customer_and_a_recurring_price
     assert_eq!(order["userId"], "kai");
 
     let before = app.order_count().await;
-    let (status, refused) =
-        create(&app, json!({"items": [{"price_id": "rust-course-monthly-usd", "quantity": 1}]}), Some(&token)).await;
+    let (status, refused) = create(
+        &app,
+        json!({"items": [{"price_id": "rust-course-monthly-usd", "quantity": 1}]}),
+        Some(&token),
+    )
+    .await;
     assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("not_for_sale")), "{refused}");
     assert!(refused["error"]["message"].as_str().unwrap().contains("Checkout Session"), "{refused}");
     assert_eq!(app.order_count().await, before, "nothing was stored");

@@ -121,7 +121,8 @@ impl PaymentFacts {
     }
 
     /// How much has gone back, in the order's minor units: the most that either the charge's cumulative
-    /// `amount_refunded` or the succeeded refunds add up to.
+    /// `amount_refunded` (less the refunds known to have failed or been canceled since: a charge event read
+    /// before a refund failed still counts it) or the succeeded refunds add up to.
     pub fn refunded(&self) -> i64 {
         let succeeded: i64 = self
             .refunds
@@ -129,17 +130,25 @@ impl PaymentFacts {
             .filter(|refund| refund.status == RefundStatus::Succeeded)
             .map(|refund| refund.amount.minor())
             .sum();
-        self.refunded_minor.max(succeeded)
+        self.charge_refunded().max(succeeded)
     }
 
     /// How much is taken or held back from what was paid: the refunds that succeeded or are pending (or the
-    /// charge's cumulative refunded amount, if more), and the requests Stripe has not answered yet.
+    /// charge's cumulative refunded amount, less failed refunds, if more), and the requests Stripe has not
+    /// answered yet.
     pub fn refund_commitments(&self) -> i64 {
         let at_stripe: i64 =
             self.refunds.values().filter(|refund| refund.status.counts()).map(|r| r.amount.minor()).sum();
         let in_flight: i64 =
             self.refund_requests.values().filter(|request| request.in_flight()).map(|r| r.amount_minor).sum();
-        self.refunded_minor.max(at_stripe) + in_flight
+        self.charge_refunded().max(at_stripe) + in_flight
+    }
+
+    /// The charge's cumulative refunded amount, less the refunds that failed or were canceled (never below 0).
+    fn charge_refunded(&self) -> i64 {
+        let undone: i64 =
+            self.refunds.values().filter(|refund| !refund.status.counts()).map(|r| r.amount.minor()).sum();
+        (self.refunded_minor - undone).max(0)
     }
 
     /// True while any dispute is open or after one was lost.

@@ -375,6 +375,31 @@ fn row_26_refunds_that_succeed_refund_the_order_and_one_that_fails_counts_no_mor
 }
 
 #[test]
+fn row_26_a_refund_that_fails_after_the_charge_counted_it_is_taken_back_in_any_order() {
+    let charged = PaymentEventKind::ChargeRefunded { amount_refunded: usd(AMOUNT), refunds: vec![] };
+    let created = refund_event("re_1", AMOUNT, RefundStatus::Succeeded);
+    let failed = refund_event("re_1", AMOUNT, RefundStatus::Failed);
+    for events in [
+        vec![pi_succeeded(AMOUNT), created.clone(), charged.clone(), failed.clone()],
+        vec![pi_succeeded(AMOUNT), failed.clone(), charged.clone(), created.clone()],
+        vec![charged.clone(), failed.clone(), pi_succeeded(AMOUNT)],
+    ] {
+        let order = after(events);
+        assert_eq!(order.status(), OrderStatus::Paid, "the money did not go back");
+        assert_eq!(order.facts().refunded(), 0);
+        assert_eq!(order.refundable(), Ok(AMOUNT), "it may be refunded again");
+    }
+    // A charge read after another refund succeeded still counts that one.
+    let order = after(vec![
+        pi_succeeded(AMOUNT),
+        PaymentEventKind::ChargeRefunded { amount_refunded: usd(AMOUNT), refunds: vec![] },
+        refund_event("re_2", 300, RefundStatus::Failed),
+    ]);
+    assert_eq!(order.facts().refunded(), AMOUNT - 300);
+    assert_eq!(order.status(), OrderStatus::PartiallyRefunded);
+}
+
+#[test]
 fn row_26_a_charge_listing_its_refunds_records_each() {
     let listed = PaymentEventKind::ChargeRefunded {
         amount_refunded: usd(700),
