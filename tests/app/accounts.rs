@@ -373,6 +373,47 @@ async fn catalog_sync_creates_each_product_and_price_in_stripe_once() {
 }
 
 #[tokio::test]
+async fn after_a_catalog_sync_checkout_names_the_synced_stripe_prices() {
+    let app = spawn_app(TestOptions { emulated: true, ..strict() }).await;
+    let env = std::collections::HashMap::from([
+        ("DATABASE_URL", app.database_url.clone()),
+        ("STRIPE_SECRET_KEY", "sk_test_whole_app".to_owned()),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_catalog_sync".to_owned()),
+        ("STRIPE_API_BASE", app.emulator().base_url().to_string()),
+        ("APP__CATALOG__PATH", "../config/catalog.toml".to_owned()),
+        ("APP__LOG__LEVEL", "warn".to_owned()),
+    ]);
+    let env = env.into_iter().map(|(name, value)| (name.to_owned(), value)).collect();
+    let settings =
+        payments_app::settings::Settings::load_from(std::path::Path::new("../config"), &env).unwrap();
+    payments_app::sync_catalog(&settings).await.unwrap();
+    let prices = app.stripe_api(reqwest::Method::GET, "prices?limit=100", &[]).await;
+    let synced = |catalog_id: &str| {
+        let found =
+            prices["data"].as_array().unwrap().iter().find(|p| p["metadata"]["price_id"] == catalog_id);
+        found.unwrap()["id"].as_str().unwrap().to_owned()
+    };
+
+    let token = user_token("syd", Some("syd@example.com"));
+    let (order_id, session_id) = buy(&app, Some(&token), &["ebook", "stickers"]).await;
+    let lines = app
+        .stripe_api(reqwest::Method::GET, &format!("checkout/sessions/{session_id}/line_items"), &[])
+        .await;
+    let named: Vec<&str> =
+        lines["data"].as_array().unwrap().iter().map(|line| line["price"]["id"].as_str().unwrap()).collect();
+    assert_eq!(named, [synced("ebook-usd"), synced("stickers-usd")], "the session names the synced prices");
+    let session = app.stripe_api(reqwest::Method::GET, &format!("checkout/sessions/{session_id}"), &[]).await;
+    assert_eq!(session["amount_total"], 1800);
+    let checkout = payments_tests::HostedCheckout {
+        order_id: order_id.clone(),
+        session_id,
+        url: session["url"].as_str().unwrap().to_owned(),
+    };
+    app.pay_with_card(&checkout, "4242424242424242").await;
+    app.wait_for_status(&order_id, "paid").await;
+}
+
+#[tokio::test]
 async fn with_emulated_stripe_a_user_buys_pays_on_the_hosted_page_and_a_full_refund_revokes() {
     let app = spawn_app(TestOptions { emulated: true, ..strict() }).await;
     let token = user_token("hal", Some("hal@example.com"));

@@ -57,6 +57,8 @@ pub struct TestApp {
     pub address: String,
     /// The app's own database, for assertions.
     pub db: TestDb,
+    /// Its URL (for a second process, or `payments catalog sync`, on the same database).
+    pub database_url: String,
     /// The fake Stripe API.
     pub stripe: MockServer,
     /// Present with [`TestOptions::through_db_proxy`].
@@ -139,7 +141,7 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
 
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, db, stripe, db_proxy, client, emulator }
+    TestApp { address, db, database_url, stripe, db_proxy, client, emulator }
 }
 
 /// The claims of a user token.

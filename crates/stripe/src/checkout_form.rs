@@ -15,7 +15,8 @@ use stripe_types::Currency;
 /// The metadata key that carries our order id on sessions and payment intents; webhook parsing reads it back.
 pub(crate) const ORDER_ID_METADATA_KEY: &str = "order_id";
 
-/// A session for the request's order: one inline price per line item, the user's Stripe customer when the
+/// A session for the request's order: one line per item, naming its synced Stripe price or else described
+/// inline, the user's Stripe customer when the
 /// request names one (else the order's email, as `customer_email`: Stripe refuses both), the redirect URLs as
 /// given, and the order id as metadata and as client reference. A payment-mode session puts the order id on
 /// its payment intent too; a subscription-mode one (the request names a subscription) gives its recurring line
@@ -24,7 +25,15 @@ pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckout
     let order = &request.order;
     let order_id = order.id().to_string();
     let metadata = HashMap::from([(ORDER_ID_METADATA_KEY.to_owned(), order_id.clone())]);
-    let mut lines: Vec<CreateCheckoutSessionLineItems> = order.items().iter().map(line_item).collect();
+    let mut lines: Vec<CreateCheckoutSessionLineItems> = order
+        .items()
+        .iter()
+        .enumerate()
+        .map(|(index, item)| match request.line_prices.get(index).and_then(Option::as_ref) {
+            Some(price) => synced_line(price.as_str(), item),
+            None => line_item(item),
+        })
+        .collect();
     let form = match &request.subscription {
         None => {
             let mut payment_intent_data = CreateCheckoutSessionPaymentIntentData::new();
@@ -81,6 +90,14 @@ fn subscription_metadata(links: &SubscriptionLinks) -> HashMap<String, String> {
     pairs.into_iter().filter_map(|(key, value)| Some((key.to_owned(), value?))).collect()
 }
 
+/// A line naming the Stripe price the catalog was synced to (Stripe's reports and tax then see the real price).
+fn synced_line(price: &str, item: &LineItem) -> CreateCheckoutSessionLineItems {
+    let mut line = CreateCheckoutSessionLineItems::new();
+    line.price = Some(price.to_owned());
+    line.quantity = Some(u64::from(item.quantity()));
+    line
+}
+
 fn line_item(item: &LineItem) -> CreateCheckoutSessionLineItems {
     let mut product = ProductData::new(item.name());
     product.images = item.image_url().map(|url| vec![url.to_string()]);
@@ -122,12 +139,24 @@ mod tests {
             idempotency_key: "checkout-1".into(),
             customer: None,
             subscription: None,
+            line_prices: vec![],
         }
     }
 
     fn form_pairs(request: &CheckoutRequest) -> HashMap<String, String> {
         let body = checkout_session_form(request).build().body.expect("a POST has a form body");
         url::form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+    }
+
+    #[test]
+    fn a_synced_line_names_its_stripe_price_and_the_others_stay_inline() {
+        let mut request = request();
+        request.line_prices = vec![None, Some(payments_domain::StripePriceId::parse("price_tea").unwrap())];
+        let form = form_pairs(&request);
+        assert_eq!(form.get("line_items[0][price_data][unit_amount]").map(String::as_str), Some("1250"));
+        assert_eq!(form.get("line_items[1][price]").map(String::as_str), Some("price_tea"));
+        assert_eq!(form.get("line_items[1][quantity]").map(String::as_str), Some("1"));
+        assert!(!form.keys().any(|key| key.starts_with("line_items[1][price_data]")), "{form:?}");
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn checkout_request(idempotency_key: &str) -> CheckoutRequest {
         idempotency_key: idempotency_key.into(),
         customer: None,
         subscription: None,
+        line_prices: vec![],
     }
 }
 

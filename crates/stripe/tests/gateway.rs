@@ -43,6 +43,7 @@ fn checkout_request() -> CheckoutRequest {
         idempotency_key: "checkout-0190f5b2-attempt-1".into(),
         customer: None,
         subscription: None,
+        line_prices: vec![],
     }
 }
 

@@ -28,6 +28,10 @@ pub struct CheckoutRequest {
     /// Present when the order holds a recurring price: the session starts a subscription (the provider
     /// creates a customer from the email when there is none), whose metadata carries `links`.
     pub subscription: Option<SubscriptionCheckout>,
+    /// For each of the order's lines, the provider's price for it once the catalog is synced (`payments
+    /// catalog sync`): the session then names that price instead of describing it inline. Shorter than the
+    /// lines, or `None` at a line: that line is described inline.
+    pub line_prices: Vec<Option<StripePriceId>>,
 }
 
 /// The subscription a checkout starts.

@@ -2,7 +2,7 @@
 
 use crate::model::catalog::Product;
 use crate::model::email::Email;
-use crate::model::ids::{CheckoutSessionId, CustomerId, OrderId, PaymentIntentId};
+use crate::model::ids::{CheckoutSessionId, CustomerId, OrderId, PaymentIntentId, StripePriceId};
 use crate::model::line_item::LineItem;
 use crate::model::money::Currency;
 use crate::model::order::{Order, OrderError};
@@ -78,6 +78,16 @@ struct Prepared {
     user: Option<UserId>,
     customer: Option<CustomerId>,
     terms: Option<SubscriptionTerms>,
+    line_prices: Vec<Option<StripePriceId>>,
+}
+
+/// The Stripe price a catalog line was priced at, once synced: only an active price whose amount is the line's
+/// (a price changed in the catalog since its sync waits for the next sync, and is described inline).
+fn synced_price(products: &[Product], item: &LineItem) -> Option<StripePriceId> {
+    let catalog = item.catalog()?;
+    let product = products.iter().find(|product| product.sku == catalog.sku)?;
+    let price = product.prices.iter().find(|price| price.id == catalog.price_id)?;
+    (price.active && price.unit_amount == item.unit_amount()).then(|| price.stripe_price_id.clone()).flatten()
 }
 
 /// Why a checkout could not be started.
@@ -189,7 +199,8 @@ impl Checkout {
         email: Option<Email>,
         lines: Vec<CartLine>,
     ) -> Result<StartedCheckout, StartCheckoutError> {
-        let Prepared { order, user, customer, terms } = self.prepare(caller, email, lines).await?;
+        let Prepared { order, user, customer, terms, line_prices } =
+            self.prepare(caller, email, lines).await?;
         let order_id = order.id();
         self.ports.orders.insert_order(&order).await?;
 
@@ -211,6 +222,7 @@ impl Checkout {
             idempotency_key: format!("checkout-session-{order_id}"),
             customer,
             subscription,
+            line_prices,
         };
         let orders = &*self.ports.orders;
         match self.ports.gateway.create_checkout_session(&request).await {
@@ -314,7 +326,8 @@ impl Checkout {
             Some(user) => Some(self.customer_of(user, &email).await?.stripe_customer_id),
             None => None,
         };
-        Ok(Prepared { order, user: user.cloned(), customer, terms })
+        let line_prices = order.items().iter().map(|item| synced_price(&products, item)).collect();
+        Ok(Prepared { order, user: user.cloned(), customer, terms, line_prices })
     }
 
     /// Every line priced by the catalog (or, when allowed, by the client).
