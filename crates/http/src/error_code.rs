@@ -45,6 +45,7 @@ error_codes! {
     AmountTooLarge = "amount_too_large", UNPROCESSABLE_ENTITY, "The total is above what one checkout may charge.";
     UnknownItem = "unknown_item", UNPROCESSABLE_ENTITY, "A cart line names nothing in the catalog.";
     PriceMismatch = "price_mismatch", UNPROCESSABLE_ENTITY, "A client-priced line is not at the catalog's price.";
+    CurrencyNotAvailable = "currency_not_available", UNPROCESSABLE_ENTITY, "The checkout's `currency` is not a currency code, or a line has no price in it.";
     NotForSale = "not_for_sale", UNPROCESSABLE_ENTITY, "A cart line names something that cannot be bought here.";
     PaymentProviderRejected = "payment_provider_rejected", BAD_GATEWAY, "Stripe refused the request.";
     PaymentProviderUnavailable = "payment_provider_unavailable", BAD_GATEWAY, "Stripe could not be reached.";

@@ -22,6 +22,9 @@ const ZERO_DECIMAL: [&str; 16] = [
     "xpf",
 ];
 
+/// Currencies with three decimals (a minor unit is a thousandth), from Stripe's documentation.
+const THREE_DECIMAL: [&str; 5] = ["bhd", "jod", "kwd", "omr", "tnd"];
+
 impl Currency {
     /// US dollars, the default checkout currency.
     pub const USD: Currency = Currency(*b"usd");
@@ -44,6 +47,17 @@ impl Currency {
     /// True for currencies without a minor unit (JPY, KRW, ...): one minor unit is one whole unit.
     pub fn is_zero_decimal(&self) -> bool {
         ZERO_DECIMAL.contains(&self.as_str())
+    }
+
+    /// How many decimals a whole unit has: 0 (JPY, KRW...), 3 (KWD, BHD...) or 2.
+    pub fn decimals(&self) -> u32 {
+        if self.is_zero_decimal() {
+            0
+        } else if THREE_DECIMAL.contains(&self.as_str()) {
+            3
+        } else {
+            2
+        }
     }
 }
 
@@ -129,16 +143,14 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.currency.is_zero_decimal() {
-            write!(f, "{} {}", self.minor, self.currency.as_str().to_uppercase())
-        } else {
-            write!(
-                f,
-                "{}.{:02} {}",
-                self.minor / 100,
-                self.minor % 100,
-                self.currency.as_str().to_uppercase()
-            )
+        let code = self.currency.as_str().to_uppercase();
+        match self.currency.decimals() {
+            0 => write!(f, "{} {code}", self.minor),
+            decimals => {
+                let unit = 10_i64.pow(decimals);
+                let width = decimals as usize;
+                write!(f, "{}.{:0width$} {code}", self.minor / unit, self.minor % unit)
+            }
         }
     }
 }
@@ -153,6 +165,18 @@ mod tests {
         assert!(Currency::parse("us").is_err());
         assert!(Currency::parse("us1").is_err());
         assert!(Currency::parse("euro").is_err());
+    }
+
+    #[test]
+    fn amounts_show_in_their_currencys_decimals() {
+        let money = |minor, code| Money::new(minor, Currency::parse(code).unwrap()).unwrap().to_string();
+        assert_eq!(money(1500, "jpy"), "1500 JPY");
+        assert_eq!(money(12345, "kwd"), "12.345 KWD");
+        assert_eq!(money(5, "bhd"), "0.005 BHD");
+        assert_eq!(money(1905, "eur"), "19.05 EUR");
+        assert_eq!(Currency::parse("krw").unwrap().decimals(), 0);
+        assert_eq!(Currency::parse("tnd").unwrap().decimals(), 3);
+        assert_eq!(Currency::USD.decimals(), 2);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Cart pricing: what each line of a client's cart sells, at which price. A pure function of the catalog.
 
-use crate::model::catalog::{CatalogRef, PriceKey, Product, Recurring, Sku};
+use crate::model::catalog::{CatalogPrice, CatalogRef, PriceKey, Product, Recurring, Sku};
 use crate::model::line_item::{LineItem, LineItemError};
 use crate::model::money::{Currency, Money};
 use url::Url;
@@ -87,6 +87,16 @@ pub enum PriceError {
         /// Why.
         reason: String,
     },
+    /// A line names a product or price on sale, but not in the checkout's currency.
+    #[error("item {index}: {reference} has no price in {currency}")]
+    CurrencyNotAvailable {
+        /// The line's position.
+        index: usize,
+        /// What it named.
+        reference: String,
+        /// The checkout's currency.
+        currency: Currency,
+    },
     /// A line built from the catalog is not acceptable (a quantity out of range).
     #[error("item {index}: {source}")]
     InvalidLine {
@@ -127,11 +137,17 @@ fn catalog_line(
     quantity: u32,
 ) -> Result<LineItem, PriceError> {
     let not_for_sale = |reason: String| PriceError::NotForSale { index, reference: item.to_string(), reason };
+    let not_in_currency =
+        || PriceError::CurrencyNotAvailable { index, reference: item.to_string(), currency };
     let found = match &item {
         CatalogItem::Sku(sku) => products.iter().find(|p| p.sku == *sku).map(|product| {
-            let price = product
-                .checkout_price(currency)
-                .ok_or_else(|| not_for_sale(format!("it has no active one-time price in {currency}")));
+            let price = product.checkout_price(currency).ok_or_else(|| {
+                if product.prices.iter().any(CatalogPrice::is_one_time_and_active) {
+                    not_in_currency()
+                } else {
+                    not_for_sale(format!("it has no active one-time price in {currency}"))
+                }
+            });
             (product, price)
         }),
         CatalogItem::Price(id) => products.iter().find_map(|product| {
@@ -139,10 +155,7 @@ fn catalog_line(
                 let usable = if !price.active {
                     Err(not_for_sale("the price is no longer active".to_owned()))
                 } else if price.unit_amount.currency() != currency {
-                    Err(not_for_sale(format!(
-                        "it is priced in {}, checkout is in {currency}",
-                        price.unit_amount.currency()
-                    )))
+                    Err(not_in_currency())
                 } else {
                     Ok(price)
                 };

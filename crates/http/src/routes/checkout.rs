@@ -150,6 +150,12 @@ fn start_checkout_error(err: &StartCheckoutError, list: &str) -> ApiError {
             ErrorCode::NotForSale,
             format!("{list}[{index}]: {reference} cannot be bought here: {reason}."),
         ),
+        StartCheckoutError::Price(PriceError::CurrencyNotAvailable { index, reference, currency }) => {
+            unprocessable(
+                ErrorCode::CurrencyNotAvailable,
+                format!("{list}[{index}]: {reference} has no price in {currency}; every line needs one."),
+            )
+        }
         StartCheckoutError::Price(PriceError::InvalidLine { index, source }) => {
             unprocessable(ErrorCode::InvalidItem, format!("{list}[{index}].{source}"))
         }
