@@ -60,8 +60,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("/v1/checkout/sessions/{id}", &[(M::GET, checkout_sessions::retrieve)]),
         ("/v1/checkout/sessions/{id}/line_items", &[(M::GET, checkout_sessions::line_items)]),
         ("/v1/checkout/sessions/{id}/expire", &[(M::POST, checkout_sessions::expire)]),
-        ("/v1/payment_intents", &[(M::GET, payment_intents::list)]),
-        ("/v1/payment_intents/{id}", &[(M::GET, payment_intents::retrieve)]),
+        ("/v1/payment_intents", &[(M::GET, payment_intents::list), (M::POST, payment_intents::create)]),
+        (
+            "/v1/payment_intents/{id}",
+            &[(M::GET, payment_intents::retrieve), (M::POST, payment_intents::update)],
+        ),
+        ("/v1/payment_intents/{id}/confirm", &[(M::POST, payment_intents::confirm)]),
+        ("/v1/payment_intents/{id}/cancel", &[(M::POST, payment_intents::cancel)]),
         ("/v1/charges", &[(M::GET, charges::list)]),
         ("/v1/charges/{id}", &[(M::GET, charges::retrieve)]),
         ("/v1/refunds", &[(M::GET, refunds::list), (M::POST, refunds::create)]),
@@ -178,7 +183,10 @@ fn execute(
         Ok(value) => (StatusCode::OK, value.to_string()),
         Err(error) => (error.status, error.body().to_string()),
     };
-    if let (Some(key), Some(cache), true) = (&idempotency_key, &mut idempotency, status.is_success()) {
+    // A failed payment (402) happened, with its charge and events, so it is replayed as Stripe replays it;
+    // other errors changed nothing and may be retried.
+    let keep = status.is_success() || status == StatusCode::PAYMENT_REQUIRED;
+    if let (Some(key), Some(cache), true) = (&idempotency_key, &mut idempotency, keep) {
         let stored = StoredResponse {
             fingerprint,
             status: status.as_u16(),

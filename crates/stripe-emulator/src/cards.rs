@@ -7,7 +7,7 @@ pub enum CardBehaviour {
     Succeed,
     /// The payment succeeds, then a dispute opens (4000000000000259).
     SucceedThenDispute,
-    /// 3-D Secure is required (4000002500003155).
+    /// 3-D Secure is required (4000002500003155, 4000002760003184, 4000000000003220).
     RequireThreeDSecure,
     /// The payment is declined.
     Decline(Decline),
@@ -32,6 +32,7 @@ const CARDS: &[(&str, CardBehaviour)] = &[
     ("4000000000000259", CardBehaviour::SucceedThenDispute),
     ("4000002500003155", CardBehaviour::RequireThreeDSecure),
     ("4000002760003184", CardBehaviour::RequireThreeDSecure),
+    ("4000000000003220", CardBehaviour::RequireThreeDSecure),
     ("4000000000000002", decline("card_declined", "generic_decline", "Your card was declined.")),
     ("4000000000000341", decline("card_declined", "generic_decline", "Your card was declined.")),
     ("4000000000009995", decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")),

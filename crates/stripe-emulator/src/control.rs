@@ -106,6 +106,24 @@ pub(crate) fn three_d_secure(
     act(shared, |store| store.finish_three_d_secure(id, complete))
 }
 
+/// Completes or fails the pending 3-D Secure step of payment intent `id` (made through the API).
+/// A failure is `Declined` here (the HTTP route answers it with a 402).
+pub(crate) fn payment_intent_action(
+    shared: &Arc<Shared>,
+    id: &str,
+    complete: bool,
+) -> Result<PaymentResult, ApiError> {
+    match act(shared, |store| store.finish_payment_intent_action(id, complete)) {
+        Ok(()) => Ok(PaymentResult::Succeeded),
+        Err(error) if error.status == StatusCode::PAYMENT_REQUIRED => Ok(PaymentResult::Declined {
+            code: error.code.unwrap_or_default(),
+            decline_code: error.decline_code,
+            message: error.message,
+        }),
+        Err(error) => Err(error),
+    }
+}
+
 /// Settles the delayed bank debit of session `id`.
 pub(crate) fn settle(shared: &Arc<Shared>, id: &str, outcome: DelayedOutcome) -> Result<(), ApiError> {
     act(shared, |store| store.settle_delayed_debit(id, outcome == DelayedOutcome::Succeed))

@@ -187,6 +187,19 @@ impl Emulator {
         Ok(control::three_d_secure(&self.shared, id, complete)?)
     }
 
+    /// Completes (`true`) or fails the pending 3-D Secure step of payment intent `id`, one confirmed
+    /// through `POST /v1/payment_intents/{id}/confirm`: `Succeeded`, or `Declined` with
+    /// `payment_intent_authentication_failure`.
+    ///
+    /// Errors: `NotFound`; `Rejected` if no 3-D Secure step is pending.
+    pub fn complete_payment_intent_action(
+        &self,
+        id: &str,
+        complete: bool,
+    ) -> Result<PaymentResult, ControlError> {
+        Ok(control::payment_intent_action(&self.shared, id, complete)?)
+    }
+
     /// Settles the delayed bank debit of session `id`.
     ///
     /// Errors: `NotFound`; `Rejected` if no delayed debit is processing for it.

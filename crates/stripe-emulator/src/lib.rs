@@ -29,10 +29,27 @@
 //! | Invoices | `GET /v1/invoices/{id}` (`expand[]=payments`), `GET /v1/invoices?customer=&subscription=&status=`, `GET /v1/invoices/{id}/lines` |
 //! | Payment methods | `GET /v1/payment_methods/{id}`, `GET /v1/payment_methods?customer=`, `POST /v1/payment_methods/{id}/attach`; test tokens `pm_card_visa`, `pm_card_mastercard`, `pm_card_chargeCustomerFail`, `pm_card_chargeDeclined`… (each use makes a new `pm_…`) |
 //! | Customer portal | `POST /v1/billing_portal/sessions` (`customer`, `return_url`) |
-//! | Payment Intents, Charges, Disputes | `GET /v1/payment_intents[/{id}]`, `GET /v1/charges[/{id}]`, `GET /v1/disputes[/{id}]` |
+//! | Payment Intents | `POST /v1/payment_intents` (`amount`, `currency`, `customer`, `metadata`, `description`, `receipt_email`, `payment_method_types[]=card` or `automatic_payment_methods`, `payment_method`, `confirm=true`, `return_url`; `capture_method=automatic` only), `GET /v1/payment_intents/{id}` (`client_secret`), `POST /v1/payment_intents/{id}` (`amount`, `metadata`, `description`, `receipt_email`), `POST /v1/payment_intents/{id}/confirm` (`payment_method`, `client_secret`, `return_url`), `POST /v1/payment_intents/{id}/cancel` (`cancellation_reason`), `GET /v1/payment_intents` |
+//! | Charges, Disputes | `GET /v1/charges[/{id}]`, `GET /v1/disputes[/{id}]` |
 //! | Refunds | `POST /v1/refunds`, `GET /v1/refunds/{id}`, `GET /v1/refunds` |
 //! | Events | `GET /v1/events/{id}`, `GET /v1/events` |
 //! | Webhook endpoints | `POST /v1/webhook_endpoints`, `GET /v1/webhook_endpoints[/{id}]`, `POST /v1/webhook_endpoints/{id}`, `DELETE /v1/webhook_endpoints/{id}` |
+//!
+//! # Payment intents through the API
+//! Only cards, captured automatically. Confirming with a test token (`pm_card_visa`, `pm_card_mastercard`,
+//! `pm_card_amex`, `pm_card_chargeDeclined`, `pm_card_chargeDeclinedInsufficientFunds`,
+//! `pm_card_chargeDeclinedExpiredCard`, `pm_card_authenticationRequired`, `pm_card_threeDSecure2Required`,
+//! `pm_card_createDispute`…) makes a new unattached `pm_…`; a saved `pm_…` must belong to the payment intent's
+//! customer. Events: create `payment_intent.created`; success `charge.succeeded`, `payment_intent.succeeded`
+//! (`latest_charge`, `amount_received`; the charge carries the payment intent and its metadata, so
+//! `POST /v1/refunds` with `payment_intent` works); a decline `charge.failed`, `payment_intent.payment_failed`
+//! and a 402 `card_error` with the `payment_intent` (back to `requires_payment_method`, `last_payment_error`);
+//! 3-D Secure `payment_intent.requires_action` (`next_action` `use_stripe_sdk`, or `redirect_to_url` when the
+//! confirmation has a `return_url`), finished with the control API's
+//! `POST /_emulator/payment_intents/{id}/three_d_secure` (the checkout page's challenge belongs to its session;
+//! the `next_action` URL, `{base_url}payment_intents/{id}/three_d_secure`, is not served as a page yet); cancel `payment_intent.canceled`. Confirming,
+//! cancelling or updating a succeeded or canceled one is a 400 `payment_intent_unexpected_state`, and so is
+//! confirming or cancelling one a checkout session owns. A 402 is replayed for its `Idempotency-Key`.
 //!
 //! # The hosted checkout page
 //! `session.url` is `{base_url}checkout/{id}`: the line items, the total, email and card fields, a
@@ -107,6 +124,7 @@
 //! | `POST /_emulator/checkout/sessions/{id}/expire` | | expires an open session |
 //! | `POST /_emulator/checkout/sessions/{id}/pay` | `card=4242…` (the default) or `method=delayed` [`outcome=succeed\|fail`], [`email`] (default `customer@example.com`) | submits the checkout form; answers `{outcome, redirect_url, checkout_session, payment_intent, subscription}`, or a decline as Stripe answers a failed payment: 402 with the `last_payment_error` and the `payment_intent` (a subscription-mode decline: a 402 `card_error` without one) |
 //! | `POST /_emulator/checkout/sessions/{id}/three_d_secure` | `outcome=complete\|fail` | finishes the 3-D Secure step; answers as `pay` does (a failure is a 402) |
+//! | `POST /_emulator/payment_intents/{id}/three_d_secure` | `outcome=complete\|fail` | finishes the 3-D Secure step of a payment intent confirmed through the API; answers the payment intent, or a failure as a declined confirmation (402, `payment_intent_authentication_failure`) |
 //! | `POST /_emulator/checkout/sessions/{id}/settle` | `outcome=succeed\|fail` | settles a delayed bank debit |
 //! | `POST /_emulator/disputes` | `charge` or `payment_intent`, [`reason`] | opens a dispute |
 //! | `POST /_emulator/disputes/{id}/close` | `outcome=won\|lost` | closes it |

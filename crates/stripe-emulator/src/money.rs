@@ -23,10 +23,7 @@ pub fn parse_currency(text: &str, param: &str) -> Result<String, ApiError> {
 
 /// Checks a total against Stripe's minimum charge (the equivalent of 0.50 USD) and maximum.
 pub fn check_amount(amount: i64, currency: &str, param: &str) -> Result<(), ApiError> {
-    let minimum = match currency {
-        "gbp" => 30,
-        _ => 50,
-    };
+    let minimum = minimum_charge(currency);
     if amount < minimum {
         return Err(ApiError::bad_value(
             param,
@@ -38,6 +35,37 @@ pub fn check_amount(amount: i64, currency: &str, param: &str) -> Result<(), ApiE
     }
     if amount > MAX_AMOUNT {
         return Err(ApiError::bad_value(param, "Amount must be no more than 99,999,999."));
+    }
+    Ok(())
+}
+
+/// Stripe's minimum charge in `currency` (the equivalent of 0.50 USD; the emulator knows GBP's 0.30).
+fn minimum_charge(currency: &str) -> i64 {
+    match currency {
+        "gbp" => 30,
+        _ => 50,
+    }
+}
+
+/// Checks a payment intent's `amount`: a positive integer, at least the minimum charge, at most eight digits
+/// (`amount_too_small`, `amount_too_large`, as Stripe answers).
+pub fn check_payment_amount(amount: i64, currency: &str) -> Result<(), ApiError> {
+    let minimum = minimum_charge(currency);
+    if amount < 1 {
+        return Err(ApiError::bad_value("amount", "This value must be greater than or equal to 1."));
+    }
+    if amount < minimum {
+        return Err(ApiError::invalid(format!(
+            "Amount must be at least {} {currency}",
+            format_amount(minimum, currency).split(' ').next().unwrap_or_default()
+        ))
+        .param("amount")
+        .code("amount_too_small"));
+    }
+    if amount > MAX_AMOUNT {
+        return Err(ApiError::invalid("Amount must be no more than 99,999,999.")
+            .param("amount")
+            .code("amount_too_large"));
     }
     Ok(())
 }

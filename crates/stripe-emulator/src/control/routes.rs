@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ("/_emulator/checkout/sessions/{id}/pay", true, pay),
         ("/_emulator/checkout/sessions/{id}/three_d_secure", true, three_d_secure),
         ("/_emulator/checkout/sessions/{id}/settle", true, settle),
+        ("/_emulator/payment_intents/{id}/three_d_secure", true, payment_intent_three_d_secure),
         ("/_emulator/disputes", true, open_dispute),
         ("/_emulator/disputes/{id}/close", true, close_dispute),
         ("/_emulator/events/{id}/resend", true, resend),
@@ -207,6 +208,23 @@ fn three_d_secure(shared: &Arc<Shared>, id: &str, p: &Params<'_>) -> Result<Valu
     let complete = choose(p, "outcome", &[("complete", true), ("fail", false)])?;
     let result = super::three_d_secure(shared, id, complete)?;
     payment_answer(shared, id, &result)
+}
+
+/// Finishes the 3-D Secure step of a payment intent confirmed through the API: the payment intent as it now
+/// is, or (a failure) the 402 a failed confirmation gets.
+fn payment_intent_three_d_secure(shared: &Arc<Shared>, id: &str, p: &Params<'_>) -> Result<Value, ApiError> {
+    let complete = choose(p, "outcome", &[("complete", true), ("fail", false)])?;
+    let result = super::payment_intent_action(shared, id, complete)?;
+    let payment_intent = shared.with_store(EventRequest::default(), |store| {
+        store.payment_intents.get(id).map(|pi| pi.to_json()).unwrap_or_default()
+    });
+    match result {
+        PaymentResult::Declined { .. } => {
+            let error = payment_intent["last_payment_error"].clone();
+            Err(ApiError::payment_failed(&error, payment_intent))
+        }
+        _ => Ok(payment_intent),
+    }
 }
 
 fn settle(shared: &Arc<Shared>, id: &str, p: &Params<'_>) -> Result<Value, ApiError> {

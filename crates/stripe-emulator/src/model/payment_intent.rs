@@ -1,4 +1,5 @@
-//! Payment intents (`pi_`): created when a customer first submits the checkout form, reused on retries.
+//! Payment intents (`pi_`): created by `POST /v1/payment_intents`, by an invoice, or when a customer first
+//! submits the checkout form (reused on retries).
 
 use super::payment_method::PaymentMethod;
 use super::Row;
@@ -10,13 +11,15 @@ use serde_json::{json, Value};
 pub enum PaymentIntentStatus {
     /// Waiting for a (new) payment method: just created, or after a decline.
     RequiresPaymentMethod,
+    /// Created with a payment method, not confirmed yet.
+    RequiresConfirmation,
     /// Waiting for 3-D Secure.
     RequiresAction,
     /// A delayed bank debit is on its way.
     Processing,
     /// Paid.
     Succeeded,
-    /// Abandoned (its checkout session expired).
+    /// Abandoned (its checkout session expired) or canceled through the API.
     Canceled,
 }
 
@@ -25,6 +28,7 @@ impl PaymentIntentStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentIntentStatus::RequiresPaymentMethod => "requires_payment_method",
+            PaymentIntentStatus::RequiresConfirmation => "requires_confirmation",
             PaymentIntentStatus::RequiresAction => "requires_action",
             PaymentIntentStatus::Processing => "processing",
             PaymentIntentStatus::Succeeded => "succeeded",
@@ -103,6 +107,15 @@ pub struct PaymentIntent {
     pub canceled_at: Option<i64>,
     /// Where 3-D Secure happens, while it is pending.
     pub three_d_secure_url: Option<String>,
+    /// The confirmation's `return_url` (3-D Secure then sends the customer back there).
+    pub return_url: Option<String>,
+    /// Whether the pending 3-D Secure is offered as `use_stripe_sdk` (a confirmation without `return_url`)
+    /// rather than `redirect_to_url`.
+    pub use_stripe_sdk: bool,
+    /// `abandoned` (an expired checkout session), or the reason given to `/cancel`.
+    pub cancellation_reason: Option<String>,
+    /// `automatic_payment_methods`, when enabled: its `allow_redirects`, if given.
+    pub automatic_payment_methods: Option<Option<String>>,
     /// From `payment_intent_data[receipt_email]`.
     pub receipt_email: Option<String>,
 }
@@ -118,10 +131,22 @@ impl PaymentIntent {
     pub fn to_json(&self) -> Value {
         let succeeded = self.status == PaymentIntentStatus::Succeeded;
         let next_action = self.three_d_secure_url.as_ref().map(|url| {
-            json!({
-                "type": "redirect_to_url",
-                "redirect_to_url": { "return_url": null, "url": url }
-            })
+            if self.use_stripe_sdk {
+                // What Stripe.js reads is Stripe's own business; this names the challenge page.
+                json!({
+                    "type": "use_stripe_sdk",
+                    "use_stripe_sdk": { "type": "three_d_secure_redirect", "stripe_js": url }
+                })
+            } else {
+                json!({
+                    "type": "redirect_to_url",
+                    "redirect_to_url": { "return_url": self.return_url, "url": url }
+                })
+            }
+        });
+        let automatic_payment_methods = self.automatic_payment_methods.as_ref().map(|allow| match allow {
+            Some(allow) => json!({ "enabled": true, "allow_redirects": allow }),
+            None => json!({ "enabled": true }),
         });
         json!({
             "id": self.id,
@@ -132,9 +157,9 @@ impl PaymentIntent {
             "amount_received": if succeeded { self.amount } else { 0 },
             "application": null,
             "application_fee_amount": null,
-            "automatic_payment_methods": null,
+            "automatic_payment_methods": automatic_payment_methods,
             "canceled_at": self.canceled_at,
-            "cancellation_reason": self.canceled_at.map(|_| "abandoned"),
+            "cancellation_reason": self.cancellation_reason,
             "capture_method": "automatic",
             "client_secret": self.client_secret,
             "confirmation_method": "automatic",

@@ -3,6 +3,7 @@
 
 use super::payment_method::{MethodKind, PaymentMethod};
 use super::Row;
+use crate::cards::CardBehaviour;
 use serde_json::{json, Value};
 
 /// A card saved as a `payment_method` object.
@@ -18,6 +19,8 @@ pub struct SavedPaymentMethod {
     pub later_charges_fail: bool,
     /// The email given with it (the checkout page's).
     pub email: Option<String>,
+    /// What confirming a payment intent with it does (its test card's behaviour).
+    pub behaviour: CardBehaviour,
 }
 
 impl Row for SavedPaymentMethod {

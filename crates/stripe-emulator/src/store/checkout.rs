@@ -294,6 +294,7 @@ impl Store {
                 ) {
                     pi.status = PaymentIntentStatus::Canceled;
                     pi.canceled_at = Some(self.now);
+                    pi.cancellation_reason = Some("abandoned".to_owned());
                     pi.three_d_secure_url = None;
                     let json = pi.to_json();
                     self.emit("payment_intent.canceled", json, None);

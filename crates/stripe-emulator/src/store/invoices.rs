@@ -151,6 +151,10 @@ impl Store {
             payment_method_types: vec!["card".to_owned()],
             canceled_at: None,
             three_d_secure_url: None,
+            return_url: None,
+            use_stripe_sdk: false,
+            cancellation_reason: None,
+            automatic_payment_methods: None,
             receipt_email: None,
         };
         pending.push(("payment_intent.created", pi.to_json(), None));
@@ -187,7 +191,7 @@ impl Store {
         if let Some(saved) = &method {
             let email = saved.email.clone().unwrap_or_default();
             let status = if succeeds { ChargeStatus::Succeeded } else { ChargeStatus::Failed };
-            let charge_id = self.new_charge(&pi_id, saved.method.clone(), &email, status);
+            let charge_id = self.new_charge(&pi_id, saved.method.clone(), Some(&email), status);
             let decline = cards::OFF_SESSION_DECLINE;
             let charge = self.charges.get_mut(&charge_id).expect("just made");
             if !succeeds {

@@ -46,9 +46,6 @@ pub enum PaymentResult {
     Processing,
 }
 
-const AUTHENTICATION_FAILED: &str = "We are unable to authenticate your payment method. Please choose a \
-                                     different payment method and try again.";
-
 impl Store {
     /// Submits the checkout form for session `id`. `email` is what the customer typed (ignored when the
     /// session fixes it through `customer_email` or `customer`).
@@ -106,8 +103,13 @@ impl Store {
                     CardBehaviour::SucceedThenDispute => {
                         self.card_succeeded(id, &pi_id, method, &email, true)
                     }
-                    CardBehaviour::Decline(decline) => self.card_declined(&pi_id, method, &email, decline),
-                    CardBehaviour::RequireThreeDSecure => self.require_three_d_secure(id, &pi_id, method),
+                    CardBehaviour::Decline(decline) => {
+                        self.card_declined(&pi_id, method, Some(&email), decline)
+                    }
+                    CardBehaviour::RequireThreeDSecure => {
+                        let url = format!("{}checkout/{id}/three_d_secure", self.base_url);
+                        self.require_three_d_secure(&pi_id, method, url)
+                    }
                 })
             }
         }
@@ -140,27 +142,7 @@ impl Store {
                 }
                 Ok(self.card_succeeded(id, &pi_id, method, &email, false))
             }
-            _ => {
-                let pi = self.payment_intents.get_mut(&pi_id).expect("found above");
-                pi.status = PaymentIntentStatus::RequiresPaymentMethod;
-                pi.three_d_secure_url = None;
-                pi.payment_method = None;
-                pi.last_payment_error = Some(PaymentError {
-                    kind: "invalid_request_error",
-                    code: "payment_intent_authentication_failure".to_owned(),
-                    decline_code: None,
-                    message: AUTHENTICATION_FAILED.to_owned(),
-                    charge: None,
-                    payment_method_type: "card",
-                });
-                let json = pi.to_json();
-                self.emit("payment_intent.payment_failed", json, None);
-                Ok(PaymentResult::Declined {
-                    code: "payment_intent_authentication_failure".to_owned(),
-                    decline_code: None,
-                    message: AUTHENTICATION_FAILED.to_owned(),
-                })
-            }
+            _ => Ok(self.authentication_failed(&pi_id)),
         }
     }
 
@@ -288,6 +270,10 @@ impl Store {
             payment_method_types: session.payment_method_types.clone(),
             canceled_at: None,
             three_d_secure_url: None,
+            return_url: None,
+            use_stripe_sdk: false,
+            cancellation_reason: None,
+            automatic_payment_methods: None,
             receipt_email: session.payment_intent_data.receipt_email.clone(),
         };
         self.emit("payment_intent.created", pi.to_json(), None);

@@ -21,6 +21,9 @@ const TEST_TOKENS: &[(&str, &str)] = &[
     ("pm_card_chargeDeclinedInsufficientFunds", "4000000000009995"),
     ("pm_card_chargeDeclinedExpiredCard", "4000000000000069"),
     ("pm_card_chargeDeclinedProcessingError", "4000000000000119"),
+    ("pm_card_authenticationRequired", "4000002760003184"),
+    ("pm_card_threeDSecure2Required", "4000000000003220"),
+    ("pm_card_createDispute", "4000000000000259"),
 ];
 
 /// The test card a token stands for.
@@ -50,6 +53,7 @@ impl Store {
             customer: customer.map(str::to_owned),
             later_charges_fail: number == cards::CHARGE_CUSTOMER_FAIL,
             email,
+            behaviour: cards::behaviour(number),
         };
         let id = saved.method.id.clone();
         if customer.is_some() {
@@ -57,6 +61,23 @@ impl Store {
         }
         self.payment_methods.insert(saved);
         Ok(id)
+    }
+
+    /// A new, unattached payment method for the test card `number` (what a test token such as
+    /// `pm_card_chargeDeclined` becomes when a payment intent is confirmed with it): decline cards
+    /// included, no event; returns its id.
+    pub fn payment_method_from_card(&mut self, number: &str) -> String {
+        let saved = SavedPaymentMethod {
+            method: card_method(number, false),
+            created: self.now,
+            customer: None,
+            later_charges_fail: number == cards::CHARGE_CUSTOMER_FAIL,
+            email: None,
+            behaviour: cards::behaviour(number),
+        };
+        let id = saved.method.id.clone();
+        self.payment_methods.insert(saved);
+        id
     }
 
     /// A payment method for `customer` from a parameter: a test token makes and attaches a new one; an id

@@ -10,12 +10,15 @@ use crate::model::checkout_session::{PaymentStatus, SessionStatus};
 use crate::model::payment_intent::{PaymentError, PaymentIntentStatus};
 use crate::model::payment_method::{MethodKind, PaymentMethod};
 
+const AUTHENTICATION_FAILED: &str = "We are unable to authenticate your payment method. Please choose a \
+                                     different payment method and try again.";
+
 impl Store {
     pub(super) fn new_charge(
         &mut self,
         pi_id: &str,
         method: PaymentMethod,
-        email: &str,
+        email: Option<&str>,
         status: ChargeStatus,
     ) -> String {
         let pi = self.payment_intents.get(pi_id).expect("created before charging");
@@ -33,12 +36,32 @@ impl Store {
             description: pi.description.clone(),
             failure: None,
             payment_method: method,
-            billing_email: Some(email.to_owned()),
+            billing_email: email.map(str::to_owned),
             receipt_email: pi.receipt_email.clone(),
         };
         let id = charge.id.clone();
         self.charges.insert(charge);
         id
+    }
+
+    /// A succeeded charge of the payment intent with `method`, and the payment intent `succeeded`; returns
+    /// the charge's id and both objects as they now are, for the caller to emit in its order.
+    pub(super) fn record_card_success(
+        &mut self,
+        pi_id: &str,
+        method: PaymentMethod,
+        email: Option<&str>,
+    ) -> (String, serde_json::Value, serde_json::Value) {
+        let charge_id = self.new_charge(pi_id, method.clone(), email, ChargeStatus::Succeeded);
+        let pi = self.payment_intents.get_mut(pi_id).expect("created before charging");
+        pi.status = PaymentIntentStatus::Succeeded;
+        pi.latest_charge = Some(charge_id.clone());
+        pi.payment_method = Some(method);
+        pi.last_payment_error = None;
+        pi.three_d_secure_url = None;
+        let pi_json = pi.to_json();
+        let charge_json = self.charges.get(&charge_id).map(Charge::to_json).unwrap_or_default();
+        (charge_id, pi_json, charge_json)
     }
 
     pub(super) fn card_succeeded(
@@ -49,16 +72,8 @@ impl Store {
         email: &str,
         dispute: bool,
     ) -> PaymentResult {
-        let charge_id = self.new_charge(pi_id, method.clone(), email, ChargeStatus::Succeeded);
-        let pi = self.payment_intents.get_mut(pi_id).expect("created before charging");
-        pi.status = PaymentIntentStatus::Succeeded;
-        pi.latest_charge = Some(charge_id.clone());
-        pi.payment_method = Some(method);
-        pi.last_payment_error = None;
-        pi.three_d_secure_url = None;
-        let pi_json = pi.to_json();
+        let (charge_id, pi_json, charge_json) = self.record_card_success(pi_id, method, Some(email));
         self.emit("payment_intent.succeeded", pi_json, None);
-        let charge_json = self.charges.get(&charge_id).map(Charge::to_json).unwrap_or_default();
         self.emit("charge.succeeded", charge_json, None);
         self.complete_session(session_id, PaymentStatus::Paid);
         if dispute {
@@ -72,7 +87,7 @@ impl Store {
         &mut self,
         pi_id: &str,
         method: PaymentMethod,
-        email: &str,
+        email: Option<&str>,
         decline: Decline,
     ) -> PaymentResult {
         let charge_id = self.new_charge(pi_id, method, email, ChargeStatus::Failed);
@@ -106,13 +121,13 @@ impl Store {
         }
     }
 
+    /// The payment intent waits for 3-D Secure at `url` (`payment_intent.requires_action`).
     pub(super) fn require_three_d_secure(
         &mut self,
-        session_id: &str,
         pi_id: &str,
         method: PaymentMethod,
+        url: String,
     ) -> PaymentResult {
-        let url = format!("{}checkout/{session_id}/three_d_secure", self.base_url);
         let pi = self.payment_intents.get_mut(pi_id).expect("created before charging");
         pi.status = PaymentIntentStatus::RequiresAction;
         pi.payment_method = Some(method);
@@ -122,6 +137,30 @@ impl Store {
         PaymentResult::RequiresAction
     }
 
+    /// 3-D Secure failed: the payment intent goes back to `requires_payment_method` with
+    /// `payment_intent_authentication_failure` (`payment_intent.payment_failed`; no charge is made).
+    pub(super) fn authentication_failed(&mut self, pi_id: &str) -> PaymentResult {
+        let pi = self.payment_intents.get_mut(pi_id).expect("checked by the caller");
+        pi.status = PaymentIntentStatus::RequiresPaymentMethod;
+        pi.three_d_secure_url = None;
+        pi.payment_method = None;
+        pi.last_payment_error = Some(PaymentError {
+            kind: "invalid_request_error",
+            code: "payment_intent_authentication_failure".to_owned(),
+            decline_code: None,
+            message: AUTHENTICATION_FAILED.to_owned(),
+            charge: None,
+            payment_method_type: "card",
+        });
+        let json = pi.to_json();
+        self.emit("payment_intent.payment_failed", json, None);
+        PaymentResult::Declined {
+            code: "payment_intent_authentication_failure".to_owned(),
+            decline_code: None,
+            message: AUTHENTICATION_FAILED.to_owned(),
+        }
+    }
+
     pub(super) fn start_delayed_debit(
         &mut self,
         session_id: &str,
@@ -129,7 +168,7 @@ impl Store {
         method: PaymentMethod,
         email: &str,
     ) {
-        let charge_id = self.new_charge(pi_id, method.clone(), email, ChargeStatus::Pending);
+        let charge_id = self.new_charge(pi_id, method.clone(), Some(email), ChargeStatus::Pending);
         let pi = self.payment_intents.get_mut(pi_id).expect("created before charging");
         pi.status = PaymentIntentStatus::Processing;
         pi.latest_charge = Some(charge_id.clone());

@@ -13,6 +13,7 @@ mod control_api;
 mod events_and_delivery;
 mod form_and_idempotency;
 mod openapi_conformance;
+mod payment_intents_api;
 mod resources;
 mod subscriptions_api;
 mod subscriptions_checkout;

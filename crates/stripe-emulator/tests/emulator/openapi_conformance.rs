@@ -288,6 +288,41 @@ async fn every_resource_every_list_every_event_and_every_error_conforms_to_the_s
         .ok();
     checked += conform(&endpoint, "webhook endpoint create");
 
+    // payment intents through the API: created, paid, declined, waiting for 3-D Secure both ways, canceled
+    let api_pi = h.post("/v1/payment_intents", &[("amount", "2000"), ("currency", "usd")]).await.ok();
+    checked += conform(&api_pi, "payment intent create");
+    let pi_path = format!("/v1/payment_intents/{}", id_of(&api_pi));
+    let declined =
+        h.post(&format!("{pi_path}/confirm"), &[("payment_method", "pm_card_chargeDeclined")]).await;
+    assert_eq!(declined.status, 402, "{}", declined.body);
+    checked += conform(&declined.json, "a declined confirmation");
+    checked += conform(&declined.json["error"]["payment_intent"], "the declined payment intent");
+    let paid = h.post(&format!("{pi_path}/confirm"), &[("payment_method", "pm_card_visa")]).await.ok();
+    checked += conform(&paid, "payment intent confirm");
+    let unexpected = h.post(&format!("{pi_path}/cancel"), &[]).await;
+    assert_eq!(unexpected.status, 400, "{}", unexpected.body);
+    checked += conform(&unexpected.json, "payment_intent_unexpected_state");
+    for extra in [&[][..], &[("return_url", "https://shop.test/back")][..]] {
+        let mut pairs = vec![
+            ("amount", "2000"),
+            ("currency", "usd"),
+            ("confirm", "true"),
+            ("payment_method", "pm_card_authenticationRequired"),
+            ("automatic_payment_methods[enabled]", "true"),
+        ];
+        pairs.extend_from_slice(extra);
+        let waiting = h.post("/v1/payment_intents", &pairs).await.ok();
+        checked += conform(&waiting, "a payment intent requiring action");
+        let canceled = h
+            .post(
+                &format!("/v1/payment_intents/{}/cancel", id_of(&waiting)),
+                &[("cancellation_reason", "duplicate")],
+            )
+            .await
+            .ok();
+        checked += conform(&canceled, "payment intent cancel");
+    }
+
     // every list, expanded where it can be, and every object in it
     for path in [
         "/v1/customers?limit=100",
