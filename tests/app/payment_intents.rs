@@ -106,3 +106,61 @@ async fn a_front_end_reads_the_publishable_key_and_currencies() {
     let (_, config) = json_of(emulated.get_as("/api/v1/config", None).await).await;
     assert_eq!(config["publishableKey"], "pk_test_emulator");
 }
+
+/// Confirms the intent at the emulator as stripe.js would, with a test PaymentMethod: (status, body).
+async fn confirm(app: &TestApp, intent: &str, payment_method: &str) -> (u16, Value) {
+    let url = format!("{}v1/payment_intents/{intent}/confirm", app.emulator().base_url());
+    let response = app
+        .client
+        .post(url)
+        .bearer_auth("sk_test_whole_app")
+        .form(&[("payment_method", payment_method)])
+        .send()
+        .await
+        .unwrap();
+    json_of(response).await
+}
+
+#[tokio::test]
+async fn through_the_emulator_pm_card_visa_pays_the_order_and_a_declined_card_fails_it() {
+    let app = spawn_app(TestOptions { emulated: true, ..TestOptions::default() }).await;
+    let body = json!({"email": "ada@example.com", "items": [{"sku": "ebook", "quantity": 1}]});
+    let (status, paid) = create(&app, body.clone(), None).await;
+    assert_eq!(status, 201, "{paid}");
+    assert_eq!(paid["publishableKey"], "pk_test_emulator");
+    let intent = app
+        .stripe_api(
+            reqwest::Method::GET,
+            &format!("payment_intents/{}", paid["paymentIntentId"].as_str().unwrap()),
+            &[],
+        )
+        .await;
+    assert_eq!(intent["client_secret"], paid["clientSecret"]);
+    assert_eq!((intent["amount"].as_i64(), intent["currency"].as_str()), (Some(1500), Some("usd")));
+    assert_eq!(intent["metadata"]["order_id"], paid["orderId"]);
+    assert_eq!(intent["automatic_payment_methods"]["enabled"], true);
+
+    let (status, confirmed) = confirm(&app, paid["paymentIntentId"].as_str().unwrap(), "pm_card_visa").await;
+    assert_eq!((status, confirmed["status"].as_str()), (200, Some("succeeded")), "{confirmed}");
+    let order = app.wait_for_status(paid["orderId"].as_str().unwrap(), "paid").await;
+    assert_eq!(order["transactionId"], paid["paymentIntentId"]);
+
+    let (_, declined) = create(&app, body, None).await;
+    let (status, error) =
+        confirm(&app, declined["paymentIntentId"].as_str().unwrap(), "pm_card_chargeDeclined").await;
+    assert_eq!((status, error["error"]["type"].as_str()), (402, Some("card_error")), "{error}");
+    let order = app.wait_for_status(declined["orderId"].as_str().unwrap(), "failed").await;
+    assert!(order["failureReason"].as_str().unwrap().contains("declined"), "{order}");
+
+    // A paid intent's order is refundable like a Checkout order.
+    let refund = app
+        .client
+        .post(format!("{}/api/v1/admin/orders/{}/refunds", app.address, paid["orderId"].as_str().unwrap()))
+        .bearer_auth(payments_tests::ADMIN_KEY)
+        .header("idempotency-key", "pi-refund")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refund.status(), 202);
+    app.wait_for_status(paid["orderId"].as_str().unwrap(), "refunded").await;
+}

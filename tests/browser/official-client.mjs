@@ -4,7 +4,8 @@
 //   control API, then `checkout.session.completed`;
 // - subscription (the Stripe CLI's fixture flow): a customer with pm_card_visa as default payment method, a
 //   monthly price, `subscriptions.create`, then `customer.subscription.created` and `invoice.paid`;
-//   `cancel_at_period_end`, `subscriptions.cancel`, then `customer.subscription.deleted`.
+//   `cancel_at_period_end`, `subscriptions.cancel`, then `customer.subscription.deleted`;
+// - payment intent: created, confirmed with pm_card_visa, then `payment_intent.succeeded`; another declined.
 // The webhook endpoint is registered with `webhookEndpoints.create`, and deliveries are verified with the
 // secret it returned (or with `--verify-with SECRET`, to see verification fail). Every wait has a deadline.
 // Also: an idempotent replay, a 404 as StripeInvalidRequestError, auto-pagination over every event.
@@ -165,6 +166,37 @@ async function checkout(stripe, receiver, base) {
   };
 }
 
+// The custom payment flow: a PaymentIntent created with automatic payment methods, confirmed with
+// pm_card_visa (then `charge.succeeded`, `payment_intent.succeeded`); another declined with
+// pm_card_chargeDeclined, which stripe-node raises as a StripeCardError.
+async function paymentIntent(stripe, receiver) {
+  const created = await stripe.paymentIntents.create({
+    amount: 1999,
+    currency: "usd",
+    automatic_payment_methods: { enabled: true },
+    metadata: { order_id: "node-pi-1" },
+  });
+  check(created.status === "requires_payment_method", `new: ${JSON.stringify(created)}`);
+  check(created.client_secret?.startsWith(`${created.id}_secret_`), `its client secret: ${created.client_secret}`);
+  const confirmed = await stripe.paymentIntents.confirm(created.id, { payment_method: "pm_card_visa" });
+  check(confirmed.status === "succeeded" && confirmed.amount_received === 1999, `confirmed: ${JSON.stringify(confirmed)}`);
+  const succeeded = await receiver.waitFor("payment_intent.succeeded", (pi) => pi.id === created.id);
+  check(succeeded.data.object.metadata.order_id === "node-pi-1", `its event: ${JSON.stringify(succeeded)}`);
+
+  const declining = await stripe.paymentIntents.create({ amount: 500, currency: "usd", payment_method_types: ["card"] });
+  const declined = await stripe.paymentIntents
+    .confirm(declining.id, { payment_method: "pm_card_chargeDeclined" })
+    .then(
+      (pi) => ({ unexpected: pi.status }),
+      (error) => ({ type: error.type, code: error.code, declineCode: error.decline_code }),
+    );
+  check(declined.type === "StripeCardError" && declined.code === "card_declined", `declined: ${JSON.stringify(declined)}`);
+  await receiver.waitFor("payment_intent.payment_failed", (pi) => pi.id === declining.id);
+  const after = await stripe.paymentIntents.retrieve(declining.id);
+  check(after.status === "requires_payment_method", `after the decline: ${JSON.stringify(after)}`);
+  return { paid: confirmed.id, paidStatus: confirmed.status, declined: declining.id, declineCode: declined.declineCode };
+}
+
 async function subscription(stripe, receiver) {
   const customer = await stripe.customers.create({
     email: "node-subscriber@example.com",
@@ -259,6 +291,7 @@ async function main() {
     const seen = { apiVersion: stripe.getApiField("version"), endpoint: endpoint.id };
     seen.checkout = await checkout(stripe, receiver, base);
     seen.subscription = await subscription(stripe, receiver);
+    seen.paymentIntent = await paymentIntent(stripe, receiver);
     check(!receiver.rejected.length, `deliveries failed verification: ${receiver.rejected.join("; ")}`);
     const envelope = ["id", "object", "api_version", "created", "data", "livemode", "pending_webhooks", "request"];
     for (const event of receiver.verified) {

@@ -150,7 +150,7 @@ fn strings(value: &Value) -> Vec<&str> {
 }
 
 #[test]
-fn the_official_stripe_node_client_pays_a_checkout_and_runs_a_subscription_with_verified_webhooks() {
+fn the_official_stripe_node_client_pays_a_checkout_runs_a_subscription_and_confirms_a_payment_intent() {
     let emulator = EmulatorProcess::start();
     let version = payments_stripe_emulator::api_version();
     let seen = seen(&run_official_client(&[&emulator.base_url, "--api-version", version]));
@@ -168,6 +168,12 @@ fn the_official_stripe_node_client_pays_a_checkout_and_runs_a_subscription_with_
     assert!(subscription["subscription"].as_str().unwrap().starts_with("sub_"), "{seen}");
     assert!(subscription["invoice"].as_str().unwrap().starts_with("in_"), "{seen}");
     assert_eq!(strings(&subscription["statuses"]), ["active", "active", "canceled"], "{seen}");
+    let intent = &seen["paymentIntent"];
+    assert!(intent["paid"].as_str().unwrap().starts_with("pi_"), "{seen}");
+    assert_eq!(
+        (intent["paidStatus"].as_str(), intent["declineCode"].as_str()),
+        (Some("succeeded"), Some("generic_decline"))
+    );
 
     let verified = strings(&seen["verified"]);
     let position = |wanted: &str| {
