@@ -344,7 +344,7 @@ async fn catalog_sync_creates_each_product_and_price_in_stripe_once() {
     let settings =
         payments_app::settings::Settings::load_from(std::path::Path::new("../config"), &env).unwrap();
     let first = payments_app::sync_catalog(&settings).await.unwrap();
-    assert_eq!((first.products, first.prices), (3, 5), "three products, five prices (two recurring)");
+    assert_eq!((first.products, first.prices), (3, 10), "three products, ten prices (two recurring)");
     let again = payments_app::sync_catalog(&settings).await.unwrap();
     assert_eq!((again.products, again.prices), (0, 0), "a rerun creates nothing");
 
@@ -361,13 +361,13 @@ async fn catalog_sync_creates_each_product_and_price_in_stripe_once() {
     assert_eq!(skus, ["ebook", "rust-course", "stickers"]);
     let prices = stripe("prices?limit=100").await;
     let prices = prices["data"].as_array().unwrap();
-    assert_eq!(prices.len(), 5);
+    assert_eq!(prices.len(), 10);
     let monthly = prices.iter().find(|p| p["metadata"]["price_id"] == "rust-course-monthly-usd").unwrap();
     assert_eq!(
         (monthly["unit_amount"].as_i64(), monthly["recurring"]["interval"].as_str()),
         (Some(900), Some("month"))
     );
-    assert_eq!(db.count("SELECT count(*) FROM prices WHERE stripe_price_id IS NOT NULL", None).await, 5);
+    assert_eq!(db.count("SELECT count(*) FROM prices WHERE stripe_price_id IS NOT NULL", None).await, 10);
     assert_eq!(db.count("SELECT count(*) FROM products WHERE stripe_product_id IS NOT NULL", None).await, 3);
     emulator.stop().await;
 }

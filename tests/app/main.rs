@@ -3,6 +3,7 @@
 mod accounts;
 mod browser;
 mod checkout;
+mod currencies;
 mod emulated;
 mod hostile;
 mod orders;

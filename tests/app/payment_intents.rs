@@ -100,7 +100,7 @@ async fn a_front_end_reads_the_publishable_key_and_currencies() {
     .await;
     let (status, config) = json_of(app.get_as("/api/v1/config", None).await).await;
     assert_eq!(status, 200);
-    assert_eq!(config, json!({"publishableKey": "pk_test_shop", "currencies": ["usd"]}));
+    assert_eq!(config, json!({"publishableKey": "pk_test_shop", "currencies": ["usd", "eur", "jpy", "kwd"]}));
 
     let emulated = spawn_app(TestOptions { emulated: true, ..TestOptions::default() }).await;
     let (_, config) = json_of(emulated.get_as("/api/v1/config", None).await).await;

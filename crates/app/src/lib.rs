@@ -58,6 +58,7 @@ impl Application {
         }
         let ports = store.ports();
         load_catalog(settings, &ports).await?;
+        let currencies = sold_currencies(&ports, settings.checkout.currency).await?;
 
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address).with_context(|| format!("binding {address}"))?;
@@ -129,7 +130,7 @@ impl Application {
             }),
             front_end: payments_http::FrontEnd {
                 publishable_key: settings.stripe.publishable_key.clone(),
-                currencies: vec![settings.checkout.currency.to_string()],
+                currencies,
             },
         };
         if let Some(age) = settings.webhook.orphan_report_after {
@@ -191,6 +192,27 @@ async fn load_catalog(settings: &Settings, ports: &StorePorts) -> anyhow::Result
         .context("loading the catalog into the database")?;
     tracing::info!(products = report.products, retired = report.retired, path = %path.display(), "catalog loaded");
     Ok(())
+}
+
+/// The currencies a checkout may be priced in: the configured one first, then every other currency an active
+/// one-time catalog price is in.
+async fn sold_currencies(
+    ports: &StorePorts,
+    default: payments_domain::Currency,
+) -> anyhow::Result<Vec<String>> {
+    let products = ports.catalog.list_products().await.context("reading the catalog")?;
+    let mut currencies = vec![default.to_string()];
+    let mut others: Vec<String> = products
+        .iter()
+        .filter(|product| product.active)
+        .flat_map(|product| product.prices.iter().filter(|price| price.is_one_time_and_active()))
+        .map(|price| price.unit_amount.currency().to_string())
+        .filter(|code| *code != currencies[0])
+        .collect();
+    others.sort();
+    others.dedup();
+    currencies.extend(others);
+    Ok(currencies)
 }
 
 /// Loads the catalog, then creates in Stripe every product and price it lacks and stores their ids

@@ -192,15 +192,27 @@ impl Checkout {
     /// idempotency key derived from the order id, and records the session on the order. If the provider fails
     /// to open the session, the order is marked as never payable and [`StartCheckoutError::Gateway`] is
     /// returned. Nothing is stored when a line or the caller is refused.
-    #[tracing::instrument(skip_all, fields(order_id))]
     pub async fn start(
         &self,
         caller: &Caller,
         email: Option<Email>,
         lines: Vec<CartLine>,
     ) -> Result<StartedCheckout, StartCheckoutError> {
+        self.start_in(caller, email, lines, None).await
+    }
+
+    /// [`Checkout::start`], priced in `currency` (the settings' when `None`): every line needs a price in it,
+    /// else [`PriceError::CurrencyNotAvailable`].
+    #[tracing::instrument(skip_all, fields(order_id))]
+    pub async fn start_in(
+        &self,
+        caller: &Caller,
+        email: Option<Email>,
+        lines: Vec<CartLine>,
+        currency: Option<Currency>,
+    ) -> Result<StartedCheckout, StartCheckoutError> {
         let Prepared { order, user, customer, terms, line_prices } =
-            self.prepare(caller, email, lines).await?;
+            self.prepare(caller, email, lines, currency).await?;
         let order_id = order.id();
         self.ports.orders.insert_order(&order).await?;
 
@@ -240,14 +252,25 @@ impl Checkout {
     /// customer, an idempotency key derived from the order id) and records it on the order. The shop's front
     /// end confirms it with the client secret; its events move the order as a Checkout's do. A recurring
     /// price is refused (it needs a Checkout Session). Errors as for [`Checkout::start`].
-    #[tracing::instrument(skip_all, fields(order_id))]
     pub async fn start_payment(
         &self,
         caller: &Caller,
         email: Option<Email>,
         lines: Vec<CartLine>,
     ) -> Result<StartedPayment, StartCheckoutError> {
-        let Prepared { order, customer, terms, .. } = self.prepare(caller, email, lines).await?;
+        self.start_payment_in(caller, email, lines, None).await
+    }
+
+    /// [`Checkout::start_payment`], priced in `currency` (see [`Checkout::start_in`]).
+    #[tracing::instrument(skip_all, fields(order_id))]
+    pub async fn start_payment_in(
+        &self,
+        caller: &Caller,
+        email: Option<Email>,
+        lines: Vec<CartLine>,
+        currency: Option<Currency>,
+    ) -> Result<StartedPayment, StartCheckoutError> {
+        let Prepared { order, customer, terms, .. } = self.prepare(caller, email, lines, currency).await?;
         if let Some(terms) = terms {
             return Err(PriceError::NotForSale {
                 index: terms.line,
@@ -301,6 +324,7 @@ impl Checkout {
         caller: &Caller,
         email: Option<Email>,
         lines: Vec<CartLine>,
+        currency: Option<Currency>,
     ) -> Result<Prepared, StartCheckoutError> {
         let (user, email) = match caller {
             Caller::User { id, email: claim } => (Some(id), email.or_else(|| claim.clone())),
@@ -312,7 +336,7 @@ impl Checkout {
             return Err(OrderError::NoItems.into());
         }
         let products = self.ports.catalog.list_products().await?;
-        let items = self.price(&products, lines)?;
+        let items = self.price(&products, lines, currency.unwrap_or(self.settings.currency))?;
         let terms = subscription_terms(&products, &items)?;
 
         let now = self.ports.clock.now();
@@ -331,11 +355,13 @@ impl Checkout {
     }
 
     /// Every line priced by the catalog (or, when allowed, by the client).
-    fn price(&self, products: &[Product], lines: Vec<CartLine>) -> Result<Vec<LineItem>, StartCheckoutError> {
-        let rules = PricingRules {
-            currency: self.settings.currency,
-            allow_client_prices: self.settings.allow_client_prices,
-        };
+    fn price(
+        &self,
+        products: &[Product],
+        lines: Vec<CartLine>,
+        currency: Currency,
+    ) -> Result<Vec<LineItem>, StartCheckoutError> {
+        let rules = PricingRules { currency, allow_client_prices: self.settings.allow_client_prices };
         let priced =
             lines.into_iter().enumerate().map(|(index, line)| price_line(products, rules, index, line));
         Ok(priced.collect::<Result<Vec<_>, _>>()?)

@@ -43,6 +43,9 @@ pub(crate) struct CatalogCheckoutRequest {
     items: Vec<CatalogCartItem>,
     #[serde(default)]
     email: Option<String>,
+    /// The currency to price every line in (`"eur"`); absent: the configured checkout currency.
+    #[serde(default)]
+    currency: Option<String>,
 }
 
 /// One catalog line: exactly one of `sku` (the product at its checkout price) or `price_id` (a catalog or
@@ -74,6 +77,8 @@ pub(crate) struct ValidCheckout {
     pub(crate) lines: Vec<CartLine>,
     /// The name of the request's list of lines (`cartItems` or `items`), for error messages.
     pub(crate) list: &'static str,
+    /// The currency asked for; `None`: the configured one.
+    pub(crate) currency: Option<Currency>,
 }
 
 impl CheckoutRequest {
@@ -89,7 +94,7 @@ impl CheckoutRequest {
             .enumerate()
             .map(|(index, item)| item.to_cart_line(currency).map_err(|rule| item_error(LIST, index, &rule)))
             .collect::<Result<_, _>>()?;
-        Ok(ValidCheckout { email, lines, list: LIST })
+        Ok(ValidCheckout { email, lines, list: LIST, currency: None })
     }
 }
 
@@ -106,7 +111,16 @@ impl CatalogCheckoutRequest {
             .enumerate()
             .map(|(index, item)| item.to_cart_line(index))
             .collect::<Result<_, _>>()?;
-        Ok(ValidCheckout { email, lines, list: LIST })
+        let currency = match self.currency.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => Some(Currency::parse(code).map_err(|_| {
+                unprocessable(
+                    ErrorCode::CurrencyNotAvailable,
+                    format!("currency must be a three-letter ISO 4217 code such as \"eur\", got {code:?}."),
+                )
+            })?),
+        };
+        Ok(ValidCheckout { email, lines, list: LIST, currency })
     }
 }
 

@@ -43,9 +43,12 @@ async fn create_payment_intent(
     let valid =
         AnyCheckoutRequest::from_json(body.into_inner())?.validate(gate.checkout.settings().currency)?;
     let list = valid.list;
-    let started = within_deadline(&gate, gate.checkout.start_payment(&gate.caller, valid.email, valid.lines))
-        .await?
-        .map_err(|e| start_checkout_error(&e, list))?;
+    let started = within_deadline(
+        &gate,
+        gate.checkout.start_payment_in(&gate.caller, valid.email, valid.lines, valid.currency),
+    )
+    .await?
+    .map_err(|e| start_checkout_error(&e, list))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/orders/{}", started.order_id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -113,9 +116,10 @@ async fn create(extracted: Extracted, body: web::Json<serde_json::Value>) -> Res
 
 async fn open(gate: &Gate, valid: ValidCheckout) -> Result<HttpResponse, ApiError> {
     let list = valid.list;
-    let started = within_deadline(gate, gate.checkout.start(&gate.caller, valid.email, valid.lines))
-        .await?
-        .map_err(|e| start_checkout_error(&e, list))?;
+    let started =
+        within_deadline(gate, gate.checkout.start_in(&gate.caller, valid.email, valid.lines, valid.currency))
+            .await?
+            .map_err(|e| start_checkout_error(&e, list))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/orders/{}", started.order_id)))
         .json(CheckoutCreated::from(&started)))

@@ -4,8 +4,9 @@
 use crate::auth::Authenticated;
 use crate::dto::catalog::{ProductList, PurchaseList, PurchaseStatusView};
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use actix_web::{web, HttpResponse};
-use payments_domain::{Checkout, GetOrderError, Queries, Sku};
+use payments_domain::{Checkout, Currency, GetOrderError, Queries, Sku};
 
 /// Registers the catalog and purchase routes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -14,15 +15,32 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(super::get(&["/api/v1/purchases"], purchases));
 }
 
-/// The products for sale with their active prices, each with the `price` a checkout by SKU uses.
-/// Public: any `Authorization` header is ignored.
+/// `?currency=eur`: the currency whose price a product's `price` shows.
+#[derive(Debug, serde::Deserialize)]
+struct ProductsQuery {
+    #[serde(default)]
+    currency: Option<String>,
+}
+
+/// The products for sale with their active prices, each with the `price` a checkout by SKU uses (in
+/// `?currency=`, else the configured checkout currency). Public: any `Authorization` header is ignored.
 #[tracing::instrument(skip_all)]
 async fn products(
     queries: web::Data<Queries>,
     checkout: web::Data<Checkout>,
+    query: web::Query<ProductsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let currency = match query.currency.as_deref() {
+        None | Some("") => checkout.settings().currency,
+        Some(code) => Currency::parse(code).map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidQuery,
+                format!("currency must be a three-letter ISO 4217 code such as \"eur\", got {code:?}."),
+            )
+        })?,
+    };
     let products = queries.products().await.map_err(|e| ApiError::store(&e))?;
-    Ok(HttpResponse::Ok().json(ProductList::new(&products, checkout.settings().currency)))
+    Ok(HttpResponse::Ok().json(ProductList::new(&products, currency)))
 }
 
 /// Whether the signed-in user owns the product with this SKU.
