@@ -106,10 +106,10 @@ mod tests {
         assert_eq!(skus, ["rust-course", "ebook", "stickers"]);
         let course = &products[0];
         assert_eq!(course.checkout_price(Currency::USD).unwrap().unit_amount.minor(), 4900);
-        assert_eq!(
-            course.prices[1].recurring,
-            Some(Recurring { interval: Interval::Month, interval_count: 1 })
-        );
+        let monthly = course.prices.iter().find(|p| p.id.as_str() == "rust-course-monthly-usd").unwrap();
+        assert_eq!(monthly.recurring, Some(Recurring { interval: Interval::Month, interval_count: 1 }));
+        let yen = course.checkout_price(Currency::parse("jpy").unwrap()).unwrap();
+        assert_eq!(yen.unit_amount.minor(), 7500);
     }
 
     #[test]

@@ -493,11 +493,17 @@ async fn trusted_client_prices_sell_as_given() {
 
 #[actix_web::test]
 async fn what_one_time_checkout_cannot_sell_is_not_for_sale() {
-    let cases = [
+    // Sold, but in another currency: every line needs a price in the checkout's.
+    for (line, reference) in [
         (json!({"sku": "euro-mug", "quantity": 1}), "sku euro-mug"),
-        (json!({"sku": "poster", "quantity": 1}), "sku poster"),
         (json!({"price_id": "euro-mug-eur", "quantity": 1}), "price euro-mug-eur"),
-    ];
+    ] {
+        let body = json!({"email": "ada@example.com", "items": [line]});
+        let reply = refused_at(VERSIONED, &body).await;
+        reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "currency_not_available");
+        assert_eq!(reply.message(), format!("items[0]: {reference} has no price in usd; every line needs one."));
+    }
+    let cases = [(json!({"sku": "poster", "quantity": 1}), "sku poster")];
     for (line, reference) in cases {
         let body = json!({"email": "ada@example.com", "items": [line]});
         let reply = refused_at(VERSIONED, &body).await;
