@@ -244,3 +244,28 @@ async fn users_refund_their_own_orders_only_when_the_operator_allows_it() {
         "the refund revokes the purchase"
     );
 }
+
+#[tokio::test]
+async fn a_refund_that_fails_after_it_succeeded_gives_the_order_its_money_back() {
+    let app = emulated_app(&[]).await;
+    let checkout = app.hosted_checkout(2200, 1).await;
+    // Stripe's refund-fail card: the refund succeeds at first, then fails (refund.failed).
+    app.pay_with_card(&checkout, "4000000000005126").await;
+    app.wait_for_status(&checkout.order_id, "paid").await;
+
+    let (status, issued) = admin_refund(&app, &checkout.order_id, Some("fails"), None).await;
+    assert_eq!((status, issued["status"].as_str()), (202, Some("succeeded")), "{issued}");
+    let order = settled(&app, &checkout.order_id, "paid").await;
+    assert_eq!(order["refundedAmount"], 0, "the money did not go back: {order}");
+    let listed = listed_refunds(&app, &checkout.order_id).await;
+    assert_eq!((listed.len(), listed[0]["status"].as_str()), (1, Some("failed")), "{listed:?}");
+    let types: Vec<String> = app.stored_event_rows().await.into_iter().map(|(_, kind, _)| kind).collect();
+    for wanted in
+        ["refund.created", "charge.refunded", "refund.updated", "refund.failed", "charge.refund.updated"]
+    {
+        assert!(types.iter().any(|t| t == wanted), "{wanted} arrived: {types:?}");
+    }
+    // What failed is free to refund again.
+    let (status, again) = admin_refund(&app, &checkout.order_id, Some("again"), None).await;
+    assert_eq!((status, again["amount"].as_i64()), (202, Some(2200)), "{again}");
+}

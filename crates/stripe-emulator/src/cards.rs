@@ -54,6 +54,10 @@ const CARDS: &[(&str, CardBehaviour)] = &[
     ),
 ];
 
+/// Stripe's 4000 0000 0000 5126 (`pm_card_refundFail`): the charge succeeds, and a refund of it succeeds, then
+/// fails (`refund.failed`).
+pub const REFUND_FAIL: &str = "4000000000005126";
+
 /// Stripe's 4000 0000 0000 0341 (`pm_card_chargeCustomerFail`): it can be attached to a customer (and
 /// pays on the checkout page), but every later, off-session charge is declined.
 pub const CHARGE_CUSTOMER_FAIL: &str = "4000000000000341";

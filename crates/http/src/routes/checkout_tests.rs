@@ -501,7 +501,10 @@ async fn what_one_time_checkout_cannot_sell_is_not_for_sale() {
         let body = json!({"email": "ada@example.com", "items": [line]});
         let reply = refused_at(VERSIONED, &body).await;
         reply.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "currency_not_available");
-        assert_eq!(reply.message(), format!("items[0]: {reference} has no price in usd; every line needs one."));
+        assert_eq!(
+            reply.message(),
+            format!("items[0]: {reference} has no price in usd; every line needs one.")
+        );
     }
     let cases = [(json!({"sku": "poster", "quantity": 1}), "sku poster")];
     for (line, reference) in cases {

@@ -38,8 +38,8 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Value, ApiError> {
         reason,
         metadata: p.metadata("metadata")?.map(|m| m.into_new()).unwrap_or_default(),
     };
-    let id = store.create_refund(new)?;
-    found(store.refunds.get(&id), "refund", &id, Refund::to_json)
+    let (_, created) = store.create_refund(new)?;
+    Ok(created)
 }
 
 /// `GET /v1/refunds/{id}`.

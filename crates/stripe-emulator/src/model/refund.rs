@@ -4,7 +4,7 @@ use super::Row;
 use crate::metadata::Metadata;
 use serde_json::{json, Value};
 
-/// A refund; card refunds succeed at once.
+/// A refund; card refunds succeed at once (the refund-fail test card's fail right after).
 #[derive(Debug, Clone)]
 pub struct Refund {
     /// `re_…`
@@ -23,6 +23,8 @@ pub struct Refund {
     pub reason: Option<String>,
     /// Key-value pairs.
     pub metadata: Metadata,
+    /// Set once the refund failed (Stripe's `failure_reason`, e.g. `expired_or_canceled_card`).
+    pub failure_reason: Option<String>,
 }
 
 impl Row for Refund {
@@ -34,7 +36,7 @@ impl Row for Refund {
 impl Refund {
     /// The refund in Stripe's shape.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut json = json!({
             "id": self.id,
             "object": "refund",
             "amount": self.amount,
@@ -47,8 +49,13 @@ impl Refund {
             "reason": self.reason,
             "receipt_number": null,
             "source_transfer_reversal": null,
-            "status": "succeeded",
+            "status": if self.failure_reason.is_some() { "failed" } else { "succeeded" },
             "transfer_reversal": null
-        })
+        });
+        // Stripe's spec has the field only on refunds that failed (it is not nullable).
+        if let Some(reason) = &self.failure_reason {
+            json["failure_reason"] = json!(reason);
+        }
+        json
     }
 }

@@ -24,6 +24,7 @@ const TEST_TOKENS: &[(&str, &str)] = &[
     ("pm_card_authenticationRequired", "4000002760003184"),
     ("pm_card_threeDSecure2Required", "4000000000003220"),
     ("pm_card_createDispute", "4000000000000259"),
+    ("pm_card_refundFail", cards::REFUND_FAIL),
 ];
 
 /// The test card a token stands for.

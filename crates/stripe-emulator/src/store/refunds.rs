@@ -1,11 +1,13 @@
 //! Refunding charges: never more than was paid.
 
 use super::Store;
+use crate::cards;
 use crate::error::ApiError;
 use crate::ids;
 use crate::metadata::Metadata;
 use crate::model::charge::ChargeStatus;
 use crate::model::dispute::DisputeStatus;
+use crate::model::payment_method::MethodKind;
 use crate::model::refund::Refund;
 use crate::money::format_amount;
 use serde_json::json;
@@ -25,13 +27,24 @@ pub struct NewRefund {
     pub metadata: Metadata,
 }
 
+/// The fingerprint every card payment method of [`cards::REFUND_FAIL`] carries.
+fn refund_fail_fingerprint() -> String {
+    match super::payment_outcomes::card_method(cards::REFUND_FAIL, false).kind {
+        MethodKind::Card { fingerprint, .. } => fingerprint,
+        MethodKind::BankDebit { .. } => String::new(),
+    }
+}
+
 impl Store {
     /// Refunds all or part of a succeeded charge: emits `refund.created`, then `charge.refunded` (with the
-    /// charge's cumulative `amount_refunded` and its previous values). Returns the refund's id.
+    /// charge's cumulative `amount_refunded` and its previous values). A charge of the refund-fail card
+    /// ([`cards::REFUND_FAIL`]) then takes the refund back: `refund.updated` (status `failed`), `refund.failed`
+    /// and `charge.refund.updated`, the charge's `amount_refunded` lowered again. Returns the refund as created
+    /// (`succeeded`), with its id.
     ///
     /// Errors (400): neither or mismatching charge and payment intent, either missing, nothing paid yet,
     /// the charge disputed, fully refunded already, or `amount` above what is left.
-    pub fn create_refund(&mut self, new: NewRefund) -> Result<String, ApiError> {
+    pub fn create_refund(&mut self, new: NewRefund) -> Result<(String, serde_json::Value), ApiError> {
         let charge_id = match (&new.charge, &new.payment_intent) {
             (None, None) => return Err(ApiError::invalid(
                 "One of the following params should be provided for this request: payment_intent or charge.",
@@ -119,12 +132,33 @@ impl Store {
             payment_intent: charge.payment_intent.clone(),
             reason: new.reason,
             metadata: new.metadata,
+            failure_reason: None,
         };
+        let fails = matches!(&charge.payment_method.kind, MethodKind::Card { fingerprint, .. }
+            if *fingerprint == refund_fail_fingerprint());
         let charge_json = charge.to_json();
         let id = refund.id.clone();
-        self.emit("refund.created", refund.to_json(), None);
+        let created = refund.to_json();
+        self.emit("refund.created", created.clone(), None);
         self.emit("charge.refunded", charge_json, Some(previous));
-        self.refunds.insert(refund);
-        Ok(id)
+        if fails {
+            if let Some(charge) = self.charges.get_mut(&charge_id) {
+                charge.amount_refunded -= amount;
+            }
+            let mut failed = refund.clone();
+            failed.failure_reason = Some("expired_or_canceled_card".to_owned());
+            let json = failed.to_json();
+            self.emit(
+                "refund.updated",
+                json.clone(),
+                Some(json!({"status": "succeeded", "failure_reason": null})),
+            );
+            self.emit("refund.failed", json.clone(), None);
+            self.emit("charge.refund.updated", json, Some(json!({"status": "succeeded"})));
+            self.refunds.insert(failed);
+        } else {
+            self.refunds.insert(refund);
+        }
+        Ok((id, created))
     }
 }

@@ -485,6 +485,33 @@ async fn refunds_are_full_or_partial_by_payment_intent_or_charge_and_never_excee
 }
 
 #[tokio::test]
+async fn a_refund_of_the_refund_fail_card_succeeds_then_fails_and_gives_the_amount_back() {
+    let h = start().await;
+    let paid = h.paid_session("4000000000005126", &[]).await;
+    let pi = paid["payment_intent"].as_str().unwrap().to_owned();
+    let refund = h.post("/v1/refunds", &[("payment_intent", &pi), ("amount", "1000")]).await.ok();
+    assert_eq!(refund["status"], "succeeded", "it begins as succeeded: {refund}");
+    let now = h.get(&format!("/v1/refunds/{}", id_of(&refund))).await.ok();
+    assert_eq!(
+        (now["status"].as_str(), now["failure_reason"].as_str()),
+        (Some("failed"), Some("expired_or_canceled_card"))
+    );
+    let charge = h.get(&format!("/v1/charges/{}", now["charge"].as_str().unwrap())).await.ok();
+    assert_eq!(charge["amount_refunded"], 0, "the charge's refunded amount is lowered again");
+    for event_type in ["refund.updated", "refund.failed", "charge.refund.updated"] {
+        let events = h.events_of(event_type);
+        assert_eq!(events.len(), 1, "{event_type}");
+        assert_eq!(events[0]["data"]["object"]["status"], "failed", "{event_type}");
+    }
+    assert_eq!(h.events_of("refund.updated")[0]["data"]["previous_attributes"]["status"], "succeeded");
+    // A card that takes refunds back keeps them.
+    let kept = h.paid_session("4242424242424242", &[]).await;
+    let kept_pi = kept["payment_intent"].as_str().unwrap().to_owned();
+    h.post("/v1/refunds", &[("payment_intent", &kept_pi)]).await.ok();
+    assert_eq!(h.events_of("refund.failed").len(), 1);
+}
+
+#[tokio::test]
 async fn refunds_of_nothing_or_of_the_wrong_thing_are_refused() {
     let h = start().await;
     let open = h.create_session(&[("customer_email", "ada@example.com")]).await;
