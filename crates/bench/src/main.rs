@@ -7,6 +7,11 @@
 //! measured: it opens the service's database connections and lets each prepare its statements, as a
 //! running service has. `BENCH_ORDERS` (default 20,000) sets the measured orders; `BENCH_CONNECTIONS`
 //! overrides the service's database pool size (default: the service's own, 10).
+//!
+//! Then a checkout figure (`BENCH_CHECKOUTS`, default 2,000; 0 skips it): the service on SQLite with no Stripe
+//! key, so Stripe is the in-process emulator on 127.0.0.1, takes guest checkouts of one catalog item
+//! (`POST /api/v1/checkout/sessions`), 32 in flight, and it prints checkouts/s, p50 and p99. This is the figure
+//! that shows what keeping the connections to Stripe alive buys.
 
 use anyhow::{ensure, Context};
 use futures::{StreamExt, TryStreamExt};
@@ -39,7 +44,86 @@ async fn main() -> anyhow::Result<()> {
         };
         run(backend, warmup, orders).await?;
     }
+    let checkouts = number("BENCH_CHECKOUTS", 2_000)?;
+    if checkouts > 0 {
+        checkout_figure(checkouts).await?;
+    }
     Ok(())
+}
+
+/// Guest checkouts of one catalog item against the service with the emulated Stripe: `count` of them after a
+/// warm-up of 32 that opens the connections, 32 in flight, each bounded by a 30 s client timeout.
+async fn checkout_figure(count: usize) -> anyhow::Result<()> {
+    let (database_url, _keep) = fresh_database(Backend::Sqlite).await;
+    let env: HashMap<String, String> = [
+        ("DATABASE_URL", database_url),
+        ("PORT", "0".to_owned()),
+        // no STRIPE_SECRET_KEY: the service starts the emulator in process and registers its webhook with it
+        ("STRIPE_EMULATOR_PORT", "0".to_owned()),
+        ("APP__CATALOG__PATH", "config/catalog.toml".to_owned()),
+        ("APP__CHECKOUT__ALLOW_GUEST_CHECKOUT", "true".to_owned()),
+        ("APP__SERVER__STOREFRONT", "false".to_owned()),
+        ("APP__LOG__LEVEL", "error".to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect();
+    let settings = Settings::load_from(Path::new("config"), &env)?;
+    let app = Application::build(&settings).await?;
+    let address = format!("http://127.0.0.1:{}/api/v1/checkout/sessions", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(IN_FLIGHT)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+
+    eprintln!("bench (checkout): warming up with {IN_FLIGHT} checkouts (not measured)");
+    checkouts(&client, &address, IN_FLIGHT).await?;
+    eprintln!("bench (checkout): {count} guest checkouts of one item, {IN_FLIGHT} in flight");
+    let started = Instant::now();
+    let mut latencies = checkouts(&client, &address, count).await?;
+    let elapsed = started.elapsed();
+    server.abort();
+    latencies.sort();
+    let percentile = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    println!(
+        "checkout (SQLite, emulated Stripe on 127.0.0.1): {count} guest checkouts, {IN_FLIGHT} in flight"
+    );
+    println!("  throughput: {:.0} checkouts/s", count as f64 / elapsed.as_secs_f64());
+    println!("  latency:    p50 {:.2} ms, p99 {:.2} ms", ms(percentile(0.50)), ms(percentile(0.99)));
+    Ok(())
+}
+
+/// `count` guest checkouts of the `ebook`, `IN_FLIGHT` at a time; each must succeed. Returns their latencies.
+async fn checkouts(client: &reqwest::Client, address: &str, count: usize) -> anyhow::Result<Vec<Duration>> {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers = (0..IN_FLIGHT).map(|_| {
+        let (client, next, address) = (client.clone(), next.clone(), address.to_owned());
+        tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= count {
+                    break;
+                }
+                let body = json!({
+                    "email": format!("bench{n}@example.com"),
+                    "items": [{"sku": "ebook", "quantity": 1}],
+                });
+                let sent = Instant::now();
+                let response = client.post(&address).json(&body).send().await?;
+                let status = response.status();
+                ensure!(status.is_success(), "a checkout got {status}: {}", response.text().await?);
+                latencies.push(sent.elapsed());
+            }
+            anyhow::Ok(latencies)
+        })
+    });
+    let mut latencies = Vec::new();
+    for worker in futures::future::join_all(workers).await {
+        latencies.extend(worker.context("worker panicked")??);
+    }
+    Ok(latencies)
 }
 
 /// The number in the environment variable `name`, else `default`.

@@ -1,11 +1,12 @@
 //! [`PaymentGateway`] over Stripe Checkout and Customers, and [`CatalogGateway`] over Stripe Products and
-//! Prices, through async-stripe.
+//! Prices, through async-stripe's requests sent by our own pooled client ([`PooledStripeClient`]).
 
 use crate::catalog_form::{price_form, product_form};
 use crate::checkout_form::checkout_session_form;
 use crate::config::StripeConfig;
 use crate::customer_form::customer_form;
 use crate::gateway_error::classify;
+use crate::http_client::{ClientSetupError, PooledStripeClient, POOL_MAX_IDLE_PER_HOST};
 use crate::idempotency::stripe_idempotency_key;
 use crate::payment_intent_form::payment_intent_form;
 use crate::retry::{with_retries, RETRY_DELAYS};
@@ -26,7 +27,7 @@ use stripe_checkout::checkout_session::RetrieveCheckoutSession;
 /// `Debug` never shows the key.
 #[derive(Clone)]
 pub struct StripeGateway {
-    client: stripe::Client,
+    client: PooledStripeClient,
     // Kept only to scrub it from any message Stripe might echo it in.
     secret_key: SecretString,
     /// How long one operation may take, its retries included.
@@ -47,11 +48,16 @@ impl StripeGateway {
         if config.timeout.is_zero() {
             return Err(StripeSetupError::ZeroTimeout);
         }
-        let client = stripe::ClientBuilder::new(key)
-            .url(api_base(&config.api_base)?)
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| StripeSetupError::Client(crate::gateway_error::redact_keys(&e.to_string(), key)))?;
+        let client =
+            PooledStripeClient::new(key, api_base(&config.api_base)?, config.timeout, POOL_MAX_IDLE_PER_HOST)
+                .map_err(|e| match e {
+                    ClientSetupError::SecretKey => {
+                        StripeSetupError::InvalidSecretKey("not usable in an HTTP header")
+                    }
+                    ClientSetupError::StripeVersion => StripeSetupError::Client(
+                        "async-stripe's API version is not a header value".to_owned(),
+                    ),
+                })?;
         if config.deadline.is_zero() {
             return Err(StripeSetupError::ZeroTimeout);
         }
@@ -59,7 +65,7 @@ impl StripeGateway {
     }
 }
 
-/// async-stripe appends `v1/...` to the base as text, so the base must end with a slash.
+/// The client appends `v1/...` to the base as text, so the base must end with a slash.
 fn api_base(url: &url::Url) -> Result<String, StripeSetupError> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(StripeSetupError::InvalidApiBase(url.to_string()));

@@ -17,6 +17,7 @@ mod event_parser;
 pub mod fuzzing;
 mod gateway;
 mod gateway_error;
+mod http_client;
 mod idempotency;
 mod payment_intent_form;
 mod refund_gateway;
