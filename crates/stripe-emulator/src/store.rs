@@ -66,6 +66,9 @@ pub struct Store {
     pub prices: Table<Price>,
     /// Checkout sessions.
     pub sessions: Table<CheckoutSession>,
+    /// No open session expires before this (Unix seconds); `None`: none is open. Lets [`Store::expire_due`]
+    /// skip its scan of every session on the requests that come before the next expiry.
+    pub(crate) sessions_expire_from: Option<i64>,
     /// Payment intents.
     pub payment_intents: Table<PaymentIntent>,
     /// Charges.
@@ -104,6 +107,7 @@ impl Store {
             products: Table::default(),
             prices: Table::default(),
             sessions: Table::default(),
+            sessions_expire_from: None,
             payment_intents: Table::default(),
             charges: Table::default(),
             refunds: Table::default(),
