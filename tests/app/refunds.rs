@@ -254,7 +254,10 @@ async fn a_refund_that_fails_after_it_succeeded_gives_the_order_its_money_back()
     app.wait_for_status(&checkout.order_id, "paid").await;
 
     let (status, issued) = admin_refund(&app, &checkout.order_id, Some("fails"), None).await;
-    assert_eq!((status, issued["status"].as_str()), (202, Some("succeeded")), "{issued}");
+    // Stripe answers `succeeded`; its refund.failed may already have been applied when the answer is written,
+    // and the record shows what is known by then.
+    assert_eq!(status, 202, "{issued}");
+    assert!(matches!(issued["status"].as_str(), Some("succeeded" | "failed")), "{issued}");
     let order = settled(&app, &checkout.order_id, "paid").await;
     assert_eq!(order["refundedAmount"], 0, "the money did not go back: {order}");
     let listed = listed_refunds(&app, &checkout.order_id).await;
