@@ -119,6 +119,13 @@ async fn checkouts(client: &reqwest::Client, address: &str, count: usize) -> any
             anyhow::Ok(latencies)
         })
     });
+    gather(workers).await
+}
+
+/// Every worker's latencies, once all are done; the first failure otherwise.
+async fn gather(
+    workers: impl IntoIterator<Item = tokio::task::JoinHandle<anyhow::Result<Vec<Duration>>>>,
+) -> anyhow::Result<Vec<Duration>> {
     let mut latencies = Vec::new();
     for worker in futures::future::join_all(workers).await {
         latencies.extend(worker.context("worker panicked")??);
@@ -280,11 +287,7 @@ async fn send(
             anyhow::Ok(latencies)
         })
     });
-    let mut latencies = Vec::new();
-    for worker in futures::future::join_all(workers).await {
-        latencies.extend(worker.context("worker panicked")??);
-    }
-    Ok(latencies)
+    gather(workers).await
 }
 
 async fn stored_events(backend: Backend, url: &str) -> anyhow::Result<i64> {
