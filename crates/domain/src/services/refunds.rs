@@ -125,21 +125,23 @@ impl Refunds {
         }
         let by = self.refunder(caller)?;
         let now = self.clock.now();
-        let order = self.orders.find_order(id).await?.ok_or(RefundError::NotFound)?;
-        self.may_refund(&by, &order)?;
-        if order.payment_intent_id().is_none() {
-            // Nothing to refund through yet: say so before anything is written or held.
-            order.refundable()?;
-            return Err(RefundError::Rejected(
-                "the order's payment is not known yet: try again in a moment".to_owned(),
-            ));
-        }
+        // Who may refund, and whether there is a payment to refund through, are checked on the order as
+        // loaded for the write: one read, and nothing written or held when either refuses.
         let written = change_order_with(
             &*self.orders,
             id,
             now,
             || RefundError::NotFound,
-            |order| Ok(order.request_refund(key, ask.clone(), by.clone(), now).map(drop)?),
+            |order| {
+                self.may_refund(&by, order)?;
+                if order.payment_intent_id().is_none() {
+                    order.refundable()?;
+                    return Err(RefundError::Rejected(
+                        "the order's payment is not known yet: try again in a moment".to_owned(),
+                    ));
+                }
+                Ok(order.request_refund(key, ask.clone(), by.clone(), now).map(drop)?)
+            },
         )
         .await;
         let (order, request) = match written {
