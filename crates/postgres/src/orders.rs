@@ -2,7 +2,6 @@
 //! webhook's rule plans (`cycle.rs`).
 
 use crate::dialect::PgDialect;
-use crate::error::is_unique_violation;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use payments_domain::{Committed, Load, Order};
@@ -28,60 +27,73 @@ macro_rules! order_json {
 impl OrderSql for PgDialect {
     /// Inserts the order and its items in one statement (so atomically, without a transaction).
     async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error> {
-        let items = order.items();
-        let positions: Vec<i32> = (0..).take(items.len()).collect();
-        let names: Vec<&str> = items.iter().map(|item| item.name()).collect();
-        let prices: Vec<i64> = items.iter().map(|item| item.unit_amount().minor()).collect();
-        let currencies: Vec<String> =
-            items.iter().map(|item| item.unit_amount().currency().to_string()).collect();
-        // At most 999 (the domain's MAX_QUANTITY); a larger value would fail the column's CHECK anyway.
-        let quantities: Vec<i32> =
-            items.iter().map(|item| i32::try_from(item.quantity()).unwrap_or(i32::MAX)).collect();
-        let images: Vec<Option<&str>> =
-            items.iter().map(|item| item.image_url().map(|url| url.as_str())).collect();
-        let skus: Vec<Option<&str>> =
-            items.iter().map(|item| item.catalog().map(|c| c.sku.as_str())).collect();
-        let price_ids: Vec<Option<&str>> =
-            items.iter().map(|item| item.catalog().map(|c| c.price_id.as_str())).collect();
-        let inserted = sqlx::query(
+        Ok(self.insert_orders(std::slice::from_ref(order)).await?.first().copied().unwrap_or(false))
+    }
+
+    /// Inserts every order and their items in one statement: one round trip and one commit for the group.
+    async fn insert_orders(&self, orders: &[Order]) -> Result<Vec<bool>, sqlx::Error> {
+        // An id twice in one group: the first is inserted (or not), the later ones are duplicates.
+        let mut columns = OrderColumns::default();
+        let mut first = Vec::with_capacity(orders.len());
+        for order in orders {
+            let seen = columns.ids.contains(&order.id().as_uuid());
+            first.push(!seen);
+            if !seen {
+                columns.push(order);
+            }
+        }
+        let inserted: Vec<uuid::Uuid> = sqlx::query_scalar(
             "WITH new_order AS ( \
                  INSERT INTO orders (id, email, amount_minor, currency, status, checkout_session_id, \
                                      payment_intent_id, failure_reason, facts, created_at, updated_at, user_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12) RETURNING id) \
-             INSERT INTO order_items (order_id, position, name, unit_amount_minor, currency, quantity, \
-                                      image_url, sku, price_id) \
-             SELECT new_order.id, item.* \
-             FROM new_order, unnest($13::int[], $14::text[], $15::bigint[], $16::text[], $17::int[], \
-                                    $18::text[], $19::text[], $20::text[]) \
-                  AS item(position, name, unit_amount_minor, currency, quantity, image_url, sku, price_id)",
+                 SELECT o.id, o.email, o.amount_minor, o.currency, o.status, o.checkout_session_id, \
+                        o.payment_intent_id, o.failure_reason, o.facts::jsonb, o.created_at, o.updated_at, \
+                        o.user_id \
+                 FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
+                             $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[], \
+                             $12::text[]) \
+                      AS o(id, email, amount_minor, currency, status, checkout_session_id, payment_intent_id, \
+                           failure_reason, facts, created_at, updated_at, user_id) \
+                 ON CONFLICT (id) DO NOTHING RETURNING id), \
+             new_items AS ( \
+                 INSERT INTO order_items (order_id, position, name, unit_amount_minor, currency, quantity, \
+                                          image_url, sku, price_id) \
+                 SELECT item.* \
+                 FROM unnest($13::uuid[], $14::int[], $15::text[], $16::bigint[], $17::text[], $18::int[], \
+                             $19::text[], $20::text[], $21::text[]) \
+                      AS item(order_id, position, name, unit_amount_minor, currency, quantity, image_url, sku, \
+                              price_id) \
+                 WHERE item.order_id IN (SELECT id FROM new_order)) \
+             SELECT id FROM new_order",
         )
-        .bind(order.id().as_uuid())
-        .bind(order.email().as_str())
-        .bind(order.amount().minor())
-        .bind(order.amount().currency().as_str())
-        .bind(order.status().as_str())
-        .bind(order.checkout_session_id().map(|id| id.as_str()))
-        .bind(order.payment_intent_id().map(|id| id.as_str()))
-        .bind(order.failure_reason())
-        .bind(to_json(&FactsRecord::from(order.facts())))
-        .bind(order.created_at())
-        .bind(order.updated_at())
-        .bind(order.user_id().map(|user| user.as_str()))
-        .bind(positions)
-        .bind(names)
-        .bind(prices)
-        .bind(currencies)
-        .bind(quantities)
-        .bind(images)
-        .bind(skus)
-        .bind(price_ids)
-        .execute(&self.pool)
-        .await;
-        match inserted {
-            Ok(_) => Ok(true),
-            Err(error) if is_unique_violation(&error, "orders_pkey") => Ok(false),
-            Err(error) => Err(error),
-        }
+        .bind(columns.ids)
+        .bind(columns.emails)
+        .bind(columns.amounts)
+        .bind(columns.currencies)
+        .bind(columns.statuses)
+        .bind(columns.sessions)
+        .bind(columns.payment_intents)
+        .bind(columns.failure_reasons)
+        .bind(columns.facts)
+        .bind(columns.created)
+        .bind(columns.updated)
+        .bind(columns.users)
+        .bind(columns.items.order_ids)
+        .bind(columns.items.positions)
+        .bind(columns.items.names)
+        .bind(columns.items.prices)
+        .bind(columns.items.currencies)
+        .bind(columns.items.quantities)
+        .bind(columns.items.images)
+        .bind(columns.items.skus)
+        .bind(columns.items.price_ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(orders
+            .iter()
+            .zip(first)
+            .map(|(order, first)| first && inserted.contains(&order.id().as_uuid()))
+            .collect())
     }
 
     async fn orders(&self, query: OrderQuery<'_>) -> Result<Vec<String>, sqlx::Error> {
@@ -135,5 +147,68 @@ impl OrderSql for PgDialect {
         changes: &[Change],
     ) -> Result<(Vec<String>, Vec<Committed>), sqlx::Error> {
         crate::cycle::cycle(self, loads, changes).await
+    }
+}
+
+/// Orders as column arrays, for one `unnest` insert.
+#[derive(Default)]
+struct OrderColumns<'a> {
+    ids: Vec<uuid::Uuid>,
+    emails: Vec<&'a str>,
+    amounts: Vec<i64>,
+    currencies: Vec<String>,
+    statuses: Vec<&'a str>,
+    sessions: Vec<Option<&'a str>>,
+    payment_intents: Vec<Option<&'a str>>,
+    failure_reasons: Vec<Option<&'a str>>,
+    facts: Vec<String>,
+    created: Vec<DateTime<Utc>>,
+    updated: Vec<DateTime<Utc>>,
+    users: Vec<Option<&'a str>>,
+    items: ItemColumns<'a>,
+}
+
+/// The orders' items as column arrays, each naming its order.
+#[derive(Default)]
+struct ItemColumns<'a> {
+    order_ids: Vec<uuid::Uuid>,
+    positions: Vec<i32>,
+    names: Vec<&'a str>,
+    prices: Vec<i64>,
+    currencies: Vec<String>,
+    quantities: Vec<i32>,
+    images: Vec<Option<&'a str>>,
+    skus: Vec<Option<&'a str>>,
+    price_ids: Vec<Option<&'a str>>,
+}
+
+impl<'a> OrderColumns<'a> {
+    fn push(&mut self, order: &'a Order) {
+        let id = order.id().as_uuid();
+        self.ids.push(id);
+        self.emails.push(order.email().as_str());
+        self.amounts.push(order.amount().minor());
+        self.currencies.push(order.amount().currency().to_string());
+        self.statuses.push(order.status().as_str());
+        self.sessions.push(order.checkout_session_id().map(|id| id.as_str()));
+        self.payment_intents.push(order.payment_intent_id().map(|id| id.as_str()));
+        self.failure_reasons.push(order.failure_reason());
+        self.facts.push(to_json(&FactsRecord::from(order.facts())));
+        self.created.push(order.created_at());
+        self.updated.push(order.updated_at());
+        self.users.push(order.user_id().map(|user| user.as_str()));
+        for (position, item) in (0..).zip(order.items()) {
+            let items = &mut self.items;
+            items.order_ids.push(id);
+            items.positions.push(position);
+            items.names.push(item.name());
+            items.prices.push(item.unit_amount().minor());
+            items.currencies.push(item.unit_amount().currency().to_string());
+            // At most 999 (the domain's MAX_QUANTITY); a larger value would fail the column's CHECK anyway.
+            items.quantities.push(i32::try_from(item.quantity()).unwrap_or(i32::MAX));
+            items.images.push(item.image_url().map(|url| url.as_str()));
+            items.skus.push(item.catalog().map(|c| c.sku.as_str()));
+            items.price_ids.push(item.catalog().map(|c| c.price_id.as_str()));
+        }
     }
 }

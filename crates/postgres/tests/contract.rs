@@ -31,7 +31,8 @@ impl Mode for FourWriters {
     }
 }
 
-struct Postgres<M>(PgStore, std::marker::PhantomData<M>);
+/// The store, its database's URL and its mode.
+struct Postgres<M>(PgStore, String, std::marker::PhantomData<M>);
 
 #[async_trait]
 impl<M: Mode + Send + Sync + 'static> Harness for Postgres<M> {
@@ -39,10 +40,8 @@ impl<M: Mode + Send + Sync + 'static> Harness for Postgres<M> {
 
     async fn fresh() -> Self {
         let url = fresh_database().await;
-        Self(
-            PgStore::connect(&url, &M::options()).await.expect("the test database URL is valid"),
-            Default::default(),
-        )
+        let store = PgStore::connect(&url, &M::options()).await.expect("the test database URL is valid");
+        Self(store, url, Default::default())
     }
 
     /// Migrations 0001 to 0004 wrote the domain's types as JSON.
@@ -97,11 +96,15 @@ impl<M: Mode + Send + Sync + 'static> Harness for Postgres<M> {
         pool.close().await;
         let store = PgStore::connect(&url, &M::options()).await.expect("the test database URL is valid");
         store.migrate().await.expect("the migrations apply over legacy rows");
-        Self(store, Default::default())
+        Self(store, url, Default::default())
     }
 
     fn adapter(&self) -> PgStore {
         self.0.clone()
+    }
+
+    async fn another_store(&self) -> PgStore {
+        PgStore::connect(&self.1, &M::options()).await.expect("the test database URL is valid")
     }
 
     async fn stored_event_rows(&self, id: &EventId) -> Vec<String> {

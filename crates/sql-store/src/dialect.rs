@@ -101,6 +101,10 @@ pub trait Dialect:
     async fn open(url: &str, options: &Self::Options) -> Result<Self, StoreError>;
     /// How concurrent loads and commits are grouped.
     fn grouping(&self) -> Grouping;
+    /// How concurrent order inserts are grouped ([`OrderSql::insert_orders`]); `None`: each on its own.
+    fn insert_grouping(&self) -> Option<BatchOptions> {
+        None
+    }
     /// Applies the pending migrations.
     async fn migrate(&self) -> Result<(), StoreError>;
     /// The pool.
@@ -116,6 +120,15 @@ pub trait Dialect:
 pub trait OrderSql: Send + Sync {
     /// Inserts the order and its items; false when the id exists (nothing written).
     async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error>;
+    /// Inserts every order as [`OrderSql::insert_order`] does, all in one transaction where the dialect
+    /// groups inserts ([`Dialect::insert_grouping`]); one answer each, in order. A failure undoes the group.
+    async fn insert_orders(&self, orders: &[Order]) -> Result<Vec<bool>, sqlx::Error> {
+        let mut inserted = Vec::with_capacity(orders.len());
+        for order in orders {
+            inserted.push(self.insert_order(order).await?);
+        }
+        Ok(inserted)
+    }
     /// Orders (`OrderRow`s).
     async fn orders(&self, query: OrderQuery<'_>) -> Result<Vec<String>, sqlx::Error>;
     /// One `LoadRow` per load, in order.

@@ -21,6 +21,6 @@ pub use dialect::{
     migration_failure, CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery,
     OrderSql, StripeId,
 };
-pub use store::SqlStore;
+pub use store::{SqlStore, CATALOG_TTL};
 pub use subscription_sql::{list_subscriptions, read_subscription, write_subscription};
 pub use subscriptions::{SubscriptionChange, SubscriptionSql};

@@ -13,13 +13,67 @@ use payments_domain::{
     Order, OrderId, OrderStore, Orphans, PriceKey, Product, Sku, Snapshot, StoreError, StripePriceId,
     StripeProductId, UserId, Write,
 };
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A SQL store: the [`OrderStore`], [`CatalogStore`] and [`CustomerStore`] ports over `D`, with concurrent
 /// loads and commits grouped. Cheap to clone: clones share the dialect and the groups.
 pub struct SqlStore<D: Dialect> {
     dialect: Arc<D>,
     groups: Arc<Groups>,
+    /// Concurrent order inserts, when the dialect groups them.
+    inserts: Option<Arc<Batcher<Order, bool>>>,
+    /// The catalog as last read.
+    catalog: Arc<CatalogCache>,
+}
+
+/// How long the catalog read last is used before it is read again (see [`SqlStore::with_catalog_ttl`]).
+pub const CATALOG_TTL: Duration = Duration::from_secs(1);
+
+/// The catalog as last read, and when; dropped by this store's own catalog writes. A read that began before
+/// a write finished is not kept (the generation tells).
+#[derive(Debug)]
+struct CatalogCache {
+    ttl: Duration,
+    state: Mutex<CachedCatalog>,
+}
+
+#[derive(Debug, Default)]
+struct CachedCatalog {
+    generation: u64,
+    products: Option<(Instant, Arc<Vec<Product>>)>,
+}
+
+impl CatalogCache {
+    fn new(ttl: Duration) -> Self {
+        Self { ttl, state: Mutex::new(CachedCatalog::default()) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, CachedCatalog> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The cached catalog if it is fresh, else the generation a read starting now must store under.
+    fn fresh(&self) -> Result<Arc<Vec<Product>>, u64> {
+        let state = self.state();
+        match &state.products {
+            Some((read_at, products)) if read_at.elapsed() < self.ttl => Ok(products.clone()),
+            _ => Err(state.generation),
+        }
+    }
+
+    fn store(&self, generation: u64, read_at: Instant, products: Arc<Vec<Product>>) {
+        let mut state = self.state();
+        if state.generation == generation && !self.ttl.is_zero() {
+            state.products = Some((read_at, products));
+        }
+    }
+
+    fn invalidate(&self) {
+        let mut state = self.state();
+        state.generation += 1;
+        state.products = None;
+    }
 }
 
 /// How long a group of [`Grouping::Together`] waits for the commits of the events it loaded last time.
@@ -48,7 +102,12 @@ enum Groups {
 
 impl<D: Dialect> Clone for SqlStore<D> {
     fn clone(&self) -> Self {
-        Self { dialect: self.dialect.clone(), groups: self.groups.clone() }
+        Self {
+            dialect: self.dialect.clone(),
+            groups: self.groups.clone(),
+            inserts: self.inserts.clone(),
+            catalog: self.catalog.clone(),
+        }
     }
 }
 
@@ -109,7 +168,24 @@ impl<D: Dialect> SqlStore<D> {
                 Groups::Together(Batcher::new("write", options, cycle).expecting(loaded, FOLLOW_UP_LINGER))
             }
         };
-        Self { dialect, groups: Arc::new(groups) }
+        let inserts = dialect.insert_grouping().map(|options| {
+            let inserting = dialect.clone();
+            let insert: Handler<Order, bool> = Arc::new(move |orders: Vec<Order>| {
+                let dialect = inserting.clone();
+                async move { dialect.insert_orders(&orders).await.map_err(|error| dialect.failure(error)) }
+                    .boxed()
+            });
+            Arc::new(Batcher::new("insert", options, insert))
+        });
+        Self { dialect, groups: Arc::new(groups), inserts, catalog: Arc::new(CatalogCache::new(CATALOG_TTL)) }
+    }
+
+    /// This store with the catalog kept for `ttl` after each read ([`CATALOG_TTL`] by default; zero reads it
+    /// every time). This store's own catalog writes drop it at once; another process's (`payments catalog`
+    /// commands, another instance) are seen within `ttl`.
+    pub fn with_catalog_ttl(mut self, ttl: Duration) -> Self {
+        self.catalog = Arc::new(CatalogCache::new(ttl));
+        self
     }
 
     /// Applies the pending migrations.
@@ -174,7 +250,11 @@ async fn cycle<D: Dialect>(dialect: &D, jobs: Vec<Job>) -> Result<Vec<Reply>, St
 impl<D: Dialect> OrderStore for SqlStore<D> {
     #[tracing::instrument(skip_all, fields(order_id = %order.id()))]
     async fn insert_order(&self, order: &Order) -> Result<(), InsertOrderError> {
-        match self.dialect.insert_order(order).await.map_err(|error| self.failure(error))? {
+        let inserted = match &self.inserts {
+            Some(group) => group.run(vec![order.clone()]).await?.first().copied().unwrap_or(false),
+            None => self.dialect.insert_order(order).await.map_err(|error| self.failure(error))?,
+        };
+        match inserted {
             true => Ok(()),
             false => Err(InsertOrderError::Duplicate(order.id())),
         }
@@ -254,23 +334,34 @@ impl<D: Dialect> CatalogStore for SqlStore<D> {
             // It could not be read back: the domain builds no product without a price.
             return Err(StoreError::Unknown(anyhow!("product {} has no price", product.sku)));
         }
-        self.dialect.upsert_product(product, now).await.map_err(|error| self.failure(error))
+        let upserted = self.dialect.upsert_product(product, now).await;
+        self.catalog.invalidate();
+        upserted.map_err(|error| self.failure(error))
     }
 
     async fn list_products(&self) -> Result<Vec<Product>, StoreError> {
+        let generation = match self.catalog.fresh() {
+            Ok(products) => return Ok(products.to_vec()),
+            Err(generation) => generation,
+        };
+        let read_at = Instant::now();
         let rows = self.dialect.products().await.map_err(|error| self.failure(error))?;
-        rows.iter()
+        let products = rows
+            .iter()
             .map(|json| {
                 parse::<ProductRow>(json, "product")
                     .and_then(ProductRow::into_product)
                     .map_err(StoreError::Unknown)
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        self.catalog.store(generation, read_at, Arc::new(products.clone()));
+        Ok(products)
     }
 
     #[tracing::instrument(skip_all, fields(sku = %sku, stripe_product_id = %id))]
     async fn set_stripe_product_id(&self, sku: &Sku, id: &StripeProductId) -> Result<(), StoreError> {
         let recorded = self.dialect.set_stripe_id(StripeId::Product(sku, id), Utc::now()).await;
+        self.catalog.invalidate();
         match recorded.map_err(|error| self.failure(error))? {
             IdRecorded::Done => Ok(()),
             IdRecorded::NoSuch => Err(StoreError::Unknown(anyhow!(
@@ -285,6 +376,7 @@ impl<D: Dialect> CatalogStore for SqlStore<D> {
     #[tracing::instrument(skip_all, fields(price_id = %price, stripe_price_id = %id))]
     async fn set_stripe_price_id(&self, price: &PriceKey, id: &StripePriceId) -> Result<(), StoreError> {
         let recorded = self.dialect.set_stripe_id(StripeId::Price(price, id), Utc::now()).await;
+        self.catalog.invalidate();
         match recorded.map_err(|error| self.failure(error))? {
             IdRecorded::Done => Ok(()),
             IdRecorded::NoSuch => Err(StoreError::Unknown(anyhow!(

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use payments_domain::{Committed, Load, Order};
 use payments_sql_store::records::{to_json, FactsRecord};
 use payments_sql_store::{Change, OrderQuery, OrderSql};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// An order with its items and row version as one JSON object (`OrderRow`), from `orders o`. Subqueries
 /// are wrapped in `json()`: a JSON value that comes out of a subquery is text again.
@@ -32,47 +32,17 @@ pub(crate) use order_json;
 impl OrderSql for SqliteDialect {
     /// Inserts the order and its items in one write transaction.
     async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error> {
+        Ok(self.insert_orders(std::slice::from_ref(order)).await?.first().copied().unwrap_or(false))
+    }
+
+    /// Inserts every order with its items in one write transaction (one sync to disk for the group).
+    async fn insert_orders(&self, orders: &[Order]) -> Result<Vec<bool>, sqlx::Error> {
         let mut tx = write::begin(&self.writer).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO orders (id, email, amount_minor, currency, status, checkout_session_id, \
-                                 payment_intent_id, failure_reason, facts, created_at, updated_at, user_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(order.id().to_string())
-        .bind(order.email().as_str())
-        .bind(order.amount().minor())
-        .bind(order.amount().currency().as_str())
-        .bind(order.status().as_str())
-        .bind(order.checkout_session_id().map(|id| id.as_str()))
-        .bind(order.payment_intent_id().map(|id| id.as_str()))
-        .bind(order.failure_reason())
-        .bind(to_json(&FactsRecord::from(order.facts())))
-        .bind(timestamp(order.created_at()))
-        .bind(timestamp(order.updated_at()))
-        .bind(order.user_id().map(|user| user.as_str()))
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            return Ok(false);
+        let mut inserted = Vec::with_capacity(orders.len());
+        for order in orders {
+            inserted.push(insert_one(&mut tx, order).await?);
         }
-        // At most 100 items of 9 values: well under SQLite's limit of bound parameters.
-        let mut items = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO order_items (order_id, position, name, unit_amount_minor, currency, quantity, \
-                                      image_url, sku, price_id) ",
-        );
-        items.push_values(order.items().iter().enumerate(), |mut row, (position, item)| {
-            row.push_bind(order.id().to_string())
-                .push_bind(i64::try_from(position).unwrap_or(i64::MAX))
-                .push_bind(item.name().to_owned())
-                .push_bind(item.unit_amount().minor())
-                .push_bind(item.unit_amount().currency().as_str().to_owned())
-                .push_bind(i64::from(item.quantity()))
-                .push_bind(item.image_url().map(|url| url.as_str().to_owned()))
-                .push_bind(item.catalog().map(|catalog| catalog.sku.as_str().to_owned()))
-                .push_bind(item.catalog().map(|catalog| catalog.price_id.as_str().to_owned()));
-        });
-        items.build().execute(&mut *tx).await?;
-        tx.commit().await.map(|()| true)
+        tx.commit().await.map(|()| inserted)
     }
 
     /// Stored times sort as text (see `timestamp.rs`), so time order is text order.
@@ -119,4 +89,48 @@ impl OrderSql for SqliteDialect {
     async fn commit(&self, changes: &[Change]) -> Result<Vec<Committed>, sqlx::Error> {
         crate::commit::commit(&self.writer, changes).await
     }
+}
+
+/// Inserts the order and its items unless its id exists; true when inserted.
+async fn insert_one(conn: &mut SqliteConnection, order: &Order) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO orders (id, email, amount_minor, currency, status, checkout_session_id, \
+                             payment_intent_id, failure_reason, facts, created_at, updated_at, user_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(order.id().to_string())
+    .bind(order.email().as_str())
+    .bind(order.amount().minor())
+    .bind(order.amount().currency().as_str())
+    .bind(order.status().as_str())
+    .bind(order.checkout_session_id().map(|id| id.as_str()))
+    .bind(order.payment_intent_id().map(|id| id.as_str()))
+    .bind(order.failure_reason())
+    .bind(to_json(&FactsRecord::from(order.facts())))
+    .bind(timestamp(order.created_at()))
+    .bind(timestamp(order.updated_at()))
+    .bind(order.user_id().map(|user| user.as_str()))
+    .execute(&mut *conn)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(false);
+    }
+    // At most 100 items of 9 values: well under SQLite's limit of bound parameters.
+    let mut items = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO order_items (order_id, position, name, unit_amount_minor, currency, quantity, \
+                                  image_url, sku, price_id) ",
+    );
+    items.push_values(order.items().iter().enumerate(), |mut row, (position, item)| {
+        row.push_bind(order.id().to_string())
+            .push_bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .push_bind(item.name().to_owned())
+            .push_bind(item.unit_amount().minor())
+            .push_bind(item.unit_amount().currency().as_str().to_owned())
+            .push_bind(i64::from(item.quantity()))
+            .push_bind(item.image_url().map(|url| url.as_str().to_owned()))
+            .push_bind(item.catalog().map(|catalog| catalog.sku.as_str().to_owned()))
+            .push_bind(item.catalog().map(|catalog| catalog.price_id.as_str().to_owned()));
+    });
+    items.build().execute(&mut *conn).await?;
+    Ok(true)
 }

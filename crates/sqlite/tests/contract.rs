@@ -8,7 +8,7 @@ use payments_store_contract::{Harness, LegacyRows};
 
 /// The store, and its file (kept only to be deleted when the test ends; declared after the store so it is
 /// dropped after it).
-struct Sqlite(SqliteStore, #[allow(dead_code)] TestDatabase);
+struct Sqlite(SqliteStore, TestDatabase);
 
 #[async_trait]
 impl Harness for Sqlite {
@@ -79,6 +79,11 @@ impl Harness for Sqlite {
 
     fn adapter(&self) -> SqliteStore {
         self.0.clone()
+    }
+
+    async fn another_store(&self) -> SqliteStore {
+        let store = SqliteStore::connect(self.1.url(), &SqliteStoreOptions::default()).await;
+        store.expect("the test database opens again")
     }
 
     async fn stored_event_rows(&self, id: &EventId) -> Vec<String> {

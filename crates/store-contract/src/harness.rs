@@ -22,6 +22,10 @@ pub trait Harness: Send + Sync + Sized + 'static {
     /// The store under test.
     fn adapter(&self) -> Self::Store;
 
+    /// A second store over the same database, opened as another process (a `payments` command, another
+    /// instance) would open it: it shares nothing in memory with [`Harness::adapter`].
+    async fn another_store(&self) -> Self::Store;
+
     /// Every stored row of the event `id` (the contract expects none or one), read outside the port, each as
     /// a JSON object: `{"event_type", "payload" (the stored text), "outcome", "order_id"}`.
     async fn stored_event_rows(&self, id: &EventId) -> Vec<String>;

@@ -75,18 +75,56 @@ impl PooledStripeClient {
             "Stripe/v1 RustBindings/1.0.0-rc.10 payments-stripe/",
             env!("CARGO_PKG_VERSION")
         ));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
+        let connector = connector(hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots());
+        Ok(Self::over(
+            connector,
+            authorization,
+            stripe_version,
+            user_agent,
+            api_base,
+            timeout,
+            max_idle_per_host,
+        ))
+    }
+
+    /// [`PooledStripeClient::new`] trusting what `tls` trusts (a test's own certificate authority).
+    #[cfg(test)]
+    pub(crate) fn with_tls_config(
+        tls: tokio_rustls::rustls::ClientConfig,
+        secret_key: &str,
+        api_base: String,
+        timeout: Duration,
+        max_idle_per_host: usize,
+    ) -> Result<Self, ClientSetupError> {
+        let Self { authorization, stripe_version, user_agent, .. } =
+            Self::new(secret_key, api_base.clone(), timeout, max_idle_per_host)?;
+        let connector = connector(hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls));
+        Ok(Self::over(
+            connector,
+            authorization,
+            stripe_version,
+            user_agent,
+            api_base,
+            timeout,
+            max_idle_per_host,
+        ))
+    }
+
+    fn over(
+        connector: HttpsConnector<HttpConnector>,
+        authorization: HeaderValue,
+        stripe_version: HeaderValue,
+        user_agent: HeaderValue,
+        api_base: String,
+        timeout: Duration,
+        max_idle_per_host: usize,
+    ) -> Self {
         let http = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(max_idle_per_host)
             .build(connector);
-        Ok(Self { http, api_base, authorization, stripe_version, user_agent, timeout })
+        Self { http, api_base, authorization, stripe_version, user_agent, timeout }
     }
 
     /// The hyper request for `request`, with the headers Stripe expects.
@@ -139,6 +177,13 @@ impl PooledStripeClient {
         let body = response.into_body().collect().await.map_err(|e| communication_error(&e))?.to_bytes();
         Ok((status, body))
     }
+}
+
+/// The connector over `tls`: https or plain http, HTTP/2 or HTTP/1.1 by ALPN on https.
+fn connector(
+    tls: hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsSchemes>,
+) -> HttpsConnector<HttpConnector> {
+    tls.https_or_http().enable_http1().enable_http2().build()
 }
 
 /// A transport failure as async-stripe reports it ([`StripeError::ClientError`]), with its causes, which
@@ -200,6 +245,10 @@ impl fmt::Debug for PooledStripeClient {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+#[path = "http_client_h2_tests.rs"]
+mod h2_tests;
 
 #[cfg(test)]
 mod tests {

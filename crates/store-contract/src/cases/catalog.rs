@@ -235,3 +235,34 @@ pub async fn a_stripe_id_recorded_for_one_product_or_price_is_refused_for_anothe
     expected_mug.prices[0].stripe_price_id = Some(stripe_price);
     assert_eq!(catalog.list_products().await.expect("list_products"), [expected_mug, tea]);
 }
+
+/// A read sees this store's own catalog writes at once, and another store's (another process's) within a
+/// store's catalog cache time (`payments_sql_store::CATALOG_TTL`, one second): checked here against a bound
+/// of three seconds.
+pub async fn catalog_writes_are_seen_at_once_by_their_store_and_soon_by_another(harness: &impl Harness) {
+    let catalog = harness.catalog();
+    let other: std::sync::Arc<dyn CatalogStore> = std::sync::Arc::new(harness.another_store().await);
+    let priced = |amount| product("mug", "Mug", vec![price("mug-usd", usd(amount))]);
+    let amount = |product: Product| product.prices[0].unit_amount.minor();
+
+    catalog.upsert_product(&priced(1000), now()).await.expect("upsert_product");
+    assert_eq!(amount(only_product(&*catalog).await), 1000);
+    assert_eq!(amount(only_product(&*other).await), 1000, "read (and kept) by the other store too");
+    catalog.upsert_product(&priced(1100), now()).await.expect("upsert_product");
+    assert_eq!(amount(only_product(&*catalog).await), 1100, "its own write is seen at once");
+    let id = stripe_price_id();
+    set_price_id(&*catalog, "mug-usd", &id).await;
+    assert_eq!(only_product(&*catalog).await.prices[0].stripe_price_id, Some(id), "and its Stripe ids");
+
+    other.upsert_product(&priced(1200), now()).await.expect("upsert_product");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let seen = amount(only_product(&*catalog).await);
+        if seen == 1200 {
+            break;
+        }
+        assert_eq!(seen, 1100, "before it sees the other store's write, the store reads its last catalog");
+        assert!(std::time::Instant::now() < deadline, "another store's catalog write unseen after 3 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -32,6 +32,45 @@ pub async fn inserting_an_existing_order_id_is_a_duplicate_and_keeps_the_first(h
     assert_eq!(store.find_order(first.id()).await.expect("find_order"), Some(first));
 }
 
+/// Orders inserted at once (a store may write them in one group) each land whole with their own items, and a
+/// duplicate among them is refused alone: the others stand, and the first order of that id is kept.
+pub async fn orders_inserted_at_once_each_land_whole_and_a_duplicate_among_them_is_refused_alone(
+    harness: &impl Harness,
+) {
+    let store = harness.store();
+    let existing = order();
+    store.insert_order(&existing).await.expect("insert_order");
+    let user = user_id();
+    let fresh: Vec<Order> = (0..40)
+        .map(|n| match n % 2 {
+            0 => user_order_at(&user, OrderId::new_v7(), now() + Duration::milliseconds(n)),
+            _ => order_at(OrderId::new_v7(), now() + Duration::milliseconds(n)),
+        })
+        .collect();
+    let mut copy = order_at(existing.id(), now()).into_stored();
+    copy.email = Email::parse("grace@example.com").expect("a valid email");
+    let copy = Order::restore(copy).expect("a valid order");
+    let twice = fresh[7].clone();
+
+    let inserts = fresh.iter().chain([&copy, &twice]).map(|order| store.insert_order(order));
+    let answers = futures::future::join_all(inserts).await;
+    let (fresh_answers, rest) = answers.split_at(fresh.len());
+    let refused: Vec<_> = fresh_answers.iter().chain(&rest[1..]).filter(|answer| answer.is_err()).collect();
+    assert!(
+        matches!(refused.as_slice(), [Err(InsertOrderError::Duplicate(id))] if *id == twice.id()),
+        "one of the two inserts of one new id is refused, and only it: {answers:?}"
+    );
+    assert!(
+        matches!(&rest[0], Err(InsertOrderError::Duplicate(id)) if *id == existing.id()),
+        "{:?}",
+        rest[0]
+    );
+    for order in &fresh {
+        assert_eq!(store.find_order(order.id()).await.expect("find_order").as_ref(), Some(order));
+    }
+    assert_eq!(store.find_order(existing.id()).await.expect("find_order"), Some(existing));
+}
+
 /// `list_orders` returns the oldest first, ties by id, at most `limit`.
 pub async fn orders_are_listed_oldest_first_ties_by_id_up_to_the_limit(harness: &impl Harness) {
     let store = harness.store();
