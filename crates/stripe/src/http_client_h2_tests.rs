@@ -123,7 +123,6 @@ async fn over_https_it_speaks_http2_when_offered_and_its_requests_share_one_conn
 async fn over_https_it_speaks_http1_when_only_that_is_offered() {
     let (port, seen, tls) = server(&[b"http/1.1"]).await;
     send_nine(port, tls).await;
+    // (Keeping HTTP/1.1 connections alive is tests/connections.rs's.)
     assert_eq!(*seen.versions.lock().unwrap(), vec![Version::HTTP_11; 9]);
-    let connections = seen.connections.load(Ordering::SeqCst);
-    assert!((1..=4).contains(&connections), "kept-alive connections are reused: {connections}");
 }
