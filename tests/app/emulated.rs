@@ -120,6 +120,23 @@ async fn a_session_left_alone_expires_on_the_emulators_clock() {
 }
 
 #[tokio::test]
+async fn a_session_opened_for_45_minutes_expires_after_them_and_its_order_with_it() {
+    let env = &[("APP__CHECKOUT__SESSION_TTL_MINUTES", "45")];
+    let app = spawn_app(TestOptions { emulated: true, env, ..TestOptions::default() }).await;
+    let abandoned = app.hosted_checkout(1200, 1).await;
+    let session =
+        app.stripe_api(Method::GET, &format!("checkout/sessions/{}", abandoned.session_id), &[]).await;
+    let lifetime = session["expires_at"].as_i64().unwrap() - session["created"].as_i64().unwrap();
+    assert!((45 * 60 - 5..=45 * 60).contains(&lifetime), "the session lives 45 minutes: {lifetime} s");
+
+    app.emulator().advance_clock(Duration::from_secs(40 * 60));
+    app.emulator().wait_for_deliveries(Duration::from_secs(10)).await;
+    assert_eq!(app.status(&abandoned.order_id).await, "pending", "still open after 40 minutes");
+    app.emulator().advance_clock(Duration::from_secs(6 * 60));
+    app.wait_for_status(&abandoned.order_id, "expired").await;
+}
+
+#[tokio::test]
 async fn partial_then_full_refund_through_the_stripe_api() {
     let app = emulated_app().await;
     let checkout = app.hosted_checkout(1000, 3).await;

@@ -58,6 +58,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
             // This store's catalog is empty: trust the cart's prices, as the seed does.
             allow_client_prices: true,
             allow_guest_checkout: true,
+            session_ttl: chrono::Duration::hours(24),
         },
         EventScope::default(),
         RefundSettings::default(),

@@ -110,6 +110,7 @@ impl Application {
                 portal_return_url: settings.portal_return_url(&own_url),
                 allow_client_prices: settings.checkout.allow_client_prices,
                 allow_guest_checkout: settings.checkout.allow_guest_checkout,
+                session_ttl: settings.checkout.session_ttl,
             },
             payments_domain::EventScope {
                 livemode: matches!(&settings.stripe.mode, StripeMode::Real { key, .. } if key.live),

@@ -148,6 +148,8 @@ pub struct CheckoutSettings {
     pub guest_limit: Option<payments_http::RateLimit>,
     /// How long one checkout may take, Stripe's retries included.
     pub deadline: Duration,
+    /// How long a Checkout Session stays open (Stripe's `expires_at`): 30 minutes to 24 hours.
+    pub session_ttl: chrono::Duration,
 }
 
 /// Logging.

@@ -151,6 +151,17 @@ fn guest_checkouts_are_limited_per_address_by_default_and_the_limit_is_checked()
 }
 
 #[test]
+fn a_checkout_session_stays_open_24_hours_by_default_and_its_lifetime_is_held_to_stripes_limits() {
+    assert_eq!(load(&[]).unwrap().checkout.session_ttl, chrono::Duration::hours(24));
+    let short = load(&[("APP__CHECKOUT__SESSION_TTL_MINUTES", "31")]).unwrap();
+    assert_eq!(short.checkout.session_ttl, chrono::Duration::minutes(31));
+    for refused in ["30", "1441", "-5"] {
+        let err = load(&[("APP__CHECKOUT__SESSION_TTL_MINUTES", refused)]).unwrap_err().to_string();
+        assert!(err.contains("checkout.session_ttl_minutes must be from 31 to 1440"), "{refused}: {err}");
+    }
+}
+
+#[test]
 fn auth_settings_are_checked_by_the_http_layers_rules_and_never_printed() {
     let secret = "s".repeat(40);
     let key = ("JWT_SECRET", secret.as_str());

@@ -66,6 +66,7 @@ impl Ports {
                 portal_return_url: "http://shop.test/".to_owned(),
                 allow_client_prices: false,
                 allow_guest_checkout: true,
+                session_ttl: chrono::Duration::hours(24),
             },
             refund_settings: payments_domain::RefundSettings::default(),
         }

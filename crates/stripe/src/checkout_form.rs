@@ -15,10 +15,16 @@ use stripe_types::Currency;
 /// The metadata key that carries our order id on sessions and payment intents; webhook parsing reads it back.
 pub(crate) const ORDER_ID_METADATA_KEY: &str = "order_id";
 
+/// Stripe's longest (and default) session lifetime: an `expires_at` this far after the order was created is
+/// left out, so a clock a little ahead of Stripe's never makes it "more than 24 hours" from the session's
+/// creation (Stripe refuses that).
+const LONGEST_SESSION: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// A session for the request's order: one line per item, naming its synced Stripe price or else described
 /// inline, the user's Stripe customer when the
 /// request names one (else the order's email, as `customer_email`: Stripe refuses both), the redirect URLs as
-/// given, and the order id as metadata and as client reference. A payment-mode session puts the order id on
+/// given, the expiry (`expires_at`, unless it is Stripe's default of 24 hours), and the order id as metadata and
+/// as client reference. A payment-mode session puts the order id on
 /// its payment intent too; a subscription-mode one (the request names a subscription) gives its recurring line
 /// the schedule and puts the subscription's links in the subscription's metadata.
 pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckoutSession {
@@ -56,6 +62,10 @@ pub(crate) fn checkout_session_form(request: &CheckoutRequest) -> CreateCheckout
     let form = match &request.customer {
         Some(customer) => form.customer(customer.as_str()),
         None => form.customer_email(order.email().as_str()),
+    };
+    let form = match request.expires_at - order.created_at() {
+        lifetime if lifetime >= LONGEST_SESSION => form,
+        _ => form.expires_at(request.expires_at.timestamp()),
     };
     form
         // Kept verbatim: Stripe substitutes `{CHECKOUT_SESSION_ID}` itself.
@@ -133,6 +143,7 @@ mod tests {
             Order::new(OrderId::new_v7(), Email::parse("ada@example.com").unwrap(), items, Utc::now())
                 .unwrap();
         CheckoutRequest {
+            expires_at: order.created_at() + chrono::TimeDelta::hours(2),
             order,
             success_url: "https://shop.example/ok?session={CHECKOUT_SESSION_ID}&x=1".into(),
             cancel_url: "https://shop.example/cancel".into(),
@@ -183,6 +194,15 @@ mod tests {
         expect("metadata[order_id]", &order_id);
         expect("payment_intent_data[metadata][order_id]", &order_id);
         assert!(!form.contains_key("customer"));
+    }
+
+    #[test]
+    fn the_session_expires_when_the_request_says_unless_that_is_stripes_default() {
+        let mut request = request();
+        let expires_at = request.expires_at.timestamp().to_string();
+        assert_eq!(form_pairs(&request).get("expires_at"), Some(&expires_at));
+        request.expires_at = request.order.created_at() + chrono::TimeDelta::hours(24);
+        assert!(!form_pairs(&request).contains_key("expires_at"), "24 hours is Stripe's default, left out");
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn checkout_request(idempotency_key: &str) -> CheckoutRequest {
     let order =
         Order::new(OrderId::new_v7(), Email::parse("ada@example.com").unwrap(), items, Utc::now()).unwrap();
     CheckoutRequest {
+        expires_at: order.created_at() + chrono::TimeDelta::hours(1),
         order,
         success_url: "https://shop.example/paid?session_id={CHECKOUT_SESSION_ID}".into(),
         cancel_url: "https://shop.example/cart".into(),
@@ -78,7 +79,7 @@ async fn a_session_opened_through_the_gateway_is_open_priced_and_tied_to_the_ord
     let session = gateway.create_checkout_session(&request).await.unwrap();
     assert!(session.id.as_str().starts_with("cs_test_"));
     assert!(session.url.as_str().starts_with(emulator.base_url().as_str()));
-    assert!(session.expires_at.unwrap() > Utc::now());
+    assert_eq!(session.expires_at.unwrap().timestamp(), request.expires_at.timestamp(), "expires_at as asked");
 
     let snapshot = gateway.retrieve_checkout_session(&session.id).await.unwrap();
     assert_eq!(snapshot.state, SessionState::Open);

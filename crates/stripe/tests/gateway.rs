@@ -37,6 +37,7 @@ fn checkout_request() -> CheckoutRequest {
     let order =
         Order::new(OrderId::new_v7(), Email::parse("ada@example.com").unwrap(), items, Utc::now()).unwrap();
     CheckoutRequest {
+        expires_at: order.created_at() + chrono::TimeDelta::hours(1),
         order,
         success_url: SUCCESS_URL.into(),
         cancel_url: "https://shop.example/cart".into(),

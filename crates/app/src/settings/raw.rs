@@ -95,6 +95,7 @@ pub(crate) struct RawCheckout {
     pub(crate) guest_limit_per_minute: u32,
     pub(crate) guest_limit_burst: u32,
     pub(crate) deadline_ms: u64,
+    pub(crate) session_ttl_minutes: i64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -160,6 +160,15 @@ pub(super) fn checkout(raw: raw::RawCheckout) -> Result<CheckoutSettings, Settin
     if raw.deadline_ms == 0 {
         return error("checkout.deadline_ms must be above 0");
     }
+    // Stripe takes an `expires_at` 30 minutes to 24 hours after the session's creation; a minute is kept for
+    // the request's way there and the difference between this clock and Stripe's.
+    if !(31..=24 * 60).contains(&raw.session_ttl_minutes) {
+        return error(format!(
+            "checkout.session_ttl_minutes must be from 31 to 1440 (Stripe's 30 minutes to 24 hours, a minute \
+             kept for clock differences), not {}",
+            raw.session_ttl_minutes
+        ));
+    }
     Ok(CheckoutSettings {
         currency,
         client_url: client_url.and_then(|url| Url::parse(&url).ok()),
@@ -169,6 +178,7 @@ pub(super) fn checkout(raw: raw::RawCheckout) -> Result<CheckoutSettings, Settin
         allow_guest_checkout: raw.allow_guest_checkout,
         guest_limit,
         deadline: Duration::from_millis(raw.deadline_ms),
+        session_ttl: chrono::Duration::minutes(raw.session_ttl_minutes),
     })
 }
 

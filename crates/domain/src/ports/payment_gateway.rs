@@ -32,6 +32,8 @@ pub struct CheckoutRequest {
     /// catalog sync`): the session then names that price instead of describing it inline. Shorter than the
     /// lines, or `None` at a line: that line is described inline.
     pub line_prices: Vec<Option<StripePriceId>>,
+    /// When the session stops accepting payment (the provider then expires it and says so).
+    pub expires_at: DateTime<Utc>,
 }
 
 /// The subscription a checkout starts.

@@ -38,6 +38,8 @@ pub struct CheckoutSettings {
     pub allow_client_prices: bool,
     /// Let a caller without a token check out with an email.
     pub allow_guest_checkout: bool,
+    /// How long a Checkout Session stays open (its `expires_at` is the time it is asked for plus this).
+    pub session_ttl: chrono::Duration,
 }
 
 /// A checkout that was opened: send the customer to `url`.
@@ -227,7 +229,9 @@ impl Checkout {
                 price_key: Some(terms.price_key),
             },
         });
+        let expires_at = self.ports.clock.now() + self.settings.session_ttl;
         let request = CheckoutRequest {
+            expires_at,
             order,
             success_url: self.settings.success_url.clone(),
             cancel_url: self.settings.cancel_url.clone(),

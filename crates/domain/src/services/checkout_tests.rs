@@ -23,6 +23,7 @@ pub(crate) fn settings() -> CheckoutSettings {
         portal_return_url: "http://shop.test/".to_owned(),
         allow_client_prices: false,
         allow_guest_checkout: true,
+        session_ttl: chrono::Duration::hours(2),
     }
 }
 
@@ -143,6 +144,8 @@ async fn starting_a_checkout_stores_the_order_opens_a_session_with_a_derived_key
                 && request.success_url.contains("{CHECKOUT_SESSION_ID}")
                 && request.order.amount().minor() == 9800
                 && request.customer.is_none()
+                // The clock's time plus the settings' two hours.
+                && request.expires_at == Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap()
         })
         .times(1)
         .returning(|_| Ok(session("cs_test_123")));
