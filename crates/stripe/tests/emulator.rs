@@ -79,7 +79,11 @@ async fn a_session_opened_through_the_gateway_is_open_priced_and_tied_to_the_ord
     let session = gateway.create_checkout_session(&request).await.unwrap();
     assert!(session.id.as_str().starts_with("cs_test_"));
     assert!(session.url.as_str().starts_with(emulator.base_url().as_str()));
-    assert_eq!(session.expires_at.unwrap().timestamp(), request.expires_at.timestamp(), "expires_at as asked");
+    assert_eq!(
+        session.expires_at.unwrap().timestamp(),
+        request.expires_at.timestamp(),
+        "expires_at as asked"
+    );
 
     let snapshot = gateway.retrieve_checkout_session(&session.id).await.unwrap();
     assert_eq!(snapshot.state, SessionState::Open);
