@@ -387,6 +387,19 @@ async fn after_a_catalog_sync_checkout_names_the_synced_stripe_prices() {
     let settings =
         payments_app::settings::Settings::load_from(std::path::Path::new("../config"), &env).unwrap();
     payments_app::sync_catalog(&settings).await.unwrap();
+    // The sync ran as another process would: the service sees it once its kept catalog is older than
+    // CATALOG_TTL (a second).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (_, products) = json_of(app.get_as("/api/v1/products", None).await).await;
+        let synced =
+            products["products"].as_array().unwrap().iter().all(|p| p["price"]["stripePriceId"].is_string());
+        if synced {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the synced catalog unseen after 5 s: {products}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let prices = app.stripe_api(reqwest::Method::GET, "prices?limit=100", &[]).await;
     let synced = |catalog_id: &str| {
         let found =
