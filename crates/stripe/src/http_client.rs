@@ -75,16 +75,8 @@ impl PooledStripeClient {
             "Stripe/v1 RustBindings/1.0.0-rc.10 payments-stripe/",
             env!("CARGO_PKG_VERSION")
         ));
-        let connector = connector(hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots());
-        Ok(Self::over(
-            connector,
-            authorization,
-            stripe_version,
-            user_agent,
-            api_base,
-            timeout,
-            max_idle_per_host,
-        ))
+        let http = pool(hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots(), max_idle_per_host);
+        Ok(Self { http, api_base, authorization, stripe_version, user_agent, timeout })
     }
 
     /// [`PooledStripeClient::new`] trusting what `tls` trusts (a test's own certificate authority).
@@ -96,35 +88,9 @@ impl PooledStripeClient {
         timeout: Duration,
         max_idle_per_host: usize,
     ) -> Result<Self, ClientSetupError> {
-        let Self { authorization, stripe_version, user_agent, .. } =
-            Self::new(secret_key, api_base.clone(), timeout, max_idle_per_host)?;
-        let connector = connector(hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls));
-        Ok(Self::over(
-            connector,
-            authorization,
-            stripe_version,
-            user_agent,
-            api_base,
-            timeout,
-            max_idle_per_host,
-        ))
-    }
-
-    fn over(
-        connector: HttpsConnector<HttpConnector>,
-        authorization: HeaderValue,
-        stripe_version: HeaderValue,
-        user_agent: HeaderValue,
-        api_base: String,
-        timeout: Duration,
-        max_idle_per_host: usize,
-    ) -> Self {
-        let http = HyperClient::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(max_idle_per_host)
-            .build(connector);
-        Self { http, api_base, authorization, stripe_version, user_agent, timeout }
+        let client = Self::new(secret_key, api_base, timeout, max_idle_per_host)?;
+        let http = pool(hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls), max_idle_per_host);
+        Ok(Self { http, ..client })
     }
 
     /// The hyper request for `request`, with the headers Stripe expects.
@@ -179,11 +145,16 @@ impl PooledStripeClient {
     }
 }
 
-/// The connector over `tls`: https or plain http, HTTP/2 or HTTP/1.1 by ALPN on https.
-fn connector(
+/// The pool over `tls`: https or plain http, HTTP/2 or HTTP/1.1 by ALPN on https, idle connections kept.
+fn pool(
     tls: hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsSchemes>,
-) -> HttpsConnector<HttpConnector> {
-    tls.https_or_http().enable_http1().enable_http2().build()
+    max_idle_per_host: usize,
+) -> HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>> {
+    HyperClient::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .pool_max_idle_per_host(max_idle_per_host)
+        .build(tls.https_or_http().enable_http1().enable_http2().build())
 }
 
 /// A transport failure as async-stripe reports it ([`StripeError::ClientError`]), with its causes, which
