@@ -104,16 +104,6 @@ impl Dialect for PgDialect {
         })
     }
 
-    /// Concurrent checkouts' orders go in one statement, so a group pays for one round trip and one commit.
-    fn insert_grouping(&self) -> Option<BatchOptions> {
-        Some(BatchOptions {
-            workers: self.options.group_writers,
-            max_group: 64,
-            capacity: self.options.queue_capacity,
-            deadline: self.options.group_deadline,
-        })
-    }
-
     async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR.run(&self.pool).await.map_err(|error| migration_failure(error, store_error))
     }

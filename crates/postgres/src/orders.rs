@@ -25,11 +25,6 @@ macro_rules! order_json {
 
 #[async_trait]
 impl OrderSql for PgDialect {
-    /// Inserts the order and its items in one statement (so atomically, without a transaction).
-    async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error> {
-        Ok(self.insert_orders(std::slice::from_ref(order)).await?.first().copied().unwrap_or(false))
-    }
-
     /// Inserts every order and their items in one statement: one round trip and one commit for the group.
     async fn insert_orders(&self, orders: &[Order]) -> Result<Vec<bool>, sqlx::Error> {
         // An id twice in one group: the first is inserted (or not), the later ones are duplicates.

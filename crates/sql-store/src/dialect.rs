@@ -85,6 +85,16 @@ pub enum Grouping {
     Together(BatchOptions),
 }
 
+impl Grouping {
+    /// How writes are grouped: new orders are inserted in groups of the same shape as commits.
+    pub(crate) fn writes(&self) -> BatchOptions {
+        match *self {
+            Grouping::Apart { commits, .. } => commits,
+            Grouping::Together(options) => options,
+        }
+    }
+}
+
 /// The SQL of one database: each method is one statement or one transaction, and decides nothing about
 /// payments. Row-returning methods hand each row over as one JSON text in the shapes of `rows.rs`. The SQL
 /// for orders and events, the catalog and customers sits in the supertraits, one file each in an adapter.
@@ -101,10 +111,6 @@ pub trait Dialect:
     async fn open(url: &str, options: &Self::Options) -> Result<Self, StoreError>;
     /// How concurrent loads and commits are grouped.
     fn grouping(&self) -> Grouping;
-    /// How concurrent order inserts are grouped ([`OrderSql::insert_orders`]); `None`: each on its own.
-    fn insert_grouping(&self) -> Option<BatchOptions> {
-        None
-    }
     /// Applies the pending migrations.
     async fn migrate(&self) -> Result<(), StoreError>;
     /// The pool.
@@ -118,17 +124,9 @@ pub trait Dialect:
 /// The SQL for orders and received events.
 #[async_trait]
 pub trait OrderSql: Send + Sync {
-    /// Inserts the order and its items; false when the id exists (nothing written).
-    async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error>;
-    /// Inserts every order as [`OrderSql::insert_order`] does, all in one transaction where the dialect
-    /// groups inserts ([`Dialect::insert_grouping`]); one answer each, in order. A failure undoes the group.
-    async fn insert_orders(&self, orders: &[Order]) -> Result<Vec<bool>, sqlx::Error> {
-        let mut inserted = Vec::with_capacity(orders.len());
-        for order in orders {
-            inserted.push(self.insert_order(order).await?);
-        }
-        Ok(inserted)
-    }
+    /// Inserts every order with its items, all in one transaction; for each, in order, false when its id
+    /// exists (or came earlier in `orders`) and nothing was written for it. A failure undoes the group.
+    async fn insert_orders(&self, orders: &[Order]) -> Result<Vec<bool>, sqlx::Error>;
     /// Orders (`OrderRow`s).
     async fn orders(&self, query: OrderQuery<'_>) -> Result<Vec<String>, sqlx::Error>;
     /// One `LoadRow` per load, in order.

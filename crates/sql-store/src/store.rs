@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 pub struct SqlStore<D: Dialect> {
     dialect: Arc<D>,
     groups: Arc<Groups>,
-    /// Concurrent order inserts, when the dialect groups them.
-    inserts: Option<Arc<Batcher<Order, bool>>>,
+    /// Concurrent order inserts: one transaction per group (one sync to disk, one commit).
+    inserts: Arc<Batcher<Order, bool>>,
     /// The catalog as last read.
     catalog: Arc<CatalogCache>,
 }
@@ -135,7 +135,8 @@ impl<D: Dialect> SqlStore<D> {
     /// The store over an open dialect.
     pub fn over(dialect: D) -> Self {
         let dialect = Arc::new(dialect);
-        let groups = match dialect.grouping() {
+        let grouping = dialect.grouping();
+        let groups = match grouping {
             Grouping::Apart { loads, commits } => {
                 let loading = dialect.clone();
                 let load: Handler<Load, Result<Snapshot, StoreError>> = Arc::new(move |loads: Vec<Load>| {
@@ -168,15 +169,13 @@ impl<D: Dialect> SqlStore<D> {
                 Groups::Together(Batcher::new("write", options, cycle).expecting(loaded, FOLLOW_UP_LINGER))
             }
         };
-        let inserts = dialect.insert_grouping().map(|options| {
-            let inserting = dialect.clone();
-            let insert: Handler<Order, bool> = Arc::new(move |orders: Vec<Order>| {
-                let dialect = inserting.clone();
-                async move { dialect.insert_orders(&orders).await.map_err(|error| dialect.failure(error)) }
-                    .boxed()
-            });
-            Arc::new(Batcher::new("insert", options, insert))
+        let inserting = dialect.clone();
+        let insert: Handler<Order, bool> = Arc::new(move |orders: Vec<Order>| {
+            let dialect = inserting.clone();
+            async move { dialect.insert_orders(&orders).await.map_err(|error| dialect.failure(error)) }
+                .boxed()
         });
+        let inserts = Arc::new(Batcher::new("insert", grouping.writes(), insert));
         Self { dialect, groups: Arc::new(groups), inserts, catalog: Arc::new(CatalogCache::new(CATALOG_TTL)) }
     }
 
@@ -250,11 +249,7 @@ async fn cycle<D: Dialect>(dialect: &D, jobs: Vec<Job>) -> Result<Vec<Reply>, St
 impl<D: Dialect> OrderStore for SqlStore<D> {
     #[tracing::instrument(skip_all, fields(order_id = %order.id()))]
     async fn insert_order(&self, order: &Order) -> Result<(), InsertOrderError> {
-        let inserted = match &self.inserts {
-            Some(group) => group.run(vec![order.clone()]).await?.first().copied().unwrap_or(false),
-            None => self.dialect.insert_order(order).await.map_err(|error| self.failure(error))?,
-        };
-        match inserted {
+        match self.inserts.run(vec![order.clone()]).await?.first().copied().unwrap_or(false) {
             true => Ok(()),
             false => Err(InsertOrderError::Duplicate(order.id())),
         }

@@ -101,16 +101,6 @@ impl Dialect for SqliteDialect {
         Grouping::Apart { loads: group(self.options.max_readers.clamp(1, 2)), commits: group(1) }
     }
 
-    /// Concurrent checkouts' orders go into one write transaction, so a group pays for one sync to disk.
-    fn insert_grouping(&self) -> Option<BatchOptions> {
-        Some(BatchOptions {
-            workers: 1,
-            max_group: 64,
-            capacity: self.options.queue_capacity,
-            deadline: self.options.group_deadline,
-        })
-    }
-
     async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR.run(&self.writer).await.map_err(|error| migration_failure(error, store_error))
     }

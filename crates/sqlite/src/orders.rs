@@ -30,11 +30,6 @@ pub(crate) use order_json;
 
 #[async_trait]
 impl OrderSql for SqliteDialect {
-    /// Inserts the order and its items in one write transaction.
-    async fn insert_order(&self, order: &Order) -> Result<bool, sqlx::Error> {
-        Ok(self.insert_orders(std::slice::from_ref(order)).await?.first().copied().unwrap_or(false))
-    }
-
     /// Inserts every order with its items in one write transaction (one sync to disk for the group).
     async fn insert_orders(&self, orders: &[Order]) -> Result<Vec<bool>, sqlx::Error> {
         let mut tx = write::begin(&self.writer).await?;
