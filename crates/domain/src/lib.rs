@@ -14,6 +14,8 @@ pub mod model {
     pub mod money;
     pub mod order;
     pub mod order_status;
+    pub mod order_view;
+    pub mod outbox;
     pub mod payment_event;
     pub mod payment_facts;
     pub mod plan;
@@ -30,7 +32,9 @@ pub mod ports {
     pub mod catalog_store;
     pub mod clock;
     pub mod customer_store;
+    pub mod notice_sender;
     pub mod order_store;
+    pub mod outbox_store;
     pub mod payment_gateway;
     pub mod refund_gateway;
     pub mod subscription_store;
@@ -42,6 +46,7 @@ pub mod services {
     pub mod billing;
     pub mod catalog;
     pub mod checkout;
+    pub mod fulfilment;
     pub mod ingest;
     mod keyed_lock;
     pub mod pricing;
@@ -72,6 +77,10 @@ pub use model::order::{
     Order, OrderError, RefundRefusal, SessionConflict, StoredOrder, StoredOrderError, MAX_LINE_ITEMS,
 };
 pub use model::order_status::OrderStatus;
+pub use model::order_view::OrderView;
+pub use model::outbox::{
+    notices, Attempt, BadCursor, FeedCursor, NoticeKind, OutboxEntry, OutboxStatus, UnknownNotice,
+};
 pub use model::payment_event::{
     DisputeOutcome, EventRefs, PaymentEvent, PaymentEventKind, SessionPaymentStatus,
 };
@@ -94,9 +103,11 @@ pub use ports::billing_gateway::{BillingGateway, SubscriptionAction};
 pub use ports::catalog_store::CatalogStore;
 pub use ports::clock::{Clock, SystemClock};
 pub use ports::customer_store::CustomerStore;
+pub use ports::notice_sender::{NoticeSender, SendFailure};
 pub use ports::order_store::{
     Committed, InsertOrderError, OrderStore, Orphans, ReceivedEvent, RecordOutcome, StoreError, Write,
 };
+pub use ports::outbox_store::OutboxStore;
 pub use ports::payment_gateway::{
     CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, OpenedPaymentIntent,
     PaymentGateway, PaymentIntentRequest, SessionSnapshot, SessionState, SubscriptionCheckout,
@@ -108,6 +119,9 @@ pub use services::billing::record_billing_event;
 pub use services::catalog::{Catalog, CatalogReport, CatalogServiceError};
 pub use services::checkout::{
     Checkout, CheckoutPorts, CheckoutSettings, StartCheckoutError, StartedCheckout, StartedPayment,
+};
+pub use services::fulfilment::{
+    Deliveries, DeliverySettings, FeedPage, Outbox, OutboxError, Round, MAX_OUTBOX_PAGE,
 };
 pub use services::ingest::{HandleWebhookError, WebhookIngest};
 pub use services::pricing::{

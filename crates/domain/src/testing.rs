@@ -4,6 +4,7 @@
 use crate::model::event_outcome::EventOutcome;
 use crate::model::ids::{CheckoutSessionId, EventId, OrderId, SubscriptionId};
 use crate::model::order::Order;
+use crate::model::outbox::NoticeKind;
 use crate::model::payment_event::{EventRefs, PaymentEvent};
 use crate::model::plan::{Applied, Load, LoadedOrder, OrderWrite, RowVersion, Snapshot};
 use crate::model::subscription::Subscription;
@@ -38,6 +39,7 @@ struct State {
     orders: BTreeMap<OrderId, (Order, RowVersion)>,
     events: BTreeMap<EventId, RecordedEvent>,
     subscriptions: BTreeMap<SubscriptionId, (Subscription, RowVersion)>,
+    notices: Vec<(OrderId, NoticeKind)>,
 }
 
 /// Orders and events in memory, with row versions: see the module's doc.
@@ -60,6 +62,11 @@ impl MemoryStore {
     /// The recorded event `id`.
     pub fn event(&self, id: &EventId) -> Option<RecordedEvent> {
         self.lock().events.get(id).cloned()
+    }
+
+    /// The outbox entries written, in order: each order and what it told of.
+    pub fn notices(&self) -> Vec<(OrderId, NoticeKind)> {
+        self.lock().notices.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -138,7 +145,7 @@ impl State {
         if received.as_ref().is_some_and(|received| self.events.contains_key(&received.event.id)) {
             return Committed::Duplicate;
         }
-        let OrderWrite { order, version, event, adopted } = write;
+        let OrderWrite { order, version, event, adopted, notices } = write;
         let current = self.orders.get(&order.id()).map(|(_, version)| *version);
         let still_kept = adopted.iter().all(|applied| {
             self.events
@@ -155,6 +162,7 @@ impl State {
         }
         let order_id = order.id();
         self.orders.insert(order_id, (order, RowVersion(version.0 + 1)));
+        self.notices.extend(notices.into_iter().map(|kind| (order_id, kind)));
         let mark = |recorded: &mut RecordedEvent, applied: &Applied| {
             recorded.outcome = applied.outcome();
             recorded.order_id = Some(order_id);

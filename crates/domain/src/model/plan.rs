@@ -10,6 +10,7 @@
 use crate::model::event_outcome::EventOutcome;
 use crate::model::ids::EventId;
 use crate::model::order::Order;
+use crate::model::outbox::{notices, NoticeKind};
 use crate::model::payment_event::{EventRefs, PaymentEvent};
 use crate::model::transition::Effect;
 use chrono::{DateTime, Utc};
@@ -91,6 +92,8 @@ pub struct OrderWrite {
     pub event: Option<Applied>,
     /// Kept events applied after it, in the order applied: each must still be kept when the change commits.
     pub adopted: Vec<Applied>,
+    /// The outbox entries the change writes with it, in order ([`notices`]).
+    pub notices: Vec<NoticeKind>,
 }
 
 /// What to write.
@@ -175,7 +178,8 @@ fn write(
             payment_intent_id: order.payment_intent_id().cloned(),
         });
     }
-    Plan::Write(Box::new(OrderWrite { order, version: loaded.version, event, adopted }))
+    let notices = notices(&loaded.order, &order);
+    Plan::Write(Box::new(OrderWrite { order, version: loaded.version, event, adopted, notices }))
 }
 
 /// Applies to `order` the kept events that name one of its ids: all those naming its current ids, oldest

@@ -133,6 +133,7 @@ fn an_event_is_applied_to_its_order_at_the_version_read() {
             version: RowVersion(7),
             event: Some(Applied { event_id: event.id.clone(), effect }),
             adopted: vec![],
+            notices: vec![NoticeKind::OrderPaid],
         }
     );
     assert_eq!(write.event.unwrap().outcome(), EventOutcome::Applied);

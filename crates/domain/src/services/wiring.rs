@@ -6,11 +6,13 @@ use crate::ports::catalog_store::CatalogStore;
 use crate::ports::clock::Clock;
 use crate::ports::customer_store::CustomerStore;
 use crate::ports::order_store::OrderStore;
+use crate::ports::outbox_store::OutboxStore;
 use crate::ports::payment_gateway::PaymentGateway;
 use crate::ports::refund_gateway::RefundGateway;
 use crate::ports::subscription_store::SubscriptionStore;
 use crate::ports::webhook_verifier::WebhookVerifier;
 use crate::services::checkout::{Checkout, CheckoutPorts, CheckoutSettings};
+use crate::services::fulfilment::Outbox;
 use crate::services::ingest::WebhookIngest;
 use crate::services::queries::Queries;
 use crate::services::refunds::{RefundSettings, Refunds};
@@ -22,6 +24,8 @@ use std::sync::Arc;
 pub struct Ports {
     /// Orders and received events.
     pub orders: Arc<dyn OrderStore>,
+    /// The fulfilment outbox (written with the orders).
+    pub outbox: Arc<dyn OutboxStore>,
     /// Subscription records.
     pub subscriptions: Arc<dyn SubscriptionStore>,
     /// Products and prices.
@@ -59,6 +63,8 @@ pub struct Services {
     pub subscriptions: Subscriptions,
     /// Refunds issued through the service.
     pub refunds: Refunds,
+    /// The fulfilment outbox, for operators and feed readers.
+    pub outbox: Outbox,
 }
 
 impl Services {
@@ -70,10 +76,21 @@ impl Services {
         scope: EventScope,
         refund_settings: RefundSettings,
     ) -> Self {
-        let Ports { orders, subscriptions, catalog, customers, gateway, billing, refunds, verifier, clock } =
-            ports;
+        let Ports {
+            orders,
+            outbox,
+            subscriptions,
+            catalog,
+            customers,
+            gateway,
+            billing,
+            refunds,
+            verifier,
+            clock,
+        } = ports;
         let return_url = settings.portal_return_url.clone();
         Self {
+            outbox: Outbox::new(outbox, clock.clone()),
             refunds: Refunds::new(orders.clone(), refunds, clock.clone(), refund_settings),
             subscriptions: Subscriptions::new(subscriptions.clone(), customers.clone(), billing, return_url),
             ingest: WebhookIngest::new(orders.clone(), subscriptions.clone(), verifier, clock.clone(), scope),

@@ -1,0 +1,283 @@
+//! The fulfilment outbox: what a shop is told about its orders, written in the same transaction as the change
+//! it tells of, then delivered to the shop's endpoints (or read from the feed) at least once.
+//!
+//! [`notices`] is the rule: given an order before and after a change, the entries the change writes, in
+//! order. The store numbers each order's entries (its `sequence`, from 1) and keeps them with the order view
+//! the API shows ([`crate::OrderView`]) as their payload.
+
+use crate::model::ids::OrderId;
+use crate::model::order::Order;
+use crate::model::order_status::OrderStatus;
+use crate::model::purchase::{purchases_of, PurchaseStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// What an outbox entry tells of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NoticeKind {
+    /// The order was paid in full.
+    #[serde(rename = "order.paid")]
+    OrderPaid,
+    /// Its payment failed (a later success still pays it).
+    #[serde(rename = "order.failed")]
+    OrderFailed,
+    /// Its Checkout Session expired unpaid.
+    #[serde(rename = "order.expired")]
+    OrderExpired,
+    /// It can never be paid: no session could be opened, or its payment was canceled.
+    #[serde(rename = "order.canceled")]
+    OrderCanceled,
+    /// It was refunded in full.
+    #[serde(rename = "order.refunded")]
+    OrderRefunded,
+    /// It was refunded in part (again, for each further partial refund).
+    #[serde(rename = "order.partially_refunded")]
+    OrderPartiallyRefunded,
+    /// Its payment was disputed.
+    #[serde(rename = "order.disputed")]
+    OrderDisputed,
+    /// A dispute of it was closed, won or lost (the payload's status says which way the order went).
+    #[serde(rename = "order.dispute_closed")]
+    OrderDisputeClosed,
+    /// It was paid with another amount or currency: held for a person to review.
+    #[serde(rename = "order.needs_review")]
+    OrderNeedsReview,
+    /// Its catalog products now belong to its buyer.
+    #[serde(rename = "purchase.granted")]
+    PurchaseGranted,
+    /// Its catalog products no longer do (a full refund, a lost dispute).
+    #[serde(rename = "purchase.revoked")]
+    PurchaseRevoked,
+}
+
+impl NoticeKind {
+    /// Every kind.
+    pub const ALL: [NoticeKind; 11] = [
+        NoticeKind::OrderPaid,
+        NoticeKind::OrderFailed,
+        NoticeKind::OrderExpired,
+        NoticeKind::OrderCanceled,
+        NoticeKind::OrderRefunded,
+        NoticeKind::OrderPartiallyRefunded,
+        NoticeKind::OrderDisputed,
+        NoticeKind::OrderDisputeClosed,
+        NoticeKind::OrderNeedsReview,
+        NoticeKind::PurchaseGranted,
+        NoticeKind::PurchaseRevoked,
+    ];
+
+    /// Its name on the wire and in storage (`order.paid`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NoticeKind::OrderPaid => "order.paid",
+            NoticeKind::OrderFailed => "order.failed",
+            NoticeKind::OrderExpired => "order.expired",
+            NoticeKind::OrderCanceled => "order.canceled",
+            NoticeKind::OrderRefunded => "order.refunded",
+            NoticeKind::OrderPartiallyRefunded => "order.partially_refunded",
+            NoticeKind::OrderDisputed => "order.disputed",
+            NoticeKind::OrderDisputeClosed => "order.dispute_closed",
+            NoticeKind::OrderNeedsReview => "order.needs_review",
+            NoticeKind::PurchaseGranted => "purchase.granted",
+            NoticeKind::PurchaseRevoked => "purchase.revoked",
+        }
+    }
+
+    /// The notice of an order entering `status`, if that is news to a shop.
+    fn of_status(status: OrderStatus) -> Option<Self> {
+        match status {
+            OrderStatus::Pending => None,
+            OrderStatus::Paid => Some(NoticeKind::OrderPaid),
+            OrderStatus::Failed => Some(NoticeKind::OrderFailed),
+            OrderStatus::Expired => Some(NoticeKind::OrderExpired),
+            OrderStatus::Canceled => Some(NoticeKind::OrderCanceled),
+            OrderStatus::Refunded => Some(NoticeKind::OrderRefunded),
+            OrderStatus::PartiallyRefunded => Some(NoticeKind::OrderPartiallyRefunded),
+            OrderStatus::Disputed => Some(NoticeKind::OrderDisputed),
+            OrderStatus::NeedsReview => Some(NoticeKind::OrderNeedsReview),
+        }
+    }
+}
+
+impl fmt::Display for NoticeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored notice name that is not one of [`NoticeKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown outbox entry type {0:?}")]
+pub struct UnknownNotice(pub String);
+
+impl FromStr for NoticeKind {
+    type Err = UnknownNotice;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        NoticeKind::ALL.into_iter().find(|kind| kind.as_str() == s).ok_or_else(|| UnknownNotice(s.to_owned()))
+    }
+}
+
+/// The entries a change of an order writes, in order, given the order `before` and `after` it.
+///
+/// | change                                                   | entries                                 |
+/// |----------------------------------------------------------|-----------------------------------------|
+/// | a dispute closed                                         | `order.dispute_closed`                  |
+/// | otherwise, the status changed (not to pending)           | `order.<status>`                        |
+/// | still partially refunded, more refunded                  | `order.partially_refunded`              |
+/// | its catalog products' purchase became completed          | then `purchase.granted`                 |
+/// | their purchase went from completed to refunded           | then `purchase.revoked`                 |
+///
+/// A change that does none of these (an event already applied, a session attached) writes nothing.
+pub fn notices(before: &Order, after: &Order) -> Vec<NoticeKind> {
+    let mut kinds = Vec::new();
+    let closed = |order: &Order| order.facts().disputes.values().filter(|outcome| outcome.is_some()).count();
+    if closed(after) > closed(before) {
+        kinds.push(NoticeKind::OrderDisputeClosed);
+    } else if after.status() != before.status() {
+        kinds.extend(NoticeKind::of_status(after.status()));
+    } else if after.status() == OrderStatus::PartiallyRefunded
+        && after.facts().refunded() > before.facts().refunded()
+    {
+        kinds.push(NoticeKind::OrderPartiallyRefunded);
+    }
+    if !purchases_of(after).is_empty() {
+        let (was, is) = (PurchaseStatus::of_order(before), PurchaseStatus::of_order(after));
+        if is == PurchaseStatus::Completed && was != PurchaseStatus::Completed {
+            kinds.push(NoticeKind::PurchaseGranted);
+        } else if was == PurchaseStatus::Completed && is == PurchaseStatus::Refunded {
+            kinds.push(NoticeKind::PurchaseRevoked);
+        }
+    }
+    kinds
+}
+
+/// Where an outbox entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Not yet delivered to every endpoint: due at its `next_attempt_at`.
+    Pending,
+    /// Every endpoint answered 2xx.
+    Delivered,
+    /// Given up on: it failed for longer than the delivery settings allow. Redelivering makes it pending.
+    Dead,
+}
+
+impl OutboxStatus {
+    /// Every status.
+    pub const ALL: [OutboxStatus; 3] = [OutboxStatus::Pending, OutboxStatus::Delivered, OutboxStatus::Dead];
+
+    /// Its name on the wire and in storage.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Delivered => "delivered",
+            OutboxStatus::Dead => "dead",
+        }
+    }
+}
+
+impl FromStr for OutboxStatus {
+    type Err = UnknownNotice;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OutboxStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownNotice(s.to_owned()))
+    }
+}
+
+/// Where an entry sits in the feed: entries are read in cursor order, and an entry committed after a reader
+/// passed a cursor always comes after it. Written `<tx>-<position>`; opaque to readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FeedCursor {
+    /// The writing transaction's place in commit order, as the store tracks it (0 where writes never overlap).
+    pub tx: i64,
+    /// The entry's place among its transaction's.
+    pub position: i64,
+}
+
+impl fmt::Display for FeedCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.tx, self.position)
+    }
+}
+
+/// A feed cursor that is not one this service wrote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a feed cursor: expected the `next_cursor` of an earlier page")]
+pub struct BadCursor;
+
+impl FromStr for FeedCursor {
+    type Err = BadCursor;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (tx, position) = s.split_once('-').ok_or(BadCursor)?;
+        let number = |part: &str| {
+            (!part.is_empty() && part.len() <= 19 && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse::<i64>().ok())
+                .flatten()
+                .ok_or(BadCursor)
+        };
+        Ok(Self { tx: number(tx)?, position: number(position)? })
+    }
+}
+
+/// One outbox entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Its id: a shop dedupes by it.
+    pub id: Uuid,
+    /// What it tells of.
+    pub kind: NoticeKind,
+    /// The order.
+    pub order_id: OrderId,
+    /// Its place among the order's entries, from 1.
+    pub sequence: i64,
+    /// The order as the API showed it right after the change (JSON).
+    pub payload: String,
+    /// When the change was committed (by the clock of the service that made it).
+    pub created_at: DateTime<Utc>,
+    /// Where delivery stands.
+    pub status: OutboxStatus,
+    /// Deliveries tried so far.
+    pub attempts: u32,
+    /// When it is next due (while pending).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The endpoints that answered 2xx.
+    pub delivered_to: Vec<String>,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// When the last endpoint answered 2xx.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Its place in the feed.
+    pub cursor: FeedCursor,
+}
+
+/// What became of a delivery attempt, as [`crate::OutboxStore::record_attempt`] writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Every endpoint has answered 2xx.
+    Delivered {
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Some endpoint has not: try again at `next`.
+    Retry {
+        /// When it is due again.
+        next: DateTime<Utc>,
+        /// Why it failed.
+        error: String,
+    },
+    /// Some endpoint has not, and the entry is too old to try again.
+    Dead {
+        /// Why it failed last.
+        error: String,
+    },
+}
+
+#[cfg(test)]
+#[path = "outbox_tests.rs"]
+mod tests;
