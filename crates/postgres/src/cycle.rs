@@ -1,5 +1,6 @@
 //! One cycle of the webhook's writer: the planned changes waiting are committed, then the loads waiting are
-//! loaded, in one call of `payments_cycle` (migrations/postgres/0005_planned_writes.sql) — or in one call per
+//! loaded, in one call of `payments_cycle_notify` (migrations/postgres/0010_outbox.sql: `payments_cycle` of
+//! 0005_planned_writes.sql, then the outbox entries of the writes it made) — or in one call per
 //! round of changes that touch no id in common, the loads going with the last.
 
 use crate::dialect::PgDialect;
@@ -93,11 +94,17 @@ async fn call(
         .zip(1..)
         .flat_map(|(change, n)| change.adopted.iter().map(move |adopted| (n, adopted)))
         .collect();
+    let notices: Vec<(i32, &payments_sql_store::NoticeColumns)> = members
+        .iter()
+        .zip(1..)
+        .flat_map(|(change, n)| change.notices.iter().map(move |notice| (n, notice)))
+        .collect();
     let text = |pick: fn(&Load) -> Option<&str>| loads.iter().map(pick).collect::<Vec<_>>();
     let answers = sqlx::query_as::<_, (Option<Vec<String>>, Option<Vec<String>>)>(
-        "SELECT answers, loaded FROM payments_cycle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                                                    $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                                                    $27, $28, $29, $30, $31, $32, $33)",
+        "SELECT answers, loaded FROM payments_cycle_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                                                           $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+                                                           $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, \
+                                                           $36, $37)",
     )
     .bind(keys)
     .bind(members.iter().map(|change| kind(change)).collect::<Vec<_>>())
@@ -137,6 +144,10 @@ async fn call(
     .bind(loads.iter().map(|load| load.also.order_id.map(|id| id.as_uuid())).collect::<Vec<_>>())
     .bind(text(|load| load.also.session_id.as_ref().map(|id| id.as_str())))
     .bind(text(|load| load.also.payment_intent_id.as_ref().map(|id| id.as_str())))
+    .bind(notices.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+    .bind(notices.iter().map(|(_, notice)| notice.id).collect::<Vec<_>>())
+    .bind(notices.iter().map(|(_, notice)| notice.kind).collect::<Vec<_>>())
+    .bind(notices.iter().map(|(_, notice)| &*notice.payload).collect::<Vec<_>>())
     .fetch_one(&dialect.pool)
     .await;
     dialect.counts.calls.fetch_add(1, Ordering::Relaxed);
@@ -201,6 +212,7 @@ mod tests {
             }),
             order: None,
             adopted: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ mod error;
 mod locks;
 mod options;
 mod orders;
+mod outbox;
 mod subscriptions;
 #[cfg(feature = "test-support")]
 pub mod test_support;

@@ -2,7 +2,7 @@
 
 use crate::records::{to_json, EffectRecord, EventRecord, FactsRecord};
 use chrono::{DateTime, Utc};
-use payments_domain::{Applied, EventOutcome, OrderWrite, ReceivedEvent, Write};
+use payments_domain::{Applied, EventOutcome, OrderView, OrderWrite, ReceivedEvent, Write};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -85,6 +85,17 @@ pub struct AdoptedColumns {
     pub effect: String,
 }
 
+/// An outbox entry an order change writes (its order, sequence and times are the change's).
+#[derive(Debug, Clone)]
+pub struct NoticeColumns {
+    /// The entry's id.
+    pub id: Uuid,
+    /// Its type (`order.paid`, ...).
+    pub kind: &'static str,
+    /// The order view after the change (JSON).
+    pub payload: Arc<str>,
+}
+
 /// One write, as columns.
 #[derive(Debug, Clone)]
 pub struct Change {
@@ -98,6 +109,8 @@ pub struct Change {
     pub order: Option<OrderColumns>,
     /// The kept events an order change applies.
     pub adopted: Vec<AdoptedColumns>,
+    /// The outbox entries an order change writes, in order.
+    pub notices: Vec<NoticeColumns>,
 }
 
 impl Change {
@@ -109,10 +122,10 @@ impl Change {
                     if outcome == EventOutcome::Orphaned { ChangeKind::Kept } else { ChangeKind::Stored };
                 let record = (kind == ChangeKind::Kept).then(|| to_json(&EventRecord::from(&received.event)));
                 let event = event_columns(&received, outcome, None, record);
-                Self { kind, at, event: Some(event), order: None, adopted: Vec::new() }
+                Self { kind, at, event: Some(event), order: None, adopted: Vec::new(), notices: Vec::new() }
             }
             Write::Order { received, write } => {
-                let OrderWrite { order, version, event, adopted } = *write;
+                let OrderWrite { order, version, event, adopted, notices } = *write;
                 let event = received.zip(event).map(|(received, applied)| {
                     event_columns(&received, applied.outcome(), Some(effect_json(&applied)), None)
                 });
@@ -134,7 +147,14 @@ impl Change {
                         effect: effect_json(applied),
                     })
                     .collect();
-                Self { kind: ChangeKind::Order, at, event, order: Some(columns), adopted }
+                // One view for every entry of the change: they tell of the same order, as it now is.
+                let payload: Option<Arc<str>> = (!notices.is_empty()).then(|| OrderView::json(&order).into());
+                let notices = notices
+                    .iter()
+                    .zip(std::iter::repeat_with(|| payload.clone().unwrap_or_default()))
+                    .map(|(kind, payload)| NoticeColumns { id: Uuid::new_v4(), kind: kind.as_str(), payload })
+                    .collect();
+                Self { kind: ChangeKind::Order, at, event, order: Some(columns), adopted, notices }
             }
         }
     }

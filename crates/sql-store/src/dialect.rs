@@ -5,9 +5,10 @@ use crate::changes::Change;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use payments_domain::{
-    CheckoutSessionId, Committed, Customer, Load, Order, OrderId, PriceKey, Product, Sku, StoreError,
-    StripePriceId, StripeProductId, UserId,
+    CheckoutSessionId, Committed, Customer, FeedCursor, Load, Order, OrderId, PriceKey, Product, Sku,
+    StoreError, StripePriceId, StripeProductId, UserId,
 };
+use uuid::Uuid;
 
 /// Which orders to read.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +101,7 @@ impl Grouping {
 /// for orders and events, the catalog and customers sits in the supertraits, one file each in an adapter.
 #[async_trait]
 pub trait Dialect:
-    OrderSql + CatalogSql + CustomerSql + crate::SubscriptionSql + Send + Sync + Sized + 'static
+    OrderSql + OutboxSql + CatalogSql + CustomerSql + crate::SubscriptionSql + Send + Sync + Sized + 'static
 {
     /// What the adapter is configured with.
     type Options: Send + Sync;
@@ -147,6 +148,42 @@ pub trait OrderSql: Send + Sync {
         let committed = self.commit(changes).await?;
         Ok((self.load(loads).await?, committed))
     }
+}
+
+/// The SQL for the fulfilment outbox (its entries are written by [`OrderSql::commit`], with their change).
+/// Row-returning methods hand over `OutboxRow`s.
+#[async_trait]
+pub trait OutboxSql: Send + Sync {
+    /// As [`OutboxStore::claim_due`](payments_domain::OutboxStore::claim_due) says.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<String>, sqlx::Error>;
+    /// Sets entry `id`'s delivery columns.
+    async fn record_attempt(&self, id: Uuid, attempt: &AttemptColumns) -> Result<(), sqlx::Error>;
+    /// Entries with `status`, oldest first (ties by id), at most `limit`.
+    async fn outbox(&self, status: &str, limit: u32) -> Result<Vec<String>, sqlx::Error>;
+    /// As [`OutboxStore::redeliver`](payments_domain::OutboxStore::redeliver) says.
+    async fn redeliver(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<String>, sqlx::Error>;
+    /// As [`OutboxStore::feed`](payments_domain::OutboxStore::feed) says, from `after` (`0-0` for the start).
+    async fn feed(&self, after: FeedCursor, limit: u32) -> Result<Vec<String>, sqlx::Error>;
+}
+
+/// The delivery columns an attempt sets.
+#[derive(Debug, Clone)]
+pub struct AttemptColumns {
+    /// `pending`, `delivered` or `dead`.
+    pub status: &'static str,
+    /// When it is due again (kept as it was when `None`).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the attempt failed.
+    pub last_error: Option<String>,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// The endpoints that took it (a JSON array of text).
+    pub delivered_to: String,
 }
 
 /// The SQL for the product catalog.

@@ -16,10 +16,10 @@ mod subscription_sql;
 mod subscriptions;
 
 pub use batch::BatchOptions;
-pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, OrderColumns};
+pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, NoticeColumns, OrderColumns};
 pub use dialect::{
-    migration_failure, CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery,
-    OrderSql, StripeId,
+    migration_failure, AttemptColumns, CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping,
+    IdRecorded, OrderQuery, OrderSql, OutboxSql, StripeId,
 };
 pub use store::{SqlStore, CATALOG_TTL};
 pub use subscription_sql::{list_subscriptions, read_subscription, write_subscription};

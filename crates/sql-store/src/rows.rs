@@ -217,3 +217,48 @@ impl CustomerRow {
 fn money(minor: i64, currency: &str) -> anyhow::Result<Money> {
     Ok(Money::new(minor, Currency::parse(currency)?)?)
 }
+
+/// One `outbox` row.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OutboxRow {
+    id: uuid::Uuid,
+    #[serde(rename = "type")]
+    kind: String,
+    order_id: String,
+    sequence: i64,
+    payload: String,
+    created_at: DateTime<Utc>,
+    status: String,
+    attempts: i64,
+    next_attempt_at: DateTime<Utc>,
+    delivered_to: Vec<String>,
+    last_error: Option<String>,
+    delivered_at: Option<DateTime<Utc>>,
+    tx: i64,
+    position: i64,
+}
+
+impl OutboxRow {
+    /// The domain's entry; an error names the entry and what is wrong with it.
+    pub(crate) fn into_entry(self) -> anyhow::Result<payments_domain::OutboxEntry> {
+        let id = self.id;
+        (|| -> anyhow::Result<payments_domain::OutboxEntry> {
+            Ok(payments_domain::OutboxEntry {
+                id: self.id,
+                kind: self.kind.parse()?,
+                order_id: OrderId::parse(&self.order_id)?,
+                sequence: self.sequence,
+                payload: self.payload,
+                created_at: self.created_at,
+                status: self.status.parse()?,
+                attempts: u32::try_from(self.attempts).context("a negative attempt count")?,
+                next_attempt_at: self.next_attempt_at,
+                delivered_to: self.delivered_to,
+                last_error: self.last_error,
+                delivered_at: self.delivered_at,
+                cursor: payments_domain::FeedCursor { tx: self.tx, position: self.position },
+            })
+        })()
+        .with_context(|| format!("stored outbox entry {id} is unreadable"))
+    }
+}

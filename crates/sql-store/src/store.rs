@@ -2,21 +2,22 @@
 
 use crate::batch::{Batcher, Handler};
 use crate::changes::Change;
-use crate::dialect::{CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery, StripeId};
-use crate::rows::{parse, CustomerRow, LoadRow, OrderRow, ProductRow};
+use crate::dialect::{AttemptColumns, CustomerStored, Dialect, Grouping, IdRecorded, OrderQuery, StripeId};
+use crate::rows::{parse, CustomerRow, LoadRow, OrderRow, OutboxRow, ProductRow};
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use payments_domain::{
-    CatalogStore, CheckoutSessionId, Committed, Customer, CustomerStore, EventId, InsertOrderError, Load,
-    Order, OrderId, OrderStore, Orphans, PriceKey, Product, Sku, Snapshot, StoreError, StripePriceId,
-    StripeProductId, UserId, Write,
+    Attempt, CatalogStore, CheckoutSessionId, Committed, Customer, CustomerStore, EventId, FeedCursor,
+    InsertOrderError, Load, Order, OrderId, OrderStore, Orphans, OutboxEntry, OutboxStatus, OutboxStore,
+    PriceKey, Product, Sku, Snapshot, StoreError, StripePriceId, StripeProductId, UserId, Write,
 };
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
-/// A SQL store: the [`OrderStore`], [`CatalogStore`] and [`CustomerStore`] ports over `D`, with concurrent
+/// A SQL store: the [`OrderStore`], [`OutboxStore`], [`CatalogStore`] and [`CustomerStore`] ports over `D`, with concurrent
 /// loads and commits grouped. Cheap to clone: clones share the dialect and the groups.
 pub struct SqlStore<D: Dialect> {
     dialect: Arc<D>,
@@ -405,4 +406,75 @@ impl<D: Dialect> CustomerStore for SqlStore<D> {
 
 fn customer(json: &str) -> Result<Customer, StoreError> {
     parse::<CustomerRow>(json, "customer").and_then(CustomerRow::into_customer).map_err(StoreError::Unknown)
+}
+
+impl<D: Dialect> SqlStore<D> {
+    fn entries(&self, rows: Result<Vec<String>, sqlx::Error>) -> Result<Vec<OutboxEntry>, StoreError> {
+        let rows = rows.map_err(|error| self.failure(error))?;
+        rows.iter()
+            .map(|json| {
+                parse::<OutboxRow>(json, "outbox entry")
+                    .and_then(OutboxRow::into_entry)
+                    .map_err(StoreError::Unknown)
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> OutboxStore for SqlStore<D> {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.entries(self.dialect.claim_due(now, lease_until, limit).await)
+    }
+
+    async fn record_attempt(
+        &self,
+        id: Uuid,
+        attempt: Attempt,
+        delivered_to: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let delivered_to = serde_json::to_string(&delivered_to).map_err(|e| StoreError::Unknown(e.into()))?;
+        let columns = match attempt {
+            Attempt::Delivered { at } => AttemptColumns {
+                status: OutboxStatus::Delivered.as_str(),
+                next_attempt_at: None,
+                last_error: None,
+                delivered_at: Some(at),
+                delivered_to,
+            },
+            Attempt::Retry { next, error } => AttemptColumns {
+                status: OutboxStatus::Pending.as_str(),
+                next_attempt_at: Some(next),
+                last_error: Some(error),
+                delivered_at: None,
+                delivered_to,
+            },
+            Attempt::Dead { error } => AttemptColumns {
+                status: OutboxStatus::Dead.as_str(),
+                next_attempt_at: None,
+                last_error: Some(error),
+                delivered_at: None,
+                delivered_to,
+            },
+        };
+        self.dialect.record_attempt(id, &columns).await.map_err(|error| self.failure(error))
+    }
+
+    async fn list_outbox(&self, status: OutboxStatus, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.entries(self.dialect.outbox(status.as_str(), limit).await)
+    }
+
+    async fn redeliver(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<OutboxEntry>, StoreError> {
+        let row = self.dialect.redeliver(id, now).await;
+        Ok(self.entries(row.map(|row| row.into_iter().collect()))?.pop())
+    }
+
+    async fn feed(&self, after: Option<FeedCursor>, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.entries(self.dialect.feed(after.unwrap_or_default(), limit).await)
+    }
 }

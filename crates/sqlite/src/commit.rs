@@ -1,4 +1,4 @@
-//! The webhook's write, for a group of planned changes: one `BEGIN IMMEDIATE` transaction on the writer,
+//! The webhook's write (with the outbox entries of each order change), for a group of planned changes: one `BEGIN IMMEDIATE` transaction on the writer,
 //! so the group pays for one sync to disk. Writes never overlap (see `write.rs`), so each change's checks see
 //! every earlier change, of this group or another, and nothing can change between a check and its write.
 
@@ -144,5 +144,6 @@ async fn write_order(conn: &mut SqliteConnection, change: &Change) -> Result<Com
         .execute(&mut *conn)
         .await?;
     }
+    crate::outbox::insert_notices(conn, order.id, change.at, &change.notices).await?;
     Ok(Committed::Done)
 }

@@ -21,6 +21,7 @@ mod error;
 mod load;
 mod options;
 mod orders;
+mod outbox;
 mod subscriptions;
 #[cfg(feature = "test-support")]
 pub mod test_support;

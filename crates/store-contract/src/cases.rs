@@ -8,6 +8,7 @@ mod concurrency;
 mod customers;
 mod events;
 mod orders;
+mod outbox;
 mod subscriptions;
 mod upgrade;
 
@@ -18,6 +19,7 @@ pub use concurrency::*;
 pub use customers::*;
 pub use events::*;
 pub use orders::*;
+pub use outbox::*;
 pub use subscriptions::*;
 pub use upgrade::*;
 

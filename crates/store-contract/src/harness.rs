@@ -1,7 +1,9 @@
 //! What an adapter's tests provide to run the contract.
 
 use async_trait::async_trait;
-use payments_domain::{CatalogStore, CustomerStore, EventId, OrderId, OrderStore, SubscriptionStore, UserId};
+use payments_domain::{
+    CatalogStore, CustomerStore, EventId, OrderId, OrderStore, OutboxStore, SubscriptionStore, UserId,
+};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use std::sync::Arc;
 #[async_trait]
 pub trait Harness: Send + Sync + Sized + 'static {
     /// The adapter's store, serving every storage port. Cheap to clone: clones share one store.
-    type Store: OrderStore + SubscriptionStore + CatalogStore + CustomerStore + Clone;
+    type Store: OrderStore + OutboxStore + SubscriptionStore + CatalogStore + CustomerStore + Clone;
 
     /// A harness around a new, empty, migrated store of its own.
     async fn fresh() -> Self;
@@ -36,6 +38,11 @@ pub trait Harness: Send + Sync + Sized + 'static {
 
     /// The store under test, as the order port.
     fn store(&self) -> Arc<dyn OrderStore> {
+        Arc::new(self.adapter())
+    }
+
+    /// The same store, as the outbox port.
+    fn outbox(&self) -> Arc<dyn OutboxStore> {
         Arc::new(self.adapter())
     }
 
