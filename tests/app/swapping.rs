@@ -36,11 +36,12 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
     let verifier =
         StripeWebhookVerifier::new(vec![SecretString::from("whsec_test")], Duration::from_secs(300)).unwrap();
 
-    // One adapter serves the four storage ports.
+    // One adapter serves the five storage ports.
     let store = Arc::new(store);
     let services = Services::new(
         Ports {
             orders: store.clone(),
+            outbox: store.clone(),
             subscriptions: store.clone(),
             catalog: store.clone(),
             customers: store,

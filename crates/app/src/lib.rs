@@ -3,6 +3,7 @@
 pub mod catalog_file;
 #[cfg(feature = "emulator")]
 mod emulated;
+pub mod fulfilment;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -11,7 +12,10 @@ pub mod settings;
 pub mod telemetry;
 
 use anyhow::Context;
-use payments_domain::{Catalog, CatalogReport, CatalogStore, CustomerStore, OrderStore, SubscriptionStore};
+use payments_domain::{
+    Catalog, CatalogReport, CatalogStore, CustomerStore, Deliveries, OrderStore, Outbox, OutboxStore,
+    SubscriptionStore,
+};
 use payments_domain::{Ports, Services, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
 use payments_sqlite::{SqliteStore, SqliteStoreOptions};
@@ -94,6 +98,7 @@ impl Application {
         let services = Services::new(
             Ports {
                 orders: ports.orders,
+                outbox: ports.outbox.clone(),
                 subscriptions: ports.subscriptions,
                 catalog: ports.catalog,
                 customers: ports.customers,
@@ -134,6 +139,18 @@ impl Application {
                 currencies,
             },
         };
+        if let Some(secret) = &settings.fulfilment.secret {
+            let sender =
+                payments_fulfilment::HttpNoticeSender::new(secret.clone(), settings.fulfilment.timeout)
+                    .context("fulfilment.webhook_urls")?;
+            let deliveries = Deliveries::new(
+                ports.outbox,
+                Arc::new(sender),
+                Arc::new(SystemClock),
+                settings.fulfilment.delivery.clone(),
+            );
+            fulfilment::spawn_deliveries(deliveries, settings.fulfilment.poll_interval);
+        }
         if let Some(age) = settings.webhook.orphan_report_after {
             orphans::spawn_report(services.ingest.clone(), age);
         }
@@ -174,6 +191,17 @@ fn browser_host(host: &str) -> &str {
         "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1",
         other => other,
     }
+}
+
+/// `payments outbox ...`: the fulfilment outbox's dead entries, and redelivery (see [`fulfilment`]); the
+/// lines to print.
+pub async fn outbox_command(settings: &Settings, args: &[String]) -> anyhow::Result<Vec<String>> {
+    let store = open_store(settings).await?;
+    if settings.database.migrate_on_start {
+        store.migrate().await.context("applying database migrations")?;
+    }
+    let outbox = Outbox::new(store.ports().outbox, Arc::new(SystemClock));
+    fulfilment::command(&outbox, args).await
 }
 
 /// Applies migrations and exits (`payments migrate`).
@@ -272,14 +300,23 @@ impl Store {
 /// The storage ports, all served by one adapter.
 struct StorePorts {
     orders: Arc<dyn OrderStore>,
+    outbox: Arc<dyn OutboxStore>,
     subscriptions: Arc<dyn SubscriptionStore>,
     catalog: Arc<dyn CatalogStore>,
     customers: Arc<dyn CustomerStore>,
 }
 
 impl StorePorts {
-    fn of<S: OrderStore + SubscriptionStore + CatalogStore + CustomerStore>(store: Arc<S>) -> Self {
-        Self { orders: store.clone(), subscriptions: store.clone(), catalog: store.clone(), customers: store }
+    fn of<S: OrderStore + OutboxStore + SubscriptionStore + CatalogStore + CustomerStore>(
+        store: Arc<S>,
+    ) -> Self {
+        Self {
+            orders: store.clone(),
+            outbox: store.clone(),
+            subscriptions: store.clone(),
+            catalog: store.clone(),
+            customers: store,
+        }
     }
 }
 

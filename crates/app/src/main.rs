@@ -1,4 +1,5 @@
-//! `payments serve` (the default), `payments migrate`, `payments catalog sync`, and `payments emulator` (the Stripe emulator alone).
+//! `payments serve` (the default), `payments migrate`, `payments catalog sync`, `payments outbox list|redeliver`,
+//! and `payments emulator` (the Stripe emulator alone).
 
 #[cfg(feature = "emulator")]
 mod emulator;
@@ -43,10 +44,15 @@ async fn main() -> ExitCode {
                 );
             })
         }
+        "outbox" => payments_app::outbox_command(&settings, &args[1..]).await.map(|lines| {
+            for line in lines {
+                println!("{line}");
+            }
+        }),
         other => {
             eprintln!(
                 "payments: unknown command {other:?}; use `payments serve`, `payments migrate`, \
-                 `payments catalog sync` or `payments emulator [--port 12111] [--forward-to URL] [--when-retries-fail cancel|unpaid]`"
+                 `payments catalog sync`, `payments outbox list|redeliver` or `payments emulator [--port 12111] [--forward-to URL] [--when-retries-fail cancel|unpaid]`"
             );
             return ExitCode::from(2);
         }

@@ -6,7 +6,7 @@
 mod raw;
 mod sections;
 
-use sections::{auth, checkout, database, emulator, refunds, stripe, webhook};
+use sections::{auth, checkout, database, emulator, fulfilment, refunds, stripe, webhook};
 
 use crate::Backend;
 use payments_domain::Currency;
@@ -43,6 +43,21 @@ pub struct Settings {
     pub auth: AuthOptions,
     /// Who may issue refunds, and until when.
     pub refunds: payments_domain::RefundSettings,
+    /// Where the fulfilment outbox's entries are delivered.
+    pub fulfilment: FulfilmentSettings,
+}
+
+/// Where the fulfilment outbox's entries are delivered, and how.
+#[derive(Debug, Clone)]
+pub struct FulfilmentSettings {
+    /// The endpoints, retries and age limit.
+    pub delivery: payments_domain::DeliverySettings,
+    /// The signing key; set whenever there are endpoints.
+    pub secret: Option<SecretString>,
+    /// One POST's deadline.
+    pub timeout: Duration,
+    /// How long the delivery task waits after a round that found nothing due.
+    pub poll_interval: Duration,
 }
 
 /// HTTP listener.
@@ -243,6 +258,7 @@ impl Settings {
             catalog_path: Some(raw.catalog.path.trim()).filter(|path| !path.is_empty()).map(PathBuf::from),
             auth: auth(&raw.auth)?,
             refunds: refunds(raw.refunds)?,
+            fulfilment: fulfilment(raw.fulfilment)?,
             app_env,
         })
     }

@@ -200,3 +200,42 @@ fn the_emulators_control_token_is_optional_and_never_printed() {
     );
     assert!(!format!("{settings:?}").contains("ctl_0123456789"));
 }
+
+#[test]
+fn fulfilment_endpoints_need_a_secret_and_are_checked_without_being_printed() {
+    let settings = load(&[]).unwrap();
+    assert!(settings.fulfilment.delivery.endpoints.is_empty());
+    assert!(settings.fulfilment.secret.is_none());
+    assert_eq!(settings.fulfilment.delivery.give_up_after, chrono::Duration::days(3));
+
+    let two = load(&[
+        ("FULFILMENT_WEBHOOK_URLS", "http://127.0.0.1:9000/hooks, https://shop.test/paid"),
+        ("FULFILMENT_WEBHOOK_SECRET", "fulfil-secret-0123456789"),
+    ])
+    .unwrap();
+    let endpoints: Vec<&str> = two.fulfilment.delivery.endpoints.iter().map(|url| url.as_str()).collect();
+    assert_eq!(endpoints, ["http://127.0.0.1:9000/hooks", "https://shop.test/paid"]);
+    assert_eq!(
+        two.fulfilment.delivery.lease,
+        chrono::Duration::seconds(40),
+        "four deadlines: two endpoints and two more"
+    );
+
+    let missing = load(&[("FULFILMENT_WEBHOOK_URLS", "http://127.0.0.1:9000/hooks")]).unwrap_err();
+    assert!(missing.0.contains("FULFILMENT_WEBHOOK_SECRET"), "{missing}");
+    let short = load(&[
+        ("FULFILMENT_WEBHOOK_URLS", "http://127.0.0.1:9000/hooks"),
+        ("FULFILMENT_WEBHOOK_SECRET", "short"),
+    ])
+    .unwrap_err();
+    assert!(short.0.contains("at least 16"), "{short}");
+    let bad = load(&[
+        ("FULFILMENT_WEBHOOK_URLS", "http://ok.test/, ftp://user:hunter2@shop.test/"),
+        ("FULFILMENT_WEBHOOK_SECRET", "fulfil-secret-0123456789"),
+    ])
+    .unwrap_err();
+    assert!(bad.0.contains("URL 2"), "{bad}");
+    assert!(!bad.0.contains("hunter2"), "{bad}");
+    let never = load(&[("APP__FULFILMENT__GIVE_UP_AFTER_SECS", "0")]).unwrap_err();
+    assert!(never.0.contains("give_up_after_secs"), "{never}");
+}

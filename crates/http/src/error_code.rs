@@ -56,6 +56,10 @@ error_codes! {
     InvalidOrderId = "invalid_order_id", BAD_REQUEST, "An order id that is not a UUID.";
     InvalidSessionId = "invalid_session_id", BAD_REQUEST, "A Checkout Session id that is not one.";
     InvalidLimit = "invalid_limit", BAD_REQUEST, "A list's `limit` out of range.";
+    InvalidCursor = "invalid_cursor", BAD_REQUEST, "A feed `after` that is not the `next_cursor` of an earlier page.";
+    InvalidOutboxStatus = "invalid_outbox_status", BAD_REQUEST, "An outbox `status` other than `pending`, `delivered` or `dead`.";
+    InvalidOutboxId = "invalid_outbox_id", BAD_REQUEST, "An outbox entry id that is not a UUID.";
+    OutboxEntryNotFound = "outbox_entry_not_found", NOT_FOUND, "No outbox entry has this id.";
     OrderNotFound = "order_not_found", NOT_FOUND, "No such order, or one the caller may not see.";
     ProductNotFound = "product_not_found", NOT_FOUND, "No such product.";
     InvalidSubscriptionId = "invalid_subscription_id", BAD_REQUEST, "A subscription id that is not Stripe's (`sub_...`).";

@@ -3,6 +3,7 @@
 pub(crate) mod checkout;
 pub(crate) mod health;
 pub(crate) mod orders;
+pub(crate) mod outbox;
 pub(crate) mod products;
 pub(crate) mod refunds;
 pub(crate) mod storefront;

@@ -88,6 +88,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .app_data(web::Data::new(services.queries))
             .app_data(web::Data::new(services.subscriptions))
             .app_data(web::Data::new(services.refunds))
+            .app_data(web::Data::new(services.outbox))
             .app_data(web::Data::new(options.auth))
             .app_data(web::Data::new(options.deadlines))
             .app_data(web::Data::new(options.guest_checkouts))
@@ -100,6 +101,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .configure(routes::products::configure)
             .configure(routes::subscriptions::configure)
             .configure(routes::refunds::configure)
+            .configure(routes::outbox::configure)
             .configure(routes::health::configure);
         if options.storefront {
             cfg.configure(routes::storefront::configure);

@@ -11,6 +11,7 @@ use payments_domain::ports::catalog_store::MockCatalogStore;
 use payments_domain::ports::clock::MockClock;
 use payments_domain::ports::customer_store::MockCustomerStore;
 use payments_domain::ports::order_store::MockOrderStore;
+use payments_domain::ports::outbox_store::MockOutboxStore;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
 use payments_domain::ports::refund_gateway::MockRefundGateway;
 use payments_domain::ports::subscription_store::MockSubscriptionStore;
@@ -33,6 +34,7 @@ pub(crate) fn now() -> DateTime<Utc> {
 /// of times; replace `catalog` with a fresh mock to answer otherwise.
 pub(crate) struct Ports {
     pub(crate) store: MockOrderStore,
+    pub(crate) outbox: MockOutboxStore,
     pub(crate) subscriptions: MockSubscriptionStore,
     pub(crate) catalog: MockCatalogStore,
     pub(crate) customers: MockCustomerStore,
@@ -52,6 +54,7 @@ impl Ports {
         catalog.expect_list_products().returning(|| Ok(products()));
         Self {
             store: MockOrderStore::new(),
+            outbox: MockOutboxStore::new(),
             subscriptions: MockSubscriptionStore::new(),
             catalog,
             customers: MockCustomerStore::new(),
@@ -101,6 +104,7 @@ impl Ports {
         Services::new(
             payments_domain::Ports {
                 orders,
+                outbox: Arc::new(self.outbox),
                 subscriptions: Arc::new(self.subscriptions),
                 catalog: Arc::new(self.catalog),
                 customers: Arc::new(self.customers),

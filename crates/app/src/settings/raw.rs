@@ -11,7 +11,7 @@ use std::path::Path;
 const DEFAULTS: &str = include_str!("../../../../config/default.toml");
 
 /// The seed's environment variable names and the setting each one sets.
-pub(crate) const SEED_VARIABLES: [(&str, &str); 16] = [
+pub(crate) const SEED_VARIABLES: [(&str, &str); 18] = [
     ("DATABASE_URL", "database.url"),
     ("STRIPE_SECRET_KEY", "stripe.secret_key"),
     ("STRIPE_WEBHOOK_SECRET", "stripe.webhook_secret"),
@@ -28,6 +28,8 @@ pub(crate) const SEED_VARIABLES: [(&str, &str); 16] = [
     ("JWT_ISSUER", "auth.jwt_issuer"),
     ("JWT_AUDIENCE", "auth.jwt_audience"),
     ("ADMIN_API_KEY", "auth.admin_api_key"),
+    ("FULFILMENT_WEBHOOK_URLS", "fulfilment.webhook_urls"),
+    ("FULFILMENT_WEBHOOK_SECRET", "fulfilment.webhook_secret"),
 ];
 
 /// Every setting as the sources give it.
@@ -42,6 +44,7 @@ pub(crate) struct Raw {
     pub(crate) emulator: RawEmulator,
     pub(crate) catalog: RawCatalog,
     pub(crate) refunds: RawRefunds,
+    pub(crate) fulfilment: RawFulfilment,
     pub(crate) auth: RawAuth,
 }
 
@@ -119,6 +122,17 @@ pub(crate) struct RawEmulator {
 pub(crate) struct RawRefunds {
     pub(crate) allow_users: bool,
     pub(crate) window_days: u32,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawFulfilment {
+    pub(crate) webhook_urls: String,
+    pub(crate) webhook_secret: SecretString,
+    pub(crate) timeout_ms: u64,
+    pub(crate) first_retry_secs: u64,
+    pub(crate) max_retry_secs: u64,
+    pub(crate) give_up_after_secs: u64,
+    pub(crate) poll_interval_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -218,3 +218,66 @@ pub(super) fn auth(raw: &raw::RawAuth) -> Result<AuthOptions, SettingsError> {
     }
     Ok(options)
 }
+
+/// The longest an entry may be retried.
+const YEAR_SECS: u64 = 365 * 24 * 3600;
+
+/// The shortest fulfilment signing key.
+const MIN_FULFILMENT_SECRET: usize = 16;
+
+pub(super) fn fulfilment(raw: raw::RawFulfilment) -> Result<FulfilmentSettings, SettingsError> {
+    let mut endpoints = Vec::new();
+    for (n, raw_url) in raw.webhook_urls.split(',').map(str::trim).filter(|url| !url.is_empty()).enumerate() {
+        let url =
+            Url::parse(raw_url).ok().filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+        match url {
+            Some(url) => endpoints.push(url),
+            // Not the value: a URL may hold a credential.
+            None => return error(format!(
+                "FULFILMENT_WEBHOOK_URLS (fulfilment.webhook_urls): URL {} is not an http:// or https:// URL",
+                n + 1
+            )),
+        }
+    }
+    let secret = Some(raw.webhook_secret).filter(|secret| !secret.expose_secret().trim().is_empty());
+    match &secret {
+        None if !endpoints.is_empty() => {
+            return error("FULFILMENT_WEBHOOK_SECRET (fulfilment.webhook_secret) is required with webhook_urls")
+        }
+        Some(secret) if secret.expose_secret().trim().len() < MIN_FULFILMENT_SECRET => {
+            return error(format!(
+                "FULFILMENT_WEBHOOK_SECRET (fulfilment.webhook_secret) must be at least {MIN_FULFILMENT_SECRET} bytes"
+            ))
+        }
+        _ => {}
+    }
+    if raw.timeout_ms == 0 || raw.first_retry_secs == 0 || raw.poll_interval_ms == 0 {
+        return error("fulfilment.timeout_ms, first_retry_secs and poll_interval_ms must be above 0");
+    }
+    if raw.max_retry_secs < raw.first_retry_secs {
+        return error("fulfilment.max_retry_secs must be at least first_retry_secs");
+    }
+    if !(1..=YEAR_SECS).contains(&raw.give_up_after_secs) {
+        return error(format!("fulfilment.give_up_after_secs must be from 1 to {YEAR_SECS} (a year)"));
+    }
+    let timeout = Duration::from_millis(raw.timeout_ms);
+    let seconds = |secs: u64| chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+    // A claimed entry is sent to every endpoint in turn: its lease outlasts them all, and one more deadline
+    // for recording the answers. A process that dies mid-way leaves the entry to be sent again after it.
+    let lease = chrono::Duration::milliseconds(
+        i64::try_from(raw.timeout_ms.saturating_mul(endpoints.len() as u64 + 2)).unwrap_or(i64::MAX / 2),
+    );
+    Ok(FulfilmentSettings {
+        delivery: payments_domain::DeliverySettings {
+            endpoints,
+            first_retry: seconds(raw.first_retry_secs),
+            max_retry: seconds(raw.max_retry_secs),
+            give_up_after: seconds(raw.give_up_after_secs),
+            lease,
+            ..payments_domain::DeliverySettings::default()
+        },
+        secret,
+        timeout,
+        poll_interval: Duration::from_millis(raw.poll_interval_ms),
+    })
+}
