@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test faults bench fuzz lint fmt postgres browser-deps check-rust check-lint-tools
+.PHONY: run test faults soak bench fuzz lint fmt postgres browser-deps check-rust check-lint-tools
 
 check-rust:
 	@command -v $(CARGO) >/dev/null || { echo "make: cargo is not installed: install Rust from https://rustup.rs (stable), then run make again" >&2; exit 1; }
@@ -42,6 +42,12 @@ test: check-rust lint postgres browser-deps
 ## disk-full test mounts a tmpfs, so it needs root. Their short versions run in make test.
 faults: check-rust postgres
 	FAULTS_FULL=1 $(CARGO) test --locked --workspace --test faults -- --test-threads=1
+
+## Two service processes on one private Postgres cluster: every event of SOAK_ORDERS (100,000) orders delivered
+## three times, shuffled, split across both, the fulfilment outbox delivered to a local receiver. Prints one
+## line of figures (events, duplicates, entries, duplicate deliveries, time). `make test` runs it with 2,000.
+soak: check-rust postgres
+	SOAK_ORDERS=$${SOAK_ORDERS:-100000} $(CARGO) test --locked -p payments-app --test faults two_instances -- --nocapture
 
 ## Measures webhook ingest (verified, deduplicated, committed events/s, p50, p99) on an optimised build,
 ## on a server cleared of earlier test databases.

@@ -5,6 +5,7 @@ mod browser;
 mod checkout;
 mod currencies;
 mod emulated;
+mod fulfilment;
 mod hostile;
 mod orders;
 mod outage;

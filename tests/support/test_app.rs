@@ -48,7 +48,13 @@ pub struct TestOptions {
     pub live_key: bool,
     /// More settings (`APP__...` variables), over the test defaults.
     pub env: &'static [(&'static str, &'static str)],
+    /// Deliver the fulfilment outbox to `http://127.0.0.1:{port}/fulfilment`, signed with
+    /// [`FULFILMENT_SECRET`], retrying every half second to second, checking every 50 ms.
+    pub fulfilment_port: Option<u16>,
 }
+
+/// The key fulfilment deliveries are signed with, with [`TestOptions::fulfilment_port`].
+pub const FULFILMENT_SECRET: &str = "fulfilment_test_secret_0123456789";
 
 /// A running app and what a test needs to drive and inspect it.
 #[derive(Debug)]
@@ -128,6 +134,16 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
             ("STRIPE_WEBHOOK_SECRET", format!("{PRIMARY_SECRET}, {ROTATED_SECRET}")),
             ("STRIPE_API_BASE", format!("{}/", stripe.uri())),
             ("CLIENT_URL", "http://shop.test".to_owned()),
+        ]);
+    }
+    if let Some(port) = options.fulfilment_port {
+        env.extend([
+            ("FULFILMENT_WEBHOOK_URLS", format!("http://127.0.0.1:{port}/fulfilment")),
+            ("FULFILMENT_WEBHOOK_SECRET", FULFILMENT_SECRET.to_owned()),
+            ("APP__FULFILMENT__FIRST_RETRY_SECS", "1".to_owned()),
+            ("APP__FULFILMENT__MAX_RETRY_SECS", "1".to_owned()),
+            ("APP__FULFILMENT__POLL_INTERVAL_MS", "50".to_owned()),
+            ("APP__FULFILMENT__TIMEOUT_MS", "2000".to_owned()),
         ]);
     }
     env.extend(options.env.iter().map(|(name, value)| (*name, (*value).to_owned())));

@@ -20,6 +20,7 @@ mod service;
 mod tmpfs;
 mod verify;
 
+mod outbox;
 mod postgres_stopped;
 mod row_lock;
 mod service_killed;

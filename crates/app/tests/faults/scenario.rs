@@ -231,7 +231,7 @@ fn adjoin_pairs(events: &mut Vec<PlannedEvent>, orders: &[PlannedOrder]) {
 }
 
 /// A Fisher-Yates shuffle driven by xorshift64 from `seed`, so every run sends the same order.
-fn shuffle<T>(items: &mut [T], seed: u64) {
+pub fn shuffle<T>(items: &mut [T], seed: u64) {
     let mut state = seed.max(1);
     for i in (1..items.len()).rev() {
         state ^= state << 13;

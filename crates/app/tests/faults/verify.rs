@@ -70,7 +70,7 @@ impl Db {
         }
     }
 
-    async fn texts(&self, sql: &str) -> Vec<String> {
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
         match self {
             Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
             Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
@@ -78,7 +78,7 @@ impl Db {
         .unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
-    async fn pairs(&self, sql: &str) -> Vec<(String, String)> {
+    pub async fn pairs(&self, sql: &str) -> Vec<(String, String)> {
         match self {
             Db::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await,
             Db::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await,

@@ -1,0 +1,182 @@
+//! The fulfilment outbox end to end: a paid order reaches a shop's endpoint, signed; an endpoint that fails
+//! is retried until it takes the entry, or the entry dies and an operator redelivers it; the pull feed.
+
+use payments_tests::events::Payment;
+use payments_tests::{spawn_app, TestApp, TestOptions, ADMIN_KEY, FULFILMENT_SECRET};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// A shop's endpoint answering `status` (after `failures` answers of 500).
+async fn shop(failures: u64, status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    if failures > 0 {
+        Mock::given(method("POST"))
+            .and(path("/fulfilment"))
+            .respond_with(ResponseTemplate::new(500))
+            .up_to_n_times(failures)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/fulfilment"))
+        .respond_with(ResponseTemplate::new(status))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn app_delivering_to(shop: &MockServer, env: &'static [(&'static str, &'static str)]) -> TestApp {
+    spawn_app(TestOptions { fulfilment_port: Some(shop.address().port()), env, ..TestOptions::default() })
+        .await
+}
+
+/// Checks out and pays an order through signed Stripe events; its id.
+async fn paid_order(app: &TestApp) -> String {
+    let (order_id, session_id) = app.checkout(2500).await;
+    let payment = Payment::new(&order_id, &session_id, 2500);
+    app.deliver(&payment.session_completed("paid")).await;
+    order_id
+}
+
+/// The requests `shop` received, until `done` holds of them (at most 20 s).
+async fn received_until(shop: &MockServer, done: impl Fn(&[Request]) -> bool) -> Vec<Request> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let requests = shop.received_requests().await.expect("recording");
+        if done(&requests) {
+            return requests;
+        }
+        assert!(Instant::now() < deadline, "the shop received only {} request(s)", requests.len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn body(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).expect("a JSON body")
+}
+
+/// Checks the delivery's `Payments-Signature` as a shop would: HMAC-SHA256 of `t.body` with the shared key.
+fn assert_signed(request: &Request) {
+    let header = request.headers.get("payments-signature").expect("signed").to_str().unwrap().to_owned();
+    let (t, v1) = header.split_once(',').expect("t=...,v1=...");
+    let t: i64 = t.strip_prefix("t=").expect("t=").parse().expect("a timestamp");
+    let expected = payments_stripe::signature_header(FULFILMENT_SECRET, t, &request.body);
+    assert_eq!(format!("t={t},{v1}"), expected, "the signature checks out");
+    assert!((chrono::Utc::now().timestamp() - t).abs() < 60, "signed just now");
+}
+
+async fn admin_get(app: &TestApp, uri: &str) -> Value {
+    let response =
+        app.client.get(format!("{}{uri}", app.address)).bearer_auth(ADMIN_KEY).send().await.expect("request");
+    assert_eq!(response.status(), 200, "{uri}");
+    response.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn a_paid_order_reaches_the_shop_signed_after_the_endpoint_fails_twice() {
+    let shop = shop(2, 204).await;
+    let app = app_delivering_to(&shop, &[]).await;
+    let order_id = paid_order(&app).await;
+
+    let requests = received_until(&shop, |requests| requests.len() >= 3).await;
+    let first = body(&requests[0]);
+    assert_eq!(first["type"], "order.paid");
+    assert_eq!(first["order_id"], order_id);
+    assert_eq!(first["sequence"], 1);
+    assert_eq!(first["data"]["object"]["status"], "paid");
+    assert_eq!(first["data"]["object"]["id"], order_id);
+    for request in &requests {
+        assert_signed(request);
+        assert_eq!(body(request)["id"], first["id"], "the same entry, retried");
+    }
+
+    // Delivered: the feed says so, and it is not sent again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let feed = admin_get(&app, "/api/v1/admin/events").await;
+        let entry = &feed["data"][0];
+        if entry["delivery"]["status"] == "delivered" {
+            assert_eq!(entry["delivery"]["attempts"], 3);
+            assert_eq!(entry["id"], first["id"]);
+            break;
+        }
+        assert!(Instant::now() < deadline, "never marked delivered: {feed}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(shop.received_requests().await.unwrap().len(), 3, "a delivered entry is not sent again");
+}
+
+#[tokio::test]
+async fn an_entry_the_shop_keeps_refusing_dies_and_an_operator_redelivers_it() {
+    let shop = shop(0, 500).await;
+    let app = app_delivering_to(&shop, &[("APP__FULFILMENT__GIVE_UP_AFTER_SECS", "2")]).await;
+    let order_id = paid_order(&app).await;
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let dead = loop {
+        let dead = admin_get(&app, "/api/v1/admin/outbox?status=dead").await;
+        if dead["data"].as_array().is_some_and(|entries| !entries.is_empty()) {
+            break dead["data"][0].clone();
+        }
+        assert!(Instant::now() < deadline, "never given up on");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(dead["order_id"], order_id);
+    assert!(dead["delivery"]["last_error"].as_str().unwrap().contains("answered 500"), "{dead}");
+    let tried = shop.received_requests().await.unwrap().len();
+    assert!(tried >= 2, "retried before giving up: {tried}");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(shop.received_requests().await.unwrap().len(), tried, "a dead entry is not retried");
+
+    // The shop is fixed; the operator redelivers.
+    shop.reset().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&shop).await;
+    let id = dead["id"].as_str().unwrap();
+    let response = app
+        .client
+        .post(format!("{}/api/v1/admin/outbox/{id}/redeliver", app.address))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let requests = received_until(&shop, |requests| !requests.is_empty()).await;
+    assert_eq!(body(&requests[0])["id"], id);
+    assert_signed(&requests[0]);
+}
+
+#[tokio::test]
+async fn the_pull_feed_pages_through_every_entry_with_its_cursor() {
+    let shop = shop(0, 200).await;
+    let app = app_delivering_to(&shop, &[]).await;
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        orders.push(paid_order(&app).await);
+    }
+    let (mut seen, mut after) = (Vec::new(), String::new());
+    for _ in 0..10 {
+        let page = admin_get(&app, &format!("/api/v1/admin/events?limit=1&after={after}")).await;
+        let data = page["data"].as_array().unwrap().clone();
+        if data.is_empty() {
+            assert_eq!(page["has_more"], false);
+            break;
+        }
+        seen.extend(data.iter().map(|entry| entry["order_id"].as_str().unwrap().to_owned()));
+        after = page["next_cursor"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(seen, orders, "one order.paid per order, in the order they were paid");
+    let response = app
+        .client
+        .get(format!("{}/api/v1/admin/events?after=not-a-cursor", app.address))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], "invalid_cursor");
+}
