@@ -233,10 +233,12 @@ pub(super) fn fulfilment(raw: raw::RawFulfilment) -> Result<FulfilmentSettings, 
         match url {
             Some(url) => endpoints.push(url),
             // Not the value: a URL may hold a credential.
-            None => return error(format!(
+            None => {
+                return error(format!(
                 "FULFILMENT_WEBHOOK_URLS (fulfilment.webhook_urls): URL {} is not an http:// or https:// URL",
                 n + 1
-            )),
+            ))
+            }
         }
     }
     let secret = Some(raw.webhook_secret).filter(|secret| !secret.expose_secret().trim().is_empty());
