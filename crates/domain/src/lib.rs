@@ -32,10 +32,12 @@ pub mod ports {
     pub mod catalog_store;
     pub mod clock;
     pub mod customer_store;
+    pub mod event_source;
     pub mod notice_sender;
     pub mod order_store;
     pub mod outbox_store;
     pub mod payment_gateway;
+    pub mod reconcile_store;
     pub mod refund_gateway;
     pub mod subscription_store;
     pub mod webhook_verifier;
@@ -51,6 +53,7 @@ pub mod services {
     mod keyed_lock;
     pub mod pricing;
     pub mod queries;
+    pub mod reconcile;
     pub mod record;
     pub mod refunds;
     pub mod subscriptions;
@@ -103,6 +106,7 @@ pub use ports::billing_gateway::{BillingGateway, SubscriptionAction};
 pub use ports::catalog_store::CatalogStore;
 pub use ports::clock::{Clock, SystemClock};
 pub use ports::customer_store::CustomerStore;
+pub use ports::event_source::{EventPage, EventSource};
 pub use ports::notice_sender::{NoticeSender, SendFailure};
 pub use ports::order_store::{
     Committed, InsertOrderError, OrderStore, Orphans, ReceivedEvent, RecordOutcome, StoreError, Write,
@@ -112,6 +116,7 @@ pub use ports::payment_gateway::{
     CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, OpenedPaymentIntent,
     PaymentGateway, PaymentIntentRequest, SessionSnapshot, SessionState, SubscriptionCheckout,
 };
+pub use ports::reconcile_store::ReconcileStore;
 pub use ports::refund_gateway::{NewRefund, RefundGateway};
 pub use ports::subscription_store::{SubscriptionQuery, SubscriptionStore, SubscriptionWrite};
 pub use ports::webhook_verifier::{WebhookError, WebhookVerifier};
@@ -128,6 +133,10 @@ pub use services::pricing::{
     price_line, subscription_terms, CartLine, CatalogItem, PriceError, PricingRules, SubscriptionTerms,
 };
 pub use services::queries::{GetOrderError, Queries, MAX_USER_ORDERS};
+pub use services::reconcile::{
+    parse_lookback, session_event, BadLookback, ReconcilePorts, ReconcileReport, ReconcileSettings,
+    Reconciler, STRIPE_EVENT_RETENTION,
+};
 pub use services::record::{
     attach_session, mark_checkout_failed, record_event, refuse_event, OrderChangeError,
 };

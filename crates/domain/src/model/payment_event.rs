@@ -51,6 +51,17 @@ pub enum SessionPaymentStatus {
     NoPaymentRequired,
 }
 
+impl SessionPaymentStatus {
+    /// Stripe's name for it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SessionPaymentStatus::Paid => "paid",
+            SessionPaymentStatus::Unpaid => "unpaid",
+            SessionPaymentStatus::NoPaymentRequired => "no_payment_required",
+        }
+    }
+}
+
 /// How a dispute ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DisputeOutcome {

@@ -173,6 +173,11 @@ pub trait PaymentGateway: Send + Sync + 'static {
         &self,
         id: &CheckoutSessionId,
     ) -> Result<SessionSnapshot, GatewayError>;
+
+    /// Expires an open session, so it can no longer be paid; the session as it now is. Errors as for
+    /// [`PaymentGateway::retrieve_checkout_session`]; a session that is no longer open is
+    /// [`GatewayError::Rejected`].
+    async fn expire_checkout_session(&self, id: &CheckoutSessionId) -> Result<SessionSnapshot, GatewayError>;
 }
 
 /// Publishing the catalog at the payment provider (`payments catalog sync`).

@@ -46,6 +46,11 @@ pub trait WebhookVerifier: Send + Sync + 'static {
         signature_header: Option<&'a str>,
         now: DateTime<Utc>,
     ) -> Result<ReceivedEvent, WebhookError>;
+
+    /// Reads an event the service fetched from the provider itself (its events list, over an authenticated
+    /// connection), which carries no signature: trusted by where it came from.
+    /// Errors: [`WebhookError::MalformedPayload`].
+    fn read(&self, payload: &[u8], now: DateTime<Utc>) -> Result<ReceivedEvent, WebhookError>;
 }
 
 /// `"N s ago"` or `"N s in the future"`.

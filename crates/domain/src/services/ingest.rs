@@ -2,10 +2,11 @@
 
 use crate::model::event_scope::EventScope;
 use crate::ports::clock::Clock;
-use crate::ports::order_store::{OrderStore, Orphans, RecordOutcome, StoreError};
+use crate::ports::order_store::{OrderStore, Orphans, ReceivedEvent, RecordOutcome, StoreError};
 use crate::ports::subscription_store::SubscriptionStore;
 use crate::ports::webhook_verifier::{WebhookError, WebhookVerifier};
 use crate::services::{billing, record};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// Why a webhook delivery was not acknowledged.
@@ -59,23 +60,43 @@ impl WebhookIngest {
     ) -> Result<RecordOutcome, HandleWebhookError> {
         let now = self.clock.now();
         let received = self.verifier.verify(payload, signature_header, now)?;
+        let outcome = self.record(&received, now).await?;
+        tracing::debug!(?outcome, "webhook event recorded");
+        Ok(outcome)
+    }
+
+    /// Records an event fetched from the provider's events list (reconciliation): read without a signature,
+    /// then recorded exactly as a webhook delivery of it would be, so an event both fetched and delivered is
+    /// recorded once.
+    #[tracing::instrument(skip_all, fields(event_id, event_type))]
+    pub async fn record_fetched(&self, payload: &[u8]) -> Result<RecordOutcome, HandleWebhookError> {
+        let now = self.clock.now();
+        let received = self.verifier.read(payload, now)?;
+        Ok(self.record(&received, now).await?)
+    }
+
+    /// Records `received` with its effect: refused when it is from outside the scope, a subscription's
+    /// event on its record, else on its order.
+    async fn record(
+        &self,
+        received: &ReceivedEvent,
+        now: DateTime<Utc>,
+    ) -> Result<RecordOutcome, StoreError> {
         let span = tracing::Span::current();
         span.record("event_id", tracing::field::display(&received.event.id));
         span.record("event_type", received.event.event_type.as_str());
-        let outcome = match self.scope.refusal(&received.origin) {
+        match self.scope.refusal(&received.origin) {
             Some(reason) => {
                 tracing::warn!(%reason, "webhook event refused: it changes nothing");
-                record::refuse_event(&*self.orders, &received, reason, now).await?
+                record::refuse_event(&*self.orders, received, reason, now).await
             }
             None => match &received.billing {
                 Some(billing) => {
-                    billing::record_billing_event(&*self.subscriptions, &received, billing, now).await?
+                    billing::record_billing_event(&*self.subscriptions, received, billing, now).await
                 }
-                None => record::record_event(&*self.orders, &received, now).await?,
+                None => record::record_event(&*self.orders, received, now).await,
             },
-        };
-        tracing::debug!(?outcome, "webhook event recorded");
-        Ok(outcome)
+        }
     }
 }
 

@@ -1,0 +1,366 @@
+//! Catching up with Stripe: every event it sent that the service has not stored is fetched from its events
+//! list and recorded as a webhook delivery would be (by id, so nothing is applied twice, whoever records it
+//! first); then every order still pending for too long is checked against its Checkout Session, and a
+//! session left open past its lifetime is expired, so no order stays pending forever.
+
+use crate::model::ids::{CheckoutSessionId, EventId};
+use crate::model::order::Order;
+use crate::model::payment_event::{EventRefs, PaymentEvent, PaymentEventKind};
+use crate::model::transition::Effect;
+use crate::ports::clock::Clock;
+use crate::ports::event_source::EventSource;
+use crate::ports::order_store::{OrderStore, ReceivedEvent, RecordOutcome, StoreError};
+use crate::ports::payment_gateway::{PaymentGateway, SessionSnapshot, SessionState};
+use crate::ports::reconcile_store::ReconcileStore;
+use crate::services::ingest::{HandleWebhookError, WebhookIngest};
+use crate::services::record;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+/// How far back Stripe's events list reaches.
+pub const STRIPE_EVENT_RETENTION: Duration = Duration::days(30);
+
+/// How reconciliation runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileSettings {
+    /// How far back the first run looks, with no watermark yet.
+    pub first_lookback: Duration,
+    /// How far before the watermark a run starts (for events Stripe dated just before it but listed late).
+    pub overlap: Duration,
+    /// How old a pending order must be before its session is checked.
+    pub pending_after: Duration,
+    /// How long an order's session stays open (its `expires_at`); past it and `expiry_grace`, an open
+    /// session is expired.
+    pub session_ttl: Duration,
+    /// How long past `session_ttl` an open session is left to Stripe's own expiry.
+    pub expiry_grace: Duration,
+    /// Events asked for per page.
+    pub page: u32,
+    /// Most events one run fetches (the next run goes on from where this one stopped: its watermark does
+    /// not move).
+    pub max_events: usize,
+    /// Most pending orders one run checks.
+    pub max_pending: u32,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        Self {
+            first_lookback: Duration::hours(72),
+            overlap: Duration::minutes(10),
+            pending_after: Duration::hours(1),
+            session_ttl: Duration::hours(24),
+            expiry_grace: Duration::hours(1),
+            page: 100,
+            max_events: 100_000,
+            max_pending: 500,
+        }
+    }
+}
+
+/// What a run found and fixed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    /// Events created from this time on were asked for.
+    pub since: Option<DateTime<Utc>>,
+    /// Events Stripe listed.
+    pub listed: usize,
+    /// Listed events the service had not stored: recorded now.
+    pub recorded: usize,
+    /// Of those, the ones that changed an order.
+    pub applied: usize,
+    /// Listed events already stored (delivered by webhook, or by an earlier run).
+    pub already_stored: usize,
+    /// Listed events that could not be read (logged; not recorded).
+    pub unreadable: usize,
+    /// Pending orders whose session was looked up.
+    pub pending_checked: usize,
+    /// Of those, the ones the session's state settled (paid, expired, ...).
+    pub pending_settled: usize,
+    /// Sessions left open past their lifetime, expired now.
+    pub sessions_expired: usize,
+    /// Why the run stopped early, if it did: the watermark stays, so the next run covers the gap.
+    pub error: Option<String>,
+}
+
+impl ReconcileReport {
+    /// One line for a log or a terminal.
+    pub fn summary(&self) -> String {
+        let since = self.since.map_or_else(|| "-".to_owned(), |at| at.to_rfc3339());
+        let mut line = format!(
+            "since {since}: {} events listed, {} new recorded ({} changed an order), {} already stored, {} \
+             unreadable; {} pending orders checked, {} settled, {} sessions expired",
+            self.listed,
+            self.recorded,
+            self.applied,
+            self.already_stored,
+            self.unreadable,
+            self.pending_checked,
+            self.pending_settled,
+            self.sessions_expired
+        );
+        if let Some(error) = &self.error {
+            line.push_str(&format!("; stopped early: {error}"));
+        }
+        line
+    }
+}
+
+/// The ports reconciliation uses.
+#[derive(Clone)]
+pub struct ReconcilePorts {
+    /// Where events are recorded (as webhooks are).
+    pub ingest: WebhookIngest,
+    /// Orders, for the sessions' outcomes.
+    pub orders: Arc<dyn OrderStore>,
+    /// The watermark and the pending orders.
+    pub store: Arc<dyn ReconcileStore>,
+    /// Stripe's events list.
+    pub events: Arc<dyn EventSource>,
+    /// Checkout Sessions at Stripe.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ReconcilePorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReconcilePorts").finish_non_exhaustive()
+    }
+}
+
+/// Catches up with Stripe: see the module's doc.
+#[derive(Clone)]
+pub struct Reconciler {
+    ports: ReconcilePorts,
+    settings: ReconcileSettings,
+}
+
+impl std::fmt::Debug for Reconciler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reconciler").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl Reconciler {
+    /// Reconciliation over `ports`, as `settings` says.
+    pub fn new(ports: ReconcilePorts, settings: ReconcileSettings) -> Self {
+        Self { ports, settings }
+    }
+
+    /// One run: the events created in the last `lookback` (else since the watermark less the overlap, else
+    /// the first lookback; never before Stripe's retention), then the pending orders. Never fails: what
+    /// stopped it is in the report, and the watermark moves only when every event was fetched.
+    pub async fn run(&self, lookback: Option<Duration>) -> ReconcileReport {
+        let started = self.ports.clock.now();
+        let mut report = ReconcileReport::default();
+        let since = match lookback {
+            Some(lookback) => started - lookback,
+            None => match self.ports.store.reconciled_through().await {
+                Ok(Some(through)) => through - self.settings.overlap,
+                Ok(None) => started - self.settings.first_lookback,
+                Err(error) => {
+                    report.error = Some(format!("the store: {error}"));
+                    return report;
+                }
+            },
+        };
+        let since = since.max(started - STRIPE_EVENT_RETENTION);
+        report.since = Some(since);
+        if self.fetch_events(since, &mut report).await {
+            if let Err(error) = self.ports.store.set_reconciled_through(started).await {
+                report.error = Some(format!("the store: {error}"));
+            }
+        }
+        self.check_pending(&mut report).await;
+        tracing::info!(summary = %report.summary(), "reconciliation run");
+        report
+    }
+
+    /// Fetches and records every event since `since`; true when all were fetched.
+    async fn fetch_events(&self, since: DateTime<Utc>, report: &mut ReconcileReport) -> bool {
+        let mut after: Option<String> = None;
+        loop {
+            let page = match self.ports.events.list_events(since, after.clone(), self.settings.page).await {
+                Ok(page) => page,
+                Err(error) => {
+                    report.error = Some(format!("Stripe's events list: {error}"));
+                    return false;
+                }
+            };
+            for (id, payload) in &page.events {
+                report.listed += 1;
+                match self.ports.ingest.record_fetched(payload.as_bytes()).await {
+                    Ok(RecordOutcome::Duplicate) => report.already_stored += 1,
+                    Ok(outcome) => {
+                        report.recorded += 1;
+                        if matches!(outcome, RecordOutcome::Applied { effect: Effect::Changed { .. }, .. }) {
+                            report.applied += 1;
+                        }
+                        tracing::info!(event_id = %id, ?outcome, "reconciliation recorded an event no webhook brought");
+                    }
+                    Err(HandleWebhookError::Rejected(error)) => {
+                        report.unreadable += 1;
+                        tracing::warn!(event_id = %id, %error, "a listed event could not be read");
+                    }
+                    Err(HandleWebhookError::Store(error)) => {
+                        report.error = Some(format!("the store: {error}"));
+                        return false;
+                    }
+                }
+            }
+            match page.events.last() {
+                Some((last, _)) if page.has_more => after = Some(last.clone()),
+                _ => return true,
+            }
+            if report.listed >= self.settings.max_events {
+                report.error = Some(format!("stopped after {} events; the next run goes on", report.listed));
+                return false;
+            }
+        }
+    }
+
+    /// Checks the sessions of orders pending for longer than `pending_after`.
+    async fn check_pending(&self, report: &mut ReconcileReport) {
+        let now = self.ports.clock.now();
+        let before = now - self.settings.pending_after;
+        let pending = match self.ports.store.pending_orders(before, self.settings.max_pending).await {
+            Ok(pending) => pending,
+            Err(error) => {
+                report.error.get_or_insert(format!("the store: {error}"));
+                return;
+            }
+        };
+        for order in pending {
+            let Some(session) = order.checkout_session_id().cloned() else { continue };
+            report.pending_checked += 1;
+            let snapshot = match self.ports.gateway.retrieve_checkout_session(&session).await {
+                Ok(snapshot) => snapshot,
+                Err(error) => {
+                    tracing::warn!(order_id = %order.id(), %error, "a pending order's session could not be read");
+                    continue;
+                }
+            };
+            let lifetime_over =
+                order.created_at() + self.settings.session_ttl + self.settings.expiry_grace <= now;
+            let snapshot = if snapshot.state == SessionState::Open && lifetime_over {
+                match self.ports.gateway.expire_checkout_session(&session).await {
+                    Ok(expired) => {
+                        report.sessions_expired += 1;
+                        tracing::info!(order_id = %order.id(), session_id = %session, "an abandoned session was expired");
+                        expired
+                    }
+                    Err(error) => {
+                        tracing::warn!(order_id = %order.id(), %error, "an abandoned session could not be expired");
+                        continue;
+                    }
+                }
+            } else {
+                snapshot
+            };
+            match self.settle(&order, &session, &snapshot, now).await {
+                Ok(true) => report.pending_settled += 1,
+                Ok(false) => {}
+                Err(error) => {
+                    report.error.get_or_insert(format!("the store: {error}"));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Records what the session says of the order as an event of its own (one id per session and state, so
+    /// it is recorded once however many runs see it); true when it changed the order.
+    async fn settle(
+        &self,
+        order: &Order,
+        session: &CheckoutSessionId,
+        snapshot: &SessionSnapshot,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(received) = session_event(order, session, snapshot, now) else { return Ok(false) };
+        let outcome = record::record_event(&*self.ports.orders, &received, now).await?;
+        Ok(matches!(outcome, RecordOutcome::Applied { effect: Effect::Changed { .. }, .. }))
+    }
+}
+
+/// Why a lookback was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a lookback: a whole number and s, m, h or d (72h, 30m, 2d), up to 30 days")]
+pub struct BadLookback(pub String);
+
+/// A lookback as an operator writes it: `90s`, `30m`, `72h`, `2d`; at least a second, at most Stripe's 30
+/// days.
+pub fn parse_lookback(raw: &str) -> Result<Duration, BadLookback> {
+    let bad = || BadLookback(raw.chars().take(32).collect());
+    let raw = raw.trim();
+    let split = raw.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = raw.split_at(split);
+    if number.is_empty() || number.len() > 7 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let count: i64 = number.parse().map_err(|_| bad())?;
+    let lookback = match unit {
+        "s" => Duration::seconds(count),
+        "m" => Duration::minutes(count),
+        "h" => Duration::hours(count),
+        "d" => Duration::days(count),
+        _ => return Err(bad()),
+    };
+    if lookback < Duration::seconds(1) || lookback > STRIPE_EVENT_RETENTION {
+        return Err(bad());
+    }
+    Ok(lookback)
+}
+
+/// The event a session's state amounts to, for `order`: completed or expired (an open session says
+/// nothing yet). Its id is `evt_reconciled_<session>_<state>`, its body Stripe's envelope around the session
+/// as read, marked `"reconciled": true`.
+pub fn session_event(
+    order: &Order,
+    session: &CheckoutSessionId,
+    snapshot: &SessionSnapshot,
+    now: DateTime<Utc>,
+) -> Option<ReceivedEvent> {
+    let (event_type, state, kind) = match snapshot.state {
+        SessionState::Open => return None,
+        SessionState::Complete => (
+            "checkout.session.completed",
+            "complete",
+            PaymentEventKind::CheckoutCompleted {
+                payment_status: snapshot.payment_status,
+                amount: snapshot.amount_total,
+            },
+        ),
+        SessionState::Expired => ("checkout.session.expired", "expired", PaymentEventKind::CheckoutExpired),
+    };
+    let id = EventId::parse(&format!("evt_reconciled_{}_{state}", session.as_str())).ok()?;
+    let payload = serde_json::json!({
+        "id": id.as_str(),
+        "object": "event",
+        "type": event_type,
+        "created": now.timestamp(),
+        "reconciled": true,
+        "data": {"object": {
+            "id": session.as_str(),
+            "object": "checkout.session",
+            "status": state,
+            "payment_status": snapshot.payment_status.as_str(),
+            "payment_intent": snapshot.payment_intent_id.as_ref().map(|id| id.as_str()),
+            "amount_total": snapshot.amount_total.map(|amount| amount.minor()),
+            "currency": snapshot.amount_total.map(|amount| amount.currency().to_string()),
+            "client_reference_id": order.id().to_string(),
+        }},
+    });
+    let refs = EventRefs {
+        order_id: Some(order.id()),
+        session_id: Some(session.clone()),
+        payment_intent_id: snapshot.payment_intent_id.clone(),
+    };
+    let event = PaymentEvent { id, event_type: event_type.to_owned(), created: now, kind, refs };
+    Some(ReceivedEvent::new(event, payload.to_string()))
+}
+
+#[cfg(test)]
+#[path = "reconcile_tests.rs"]
+mod tests;
