@@ -21,7 +21,7 @@ use payments_domain::{
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
-use stripe_checkout::checkout_session::RetrieveCheckoutSession;
+use stripe_checkout::checkout_session::{ExpireCheckoutSession, RetrieveCheckoutSession};
 
 /// Opens and reads Stripe Checkout Sessions, and creates customers, products and prices. Cheap to clone;
 /// `Debug` never shows the key.
@@ -89,6 +89,21 @@ impl fmt::Debug for StripeGateway {
 impl StripeGateway {
     /// Sends a create request with `key`, trying again after transient failures. Every attempt carries the
     /// same key, so Stripe replays the first answer instead of creating a second object.
+    /// The pooled client.
+    pub(crate) fn client(&self) -> &PooledStripeClient {
+        &self.client
+    }
+
+    /// The key, to scrub from errors.
+    pub(crate) fn secret_key(&self) -> &SecretString {
+        &self.secret_key
+    }
+
+    /// How long one operation may take, its retries included.
+    pub(crate) fn deadline(&self) -> std::time::Duration {
+        self.deadline
+    }
+
     pub(crate) async fn create<R>(
         &self,
         operation: &'static str,
@@ -171,6 +186,16 @@ impl PaymentGateway for StripeGateway {
             request.send(&self.client).await.map_err(|e| classify(e, secret))
         })
         .await?;
+        snapshot(&session)
+    }
+
+    #[tracing::instrument(skip_all, fields(session_id = %id))]
+    async fn expire_checkout_session(&self, id: &CheckoutSessionId) -> Result<SessionSnapshot, GatewayError> {
+        // One key per session: a retry, or a second reconciler, asks Stripe once.
+        let key = stripe_idempotency_key(&format!("expire-{}", id.as_str()), "expire checkout session")?;
+        let session =
+            self.create("expire checkout session", &ExpireCheckoutSession::new(id.as_str()), &key).await?;
+        tracing::info!("checkout session expired");
         snapshot(&session)
     }
 }

@@ -196,7 +196,23 @@ impl StripeClient for PooledStripeClient {
             key.as_ref().map(|key| key.as_str()),
             config.account_id.as_ref().map(|account| account.as_str()),
         )?;
-        let (status, body) = tokio::time::timeout(timeout, self.attempt(http_request))
+        self.send(http_request, timeout).await
+    }
+}
+
+impl PooledStripeClient {
+    /// `GET /v1{path}?{query}` once, for a list async-stripe has no request type this crate uses: the body
+    /// of a 2xx answer, else the error as for any request.
+    pub(crate) async fn get(&self, path: &str, query: String) -> Result<Bytes, StripeError> {
+        let mut request = RequestBuilder::new(StripeMethod::Get, path);
+        request.query = Some(query);
+        let http_request = self.http_request(request, None, None)?;
+        self.send(http_request, self.timeout).await
+    }
+
+    /// One attempt within `timeout`: a 2xx answer's body, else the error.
+    async fn send(&self, request: Request<Full<Bytes>>, timeout: Duration) -> Result<Bytes, StripeError> {
+        let (status, body) = tokio::time::timeout(timeout, self.attempt(request))
             .await
             .map_err(|_| StripeError::Timeout)??;
         if (200..300).contains(&status) {

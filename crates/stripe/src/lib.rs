@@ -12,6 +12,7 @@ mod checkout_form;
 mod config;
 mod customer_form;
 mod event_parser;
+mod event_source;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

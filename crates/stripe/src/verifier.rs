@@ -52,6 +52,12 @@ impl WebhookVerifier for StripeWebhookVerifier {
         verify_signature(payload, signature_header, &self.secrets, self.tolerance, now)?;
         parse_event(payload, now)
     }
+
+    /// An event from Stripe's events list, fetched by this service with its key: the same reading as a
+    /// webhook's.
+    fn read(&self, payload: &[u8], now: DateTime<Utc>) -> Result<ReceivedEvent, WebhookError> {
+        parse_event(payload, now)
+    }
 }
 
 #[cfg(test)]

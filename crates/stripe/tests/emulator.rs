@@ -334,3 +334,51 @@ async fn charges_the_emulator_reports_become_payment_successes_and_declines() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_open_session_expired_through_the_gateway_is_expired_once_and_told_as_an_event() {
+    let emulator = emulator().await;
+    let gateway = gateway(&emulator, "sk_test_adapter");
+    let session = gateway.create_checkout_session(&checkout_request("checkout-expire-1")).await.unwrap();
+    let expired = gateway.expire_checkout_session(&session.id).await.unwrap();
+    assert_eq!(expired.state, SessionState::Expired);
+    assert_eq!(gateway.retrieve_checkout_session(&session.id).await.unwrap().state, SessionState::Expired);
+    // The same request again is answered from Stripe's idempotency record, not refused.
+    assert_eq!(gateway.expire_checkout_session(&session.id).await.unwrap().state, SessionState::Expired);
+    let types: Vec<String> =
+        emulator.events().iter().map(|event| event["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(types.iter().filter(|kind| *kind == "checkout.session.expired").count(), 1, "{types:?}");
+}
+
+#[tokio::test]
+async fn the_events_list_pages_newest_first_from_a_time_and_each_event_reads_as_a_webhook_would() {
+    use payments_domain::EventSource;
+    let emulator = emulator().await;
+    let gateway = gateway(&emulator, "sk_test_adapter");
+    let before = Utc::now() - chrono::TimeDelta::seconds(5);
+    for n in 0..3 {
+        let session = gateway.create_checkout_session(&checkout_request(&format!("list-{n}"))).await.unwrap();
+        gateway.expire_checkout_session(&session.id).await.unwrap();
+    }
+    let first = gateway.list_events(before, None, 2).await.unwrap();
+    assert!(first.has_more);
+    let last = first.events.last().map(|(id, _)| id.clone());
+    let rest = gateway.list_events(before, last, 100).await.unwrap();
+    assert!(!rest.has_more);
+    let all: Vec<(String, String)> = first.events.into_iter().chain(rest.events).collect();
+    assert_eq!(all.len(), emulator.events().len());
+    let events = emulator.events();
+    let newest_first: Vec<&str> = events.iter().rev().map(|e| e["id"].as_str().unwrap()).collect();
+    let listed: Vec<&str> = all.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(listed, newest_first, "newest first, each once");
+    let verifier =
+        StripeWebhookVerifier::new(vec![SecretString::from("whsec_unused")], Duration::from_secs(300))
+            .unwrap();
+    for (id, body) in &all {
+        let read = verifier.read(body.as_bytes(), Utc::now()).unwrap();
+        assert_eq!(read.event.id.as_str(), id);
+        assert!(matches!(read.event.kind, PaymentEventKind::CheckoutExpired), "{:?}", read.event.kind);
+    }
+    let later = gateway.list_events(Utc::now() + chrono::TimeDelta::hours(1), None, 10).await.unwrap();
+    assert!(later.events.is_empty() && !later.has_more);
+}
