@@ -110,6 +110,11 @@ impl OrderSql for PgDialect {
             ))
             .bind(user.as_str())
             .bind(i64::from(limit)),
+            OrderQuery::Pending { before, limit } => sqlx::query_scalar(select!(
+                "WHERE o.status = 'pending' AND o.created_at < $1 ORDER BY o.created_at, o.id LIMIT $2"
+            ))
+            .bind(before)
+            .bind(i64::from(limit)),
         };
         query.fetch_all(&self.pool).await
     }

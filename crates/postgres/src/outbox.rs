@@ -1,5 +1,6 @@
-//! The SQL for the fulfilment outbox: claims with `FOR UPDATE SKIP LOCKED`, so instances sharing the
-//! database never claim one entry together; entries are written by `payments_cycle_notify` (`cycle.rs`).
+//! The SQL for the fulfilment outbox, and reconciliation's watermark. Outbox claims take `FOR UPDATE SKIP
+//! LOCKED`, so instances sharing the database never claim one entry together; entries are written by
+//! `payments_cycle_notify` (`cycle.rs`).
 
 use crate::dialect::PgDialect;
 use async_trait::async_trait;
@@ -107,5 +108,23 @@ impl OutboxSql for PgDialect {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
+    }
+}
+
+#[async_trait]
+impl payments_sql_store::ReconcileSql for PgDialect {
+    async fn reconciled_through(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        sqlx::query_scalar("SELECT through FROM reconciliation").fetch_optional(&self.pool).await
+    }
+
+    async fn set_reconciled_through(&self, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO reconciliation (singleton, through) VALUES (true, $1)
+             ON CONFLICT (singleton) DO UPDATE SET through = greatest(reconciliation.through, excluded.through)",
+        )
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map(drop)
     }
 }

@@ -22,6 +22,13 @@ pub enum OrderQuery<'a> {
         /// Most orders.
         limit: u32,
     },
+    /// Pending orders created before `before`, oldest first (ties by id), at most `limit`.
+    Pending {
+        /// Created before this.
+        before: DateTime<Utc>,
+        /// Most orders.
+        limit: u32,
+    },
     /// A user's orders, newest first (ties by id, descending), at most `limit`.
     OfUser {
         /// Whose.
@@ -101,7 +108,16 @@ impl Grouping {
 /// for orders and events, the catalog and customers sits in the supertraits, one file each in an adapter.
 #[async_trait]
 pub trait Dialect:
-    OrderSql + OutboxSql + CatalogSql + CustomerSql + crate::SubscriptionSql + Send + Sync + Sized + 'static
+    OrderSql
+    + OutboxSql
+    + ReconcileSql
+    + CatalogSql
+    + CustomerSql
+    + crate::SubscriptionSql
+    + Send
+    + Sync
+    + Sized
+    + 'static
 {
     /// What the adapter is configured with.
     type Options: Send + Sync;
@@ -169,6 +185,15 @@ pub trait OutboxSql: Send + Sync {
     async fn redeliver(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<String>, sqlx::Error>;
     /// As [`OutboxStore::feed`](payments_domain::OutboxStore::feed) says, from `after` (`0-0` for the start).
     async fn feed(&self, after: FeedCursor, limit: u32) -> Result<Vec<String>, sqlx::Error>;
+}
+
+/// The SQL for reconciliation's watermark.
+#[async_trait]
+pub trait ReconcileSql: Send + Sync {
+    /// The watermark, if set.
+    async fn reconciled_through(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error>;
+    /// Sets the watermark to `at` unless it is later already.
+    async fn set_reconciled_through(&self, at: DateTime<Utc>) -> Result<(), sqlx::Error>;
 }
 
 /// The delivery columns an attempt sets.

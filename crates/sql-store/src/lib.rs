@@ -19,7 +19,7 @@ pub use batch::BatchOptions;
 pub use changes::{AdoptedColumns, Change, ChangeKind, EventColumns, NoticeColumns, OrderColumns};
 pub use dialect::{
     migration_failure, AttemptColumns, CatalogSql, CustomerSql, CustomerStored, Dialect, Grouping,
-    IdRecorded, OrderQuery, OrderSql, OutboxSql, StripeId,
+    IdRecorded, OrderQuery, OrderSql, OutboxSql, ReconcileSql, StripeId,
 };
 pub use store::{SqlStore, CATALOG_TTL};
 pub use subscription_sql::{list_subscriptions, read_subscription, write_subscription};

@@ -11,7 +11,8 @@ use futures::FutureExt;
 use payments_domain::{
     Attempt, CatalogStore, CheckoutSessionId, Committed, Customer, CustomerStore, EventId, FeedCursor,
     InsertOrderError, Load, Order, OrderId, OrderStore, Orphans, OutboxEntry, OutboxStatus, OutboxStore,
-    PriceKey, Product, Sku, Snapshot, StoreError, StripePriceId, StripeProductId, UserId, Write,
+    PriceKey, Product, ReconcileStore, Sku, Snapshot, StoreError, StripePriceId, StripeProductId, UserId,
+    Write,
 };
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -476,5 +477,20 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
 
     async fn feed(&self, after: Option<FeedCursor>, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
         self.entries(self.dialect.feed(after.unwrap_or_default(), limit).await)
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> ReconcileStore for SqlStore<D> {
+    async fn reconciled_through(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.dialect.reconciled_through().await.map_err(|error| self.failure(error))
+    }
+
+    async fn set_reconciled_through(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.dialect.set_reconciled_through(at).await.map_err(|error| self.failure(error))
+    }
+
+    async fn pending_orders(&self, before: DateTime<Utc>, limit: u32) -> Result<Vec<Order>, StoreError> {
+        self.order_rows(OrderQuery::Pending { before, limit }).await
     }
 }

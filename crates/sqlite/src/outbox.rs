@@ -1,5 +1,6 @@
-//! The SQL for the fulfilment outbox. One process writes a SQLite file at a time, and its writes never
-//! overlap (`write.rs`), so a claim needs no row locks; entries are written by `commit.rs`.
+//! The SQL for the fulfilment outbox, and reconciliation's watermark. One process writes a SQLite file at a
+//! time, and its writes never overlap (`write.rs`), so a claim needs no row locks; entries are written by
+//! `commit.rs`.
 
 use crate::dialect::SqliteDialect;
 use crate::timestamp::timestamp;
@@ -135,5 +136,33 @@ impl OutboxSql for SqliteDialect {
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
         .await
+    }
+}
+
+#[async_trait]
+impl payments_sql_store::ReconcileSql for SqliteDialect {
+    async fn reconciled_through(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let through: Option<String> =
+            sqlx::query_scalar("SELECT through FROM reconciliation").fetch_optional(&self.reader).await?;
+        through
+            .map(|text| {
+                DateTime::parse_from_rfc3339(&text)
+                    .map(|at| at.with_timezone(&Utc))
+                    .map_err(|error| sqlx::Error::Decode(Box::new(error)))
+            })
+            .transpose()
+    }
+
+    async fn set_reconciled_through(&self, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+        let mut tx = write::begin(&self.writer).await?;
+        // Stored times compare as text (timestamp.rs): max() keeps the later one.
+        sqlx::query(
+            "INSERT INTO reconciliation (singleton, through) VALUES (1, ?1)
+             ON CONFLICT (singleton) DO UPDATE SET through = max(through, excluded.through)",
+        )
+        .bind(timestamp(at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
     }
 }

@@ -9,6 +9,7 @@ mod customers;
 mod events;
 mod orders;
 mod outbox;
+mod reconcile;
 mod subscriptions;
 mod upgrade;
 
@@ -20,6 +21,7 @@ pub use customers::*;
 pub use events::*;
 pub use orders::*;
 pub use outbox::*;
+pub use reconcile::*;
 pub use subscriptions::*;
 pub use upgrade::*;
 

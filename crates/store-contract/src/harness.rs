@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use payments_domain::{
-    CatalogStore, CustomerStore, EventId, OrderId, OrderStore, OutboxStore, SubscriptionStore, UserId,
+    CatalogStore, CustomerStore, EventId, OrderId, OrderStore, OutboxStore, ReconcileStore,
+    SubscriptionStore, UserId,
 };
 use serde::Deserialize;
 use std::sync::Arc;
@@ -12,7 +13,13 @@ use std::sync::Arc;
 #[async_trait]
 pub trait Harness: Send + Sync + Sized + 'static {
     /// The adapter's store, serving every storage port. Cheap to clone: clones share one store.
-    type Store: OrderStore + OutboxStore + SubscriptionStore + CatalogStore + CustomerStore + Clone;
+    type Store: OrderStore
+        + OutboxStore
+        + ReconcileStore
+        + SubscriptionStore
+        + CatalogStore
+        + CustomerStore
+        + Clone;
 
     /// A harness around a new, empty, migrated store of its own.
     async fn fresh() -> Self;
@@ -43,6 +50,11 @@ pub trait Harness: Send + Sync + Sized + 'static {
 
     /// The same store, as the outbox port.
     fn outbox(&self) -> Arc<dyn OutboxStore> {
+        Arc::new(self.adapter())
+    }
+
+    /// The same store, as reconciliation's port.
+    fn reconcile(&self) -> Arc<dyn ReconcileStore> {
         Arc::new(self.adapter())
     }
 
