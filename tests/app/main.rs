@@ -11,6 +11,7 @@ mod orders;
 mod outage;
 mod payment_flows;
 mod payment_intents;
+mod reconcile;
 mod refunds;
 mod signatures;
 mod subscriptions;

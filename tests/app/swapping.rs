@@ -36,12 +36,14 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
     let verifier =
         StripeWebhookVerifier::new(vec![SecretString::from("whsec_test")], Duration::from_secs(300)).unwrap();
 
-    // One adapter serves the five storage ports.
+    // One adapter serves the six storage ports.
     let store = Arc::new(store);
     let services = Services::new(
         Ports {
             orders: store.clone(),
             outbox: store.clone(),
+            reconcile: store.clone(),
+            events: Arc::new(payments_domain::ports::event_source::MockEventSource::new()),
             subscriptions: store.clone(),
             catalog: store.clone(),
             customers: store,
@@ -63,6 +65,7 @@ async fn a_team_swaps_the_store_and_the_payment_gateway() {
         },
         EventScope::default(),
         RefundSettings::default(),
+        payments_domain::ReconcileSettings::default(),
     );
     let app = test::init_service(
         App::new().configure(payments_http::configure(services, payments_http::HttpOptions::default())),

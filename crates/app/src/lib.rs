@@ -8,13 +8,14 @@ pub mod fulfilment;
 #[doc(hidden)]
 pub mod fuzzing;
 mod orphans;
+mod reconcile;
 pub mod settings;
 pub mod telemetry;
 
 use anyhow::Context;
 use payments_domain::{
     Catalog, CatalogReport, CatalogStore, CustomerStore, Deliveries, OrderStore, Outbox, OutboxStore,
-    SubscriptionStore,
+    ReconcileReport, ReconcileStore, SubscriptionStore,
 };
 use payments_domain::{Ports, Services, SystemClock};
 use payments_postgres::{PgStore, PgStoreOptions};
@@ -85,44 +86,11 @@ impl Application {
                 anyhow::bail!("STRIPE_SECRET_KEY is not set and this build has no Stripe emulator")
             }
         };
-        let gateway = StripeGateway::new(StripeConfig {
-            secret_key: stripe.secret_key,
-            api_base: stripe.api_base,
-            timeout: settings.stripe.timeout,
-            deadline: settings.stripe.deadline,
-        })
-        .context("building the Stripe client")?;
-        let gateway = Arc::new(gateway);
-        let verifier = StripeWebhookVerifier::new(stripe.webhook_secrets, settings.stripe.webhook_tolerance)
-            .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
-        let services = Services::new(
-            Ports {
-                orders: ports.orders,
-                outbox: ports.outbox.clone(),
-                subscriptions: ports.subscriptions,
-                catalog: ports.catalog,
-                customers: ports.customers,
-                gateway: gateway.clone(),
-                billing: gateway.clone(),
-                refunds: gateway,
-                verifier: Arc::new(verifier),
-                clock: Arc::new(SystemClock),
-            },
-            payments_domain::CheckoutSettings {
-                currency: settings.checkout.currency,
-                success_url: settings.success_url(&own_url),
-                cancel_url: settings.cancel_url(&own_url),
-                portal_return_url: settings.portal_return_url(&own_url),
-                allow_client_prices: settings.checkout.allow_client_prices,
-                allow_guest_checkout: settings.checkout.allow_guest_checkout,
-                session_ttl: settings.checkout.session_ttl,
-            },
-            payments_domain::EventScope {
-                livemode: matches!(&settings.stripe.mode, StripeMode::Real { key, .. } if key.live),
-                connected_accounts: settings.webhook.connected_accounts.clone(),
-            },
-            settings.refunds,
-        );
+        let outbox = ports.outbox.clone();
+        let services = wire(settings, ports, &stripe, &own_url)?;
+        if let Some(every) = settings.reconcile.every {
+            reconcile::spawn_periodic(services.reconciler.clone(), every);
+        }
         let options = payments_http::HttpOptions {
             storefront: settings.server.storefront,
             auth: settings.auth.clone(),
@@ -144,7 +112,7 @@ impl Application {
                 payments_fulfilment::HttpNoticeSender::new(secret.clone(), settings.fulfilment.timeout)
                     .context("fulfilment.webhook_urls")?;
             let deliveries = Deliveries::new(
-                ports.outbox,
+                outbox,
                 Arc::new(sender),
                 Arc::new(SystemClock),
                 settings.fulfilment.delivery.clone(),
@@ -185,6 +153,58 @@ impl Application {
     }
 }
 
+/// The services over the store's ports and Stripe (`own_url`: this service's address, for the checkout's
+/// default return pages).
+fn wire(
+    settings: &Settings,
+    ports: StorePorts,
+    stripe: &StripeSide,
+    own_url: &str,
+) -> anyhow::Result<Services> {
+    let gateway = StripeGateway::new(StripeConfig {
+        secret_key: stripe.secret_key.clone(),
+        api_base: stripe.api_base.clone(),
+        timeout: settings.stripe.timeout,
+        deadline: settings.stripe.deadline,
+    })
+    .context("building the Stripe client")?;
+    let gateway = Arc::new(gateway);
+    let verifier =
+        StripeWebhookVerifier::new(stripe.webhook_secrets.clone(), settings.stripe.webhook_tolerance)
+            .context("stripe.webhook_secret (STRIPE_WEBHOOK_SECRET)")?;
+    Ok(Services::new(
+        Ports {
+            orders: ports.orders,
+            outbox: ports.outbox.clone(),
+            reconcile: ports.reconcile.clone(),
+            events: gateway.clone(),
+            subscriptions: ports.subscriptions,
+            catalog: ports.catalog,
+            customers: ports.customers,
+            gateway: gateway.clone(),
+            billing: gateway.clone(),
+            refunds: gateway,
+            verifier: Arc::new(verifier),
+            clock: Arc::new(SystemClock),
+        },
+        payments_domain::CheckoutSettings {
+            currency: settings.checkout.currency,
+            success_url: settings.success_url(own_url),
+            cancel_url: settings.cancel_url(own_url),
+            portal_return_url: settings.portal_return_url(own_url),
+            allow_client_prices: settings.checkout.allow_client_prices,
+            allow_guest_checkout: settings.checkout.allow_guest_checkout,
+            session_ttl: settings.checkout.session_ttl,
+        },
+        payments_domain::EventScope {
+            livemode: matches!(&settings.stripe.mode, StripeMode::Real { key, .. } if key.live),
+            connected_accounts: settings.webhook.connected_accounts.clone(),
+        },
+        settings.refunds,
+        settings.reconcile.run.clone(),
+    ))
+}
+
 /// A host browsers can open: an unspecified bind address becomes loopback.
 fn browser_host(host: &str) -> &str {
     match host {
@@ -202,6 +222,35 @@ pub async fn outbox_command(settings: &Settings, args: &[String]) -> anyhow::Res
     }
     let outbox = Outbox::new(store.ports().outbox, Arc::new(SystemClock));
     fulfilment::command(&outbox, args).await
+}
+
+/// `payments reconcile [--since 72h]`: one reconciliation run against Stripe (needs STRIPE_SECRET_KEY; with no
+/// key Stripe is emulated in process and there is nothing lasting to catch up with).
+pub async fn reconcile_command(settings: &Settings, args: &[String]) -> anyhow::Result<ReconcileReport> {
+    let lookback = match args {
+        [] => None,
+        [flag, value] if flag == "--since" => Some(payments_domain::parse_lookback(value)?),
+        _ => anyhow::bail!("use `payments reconcile [--since 72h]` (a whole number and s, m, h or d)"),
+    };
+    let StripeMode::Real { key, webhook_secrets } = &settings.stripe.mode else {
+        anyhow::bail!(
+            "reconcile needs STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET): with no key, Stripe is emulated in \
+             process and there is nothing lasting to reconcile with"
+        );
+    };
+    let store = open_store(settings).await?;
+    if settings.database.migrate_on_start {
+        store.migrate().await.context("applying database migrations")?;
+    }
+    let side = StripeSide {
+        secret_key: key.secret.clone(),
+        api_base: settings.stripe.api_base.clone(),
+        webhook_secrets: webhook_secrets.clone(),
+        #[cfg(feature = "emulator")]
+        emulator: None,
+    };
+    let services = wire(settings, store.ports(), &side, "http://127.0.0.1")?;
+    Ok(services.reconciler.run(lookback).await)
 }
 
 /// Applies migrations and exits (`payments migrate`).
@@ -301,18 +350,21 @@ impl Store {
 struct StorePorts {
     orders: Arc<dyn OrderStore>,
     outbox: Arc<dyn OutboxStore>,
+    reconcile: Arc<dyn ReconcileStore>,
     subscriptions: Arc<dyn SubscriptionStore>,
     catalog: Arc<dyn CatalogStore>,
     customers: Arc<dyn CustomerStore>,
 }
 
 impl StorePorts {
-    fn of<S: OrderStore + OutboxStore + SubscriptionStore + CatalogStore + CustomerStore>(
-        store: Arc<S>,
-    ) -> Self {
+    fn of<S>(store: Arc<S>) -> Self
+    where
+        S: OrderStore + OutboxStore + ReconcileStore + SubscriptionStore + CatalogStore + CustomerStore,
+    {
         Self {
             orders: store.clone(),
             outbox: store.clone(),
+            reconcile: store.clone(),
             subscriptions: store.clone(),
             catalog: store.clone(),
             customers: store,

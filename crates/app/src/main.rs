@@ -1,4 +1,5 @@
-//! `payments serve` (the default), `payments migrate`, `payments catalog sync`, `payments outbox list|redeliver`,
+//! `payments serve` (the default), `payments migrate`, `payments catalog sync`, `payments reconcile`,
+//! `payments outbox list|redeliver`,
 //! and `payments emulator` (the Stripe emulator alone).
 
 #[cfg(feature = "emulator")]
@@ -44,6 +45,13 @@ async fn main() -> ExitCode {
                 );
             })
         }
+        "reconcile" => payments_app::reconcile_command(&settings, &args[1..]).await.and_then(|report| {
+            println!("reconciled with Stripe: {}", report.summary());
+            match report.error {
+                None => Ok(()),
+                Some(error) => Err(anyhow::anyhow!("the run stopped early: {error}")),
+            }
+        }),
         "outbox" => payments_app::outbox_command(&settings, &args[1..]).await.map(|lines| {
             for line in lines {
                 println!("{line}");
@@ -52,7 +60,7 @@ async fn main() -> ExitCode {
         other => {
             eprintln!(
                 "payments: unknown command {other:?}; use `payments serve`, `payments migrate`, \
-                 `payments catalog sync`, `payments outbox list|redeliver` or `payments emulator [--port 12111] [--forward-to URL] [--when-retries-fail cancel|unpaid]`"
+                 `payments catalog sync`, `payments reconcile [--since 72h]`, `payments outbox list|redeliver` or `payments emulator [--port 12111] [--forward-to URL] [--when-retries-fail cancel|unpaid]`"
             );
             return ExitCode::from(2);
         }

@@ -6,7 +6,7 @@
 mod raw;
 mod sections;
 
-use sections::{auth, checkout, database, emulator, fulfilment, refunds, stripe, webhook};
+use sections::{auth, checkout, database, emulator, fulfilment, reconcile, refunds, stripe, webhook};
 
 use crate::Backend;
 use payments_domain::Currency;
@@ -45,6 +45,17 @@ pub struct Settings {
     pub refunds: payments_domain::RefundSettings,
     /// Where the fulfilment outbox's entries are delivered.
     pub fulfilment: FulfilmentSettings,
+    /// Catching up with Stripe.
+    pub reconcile: ReconcileSettings,
+}
+
+/// When and how the service catches up with Stripe.
+#[derive(Debug, Clone)]
+pub struct ReconcileSettings {
+    /// How often the periodic run starts; `None`: only on demand.
+    pub every: Option<Duration>,
+    /// What a run does.
+    pub run: payments_domain::ReconcileSettings,
 }
 
 /// Where the fulfilment outbox's entries are delivered, and how.
@@ -259,6 +270,7 @@ impl Settings {
             auth: auth(&raw.auth)?,
             refunds: refunds(raw.refunds)?,
             fulfilment: fulfilment(raw.fulfilment)?,
+            reconcile: reconcile(raw.reconcile)?,
             app_env,
         })
     }

@@ -239,3 +239,18 @@ fn fulfilment_endpoints_need_a_secret_and_are_checked_without_being_printed() {
     let never = load(&[("APP__FULFILMENT__GIVE_UP_AFTER_SECS", "0")]).unwrap_err();
     assert!(never.0.contains("give_up_after_secs"), "{never}");
 }
+
+#[test]
+fn reconciliation_runs_every_ten_minutes_by_default_and_its_settings_are_checked() {
+    let settings = load(&[]).unwrap();
+    assert_eq!(settings.reconcile.every, Some(Duration::from_secs(600)));
+    assert_eq!(settings.reconcile.run.pending_after, chrono::Duration::hours(1));
+    assert_eq!(settings.reconcile.run.expiry_grace, chrono::Duration::hours(1));
+    let off = load(&[("APP__RECONCILE__ENABLED", "false")]).unwrap();
+    assert_eq!(off.reconcile.every, None);
+    for (name, value) in [("APP__RECONCILE__INTERVAL_SECS", "5"), ("APP__RECONCILE__PENDING_AFTER_SECS", "0")]
+    {
+        let err = load(&[(name, value)]).unwrap_err().to_string();
+        assert!(err.contains("reconcile."), "{name}={value}: {err}");
+    }
+}

@@ -89,6 +89,7 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .app_data(web::Data::new(services.subscriptions))
             .app_data(web::Data::new(services.refunds))
             .app_data(web::Data::new(services.outbox))
+            .app_data(web::Data::new(services.reconciler))
             .app_data(web::Data::new(options.auth))
             .app_data(web::Data::new(options.deadlines))
             .app_data(web::Data::new(options.guest_checkouts))

@@ -10,9 +10,11 @@ use payments_domain::ports::billing_gateway::MockBillingGateway;
 use payments_domain::ports::catalog_store::MockCatalogStore;
 use payments_domain::ports::clock::MockClock;
 use payments_domain::ports::customer_store::MockCustomerStore;
+use payments_domain::ports::event_source::MockEventSource;
 use payments_domain::ports::order_store::MockOrderStore;
 use payments_domain::ports::outbox_store::MockOutboxStore;
 use payments_domain::ports::payment_gateway::MockPaymentGateway;
+use payments_domain::ports::reconcile_store::MockReconcileStore;
 use payments_domain::ports::refund_gateway::MockRefundGateway;
 use payments_domain::ports::subscription_store::MockSubscriptionStore;
 use payments_domain::ports::webhook_verifier::MockWebhookVerifier;
@@ -35,6 +37,8 @@ pub(crate) fn now() -> DateTime<Utc> {
 pub(crate) struct Ports {
     pub(crate) store: MockOrderStore,
     pub(crate) outbox: MockOutboxStore,
+    pub(crate) reconcile: MockReconcileStore,
+    pub(crate) events: MockEventSource,
     pub(crate) subscriptions: MockSubscriptionStore,
     pub(crate) catalog: MockCatalogStore,
     pub(crate) customers: MockCustomerStore,
@@ -55,6 +59,8 @@ impl Ports {
         Self {
             store: MockOrderStore::new(),
             outbox: MockOutboxStore::new(),
+            reconcile: MockReconcileStore::new(),
+            events: MockEventSource::new(),
             subscriptions: MockSubscriptionStore::new(),
             catalog,
             customers: MockCustomerStore::new(),
@@ -105,6 +111,8 @@ impl Ports {
             payments_domain::Ports {
                 orders,
                 outbox: Arc::new(self.outbox),
+                reconcile: Arc::new(self.reconcile),
+                events: Arc::new(self.events),
                 subscriptions: Arc::new(self.subscriptions),
                 catalog: Arc::new(self.catalog),
                 customers: Arc::new(self.customers),
@@ -117,6 +125,7 @@ impl Ports {
             self.settings,
             payments_domain::EventScope::default(),
             self.refund_settings,
+            payments_domain::ReconcileSettings::default(),
         )
     }
 }

@@ -45,6 +45,7 @@ pub(crate) struct Raw {
     pub(crate) catalog: RawCatalog,
     pub(crate) refunds: RawRefunds,
     pub(crate) fulfilment: RawFulfilment,
+    pub(crate) reconcile: RawReconcile,
     pub(crate) auth: RawAuth,
 }
 
@@ -133,6 +134,14 @@ pub(crate) struct RawFulfilment {
     pub(crate) max_retry_secs: u64,
     pub(crate) give_up_after_secs: u64,
     pub(crate) poll_interval_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawReconcile {
+    pub(crate) enabled: bool,
+    pub(crate) interval_secs: u64,
+    pub(crate) pending_after_secs: u64,
+    pub(crate) expiry_grace_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]

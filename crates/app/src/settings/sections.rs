@@ -283,3 +283,24 @@ pub(super) fn fulfilment(raw: raw::RawFulfilment) -> Result<FulfilmentSettings, 
         poll_interval: Duration::from_millis(raw.poll_interval_ms),
     })
 }
+
+pub(super) fn reconcile(raw: raw::RawReconcile) -> Result<ReconcileSettings, SettingsError> {
+    if raw.interval_secs < 10 {
+        return error("reconcile.interval_secs must be at least 10");
+    }
+    if raw.pending_after_secs == 0 || raw.pending_after_secs > YEAR_SECS || raw.expiry_grace_secs > YEAR_SECS
+    {
+        return error(
+            "reconcile.pending_after_secs must be from 1 to a year, expiry_grace_secs at most a year",
+        );
+    }
+    let seconds = |secs: u64| chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+    Ok(ReconcileSettings {
+        every: raw.enabled.then(|| Duration::from_secs(raw.interval_secs)),
+        run: payments_domain::ReconcileSettings {
+            pending_after: seconds(raw.pending_after_secs),
+            expiry_grace: seconds(raw.expiry_grace_secs),
+            ..payments_domain::ReconcileSettings::default()
+        },
+    })
+}

@@ -1,12 +1,15 @@
 //! The fulfilment outbox, for the admin API key: `GET /api/v1/admin/events` (the pull feed),
-//! `GET /api/v1/admin/outbox?status=` and `POST /api/v1/admin/outbox/{id}/redeliver`.
+//! `GET /api/v1/admin/outbox?status=` and `POST /api/v1/admin/outbox/{id}/redeliver`; and
+//! `POST /api/v1/admin/reconcile`, a reconciliation run with Stripe now.
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use actix_web::{web, HttpResponse};
 use chrono::SecondsFormat;
-use payments_domain::{FeedCursor, Outbox, OutboxEntry, OutboxError, OutboxStatus, MAX_OUTBOX_PAGE};
+use payments_domain::{
+    FeedCursor, Outbox, OutboxEntry, OutboxError, OutboxStatus, ReconcileReport, Reconciler, MAX_OUTBOX_PAGE,
+};
 use serde::{Deserialize, Serialize};
 
 /// How many entries a page holds unless `?limit=` says otherwise.
@@ -16,7 +19,8 @@ const DEFAULT_LIMIT: u32 = 100;
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(super::get(&["/api/v1/admin/events"], feed))
         .service(super::get(&["/api/v1/admin/outbox"], list))
-        .service(super::post(&["/api/v1/admin/outbox/{id}/redeliver"], redeliver));
+        .service(super::post(&["/api/v1/admin/outbox/{id}/redeliver"], redeliver))
+        .service(super::post(&["/api/v1/admin/reconcile"], reconcile));
 }
 
 /// One entry as the admin endpoints show it: what a shop's endpoint receives (`id`, `type`, `created`,
@@ -184,6 +188,72 @@ async fn redeliver(
         OutboxError::Store(error) => ApiError::store(&error),
     })?;
     Ok(super::private_json(view(&entry)?))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReconcileQuery {
+    since: Option<String>,
+}
+
+/// What a run found and fixed, as `payments reconcile` prints it, and in fields.
+#[derive(Debug, Serialize)]
+struct ReportView {
+    since: Option<String>,
+    listed: usize,
+    recorded: usize,
+    applied: usize,
+    already_stored: usize,
+    unreadable: usize,
+    pending_checked: usize,
+    pending_settled: usize,
+    sessions_expired: usize,
+    error: Option<String>,
+    summary: String,
+}
+
+impl From<&ReconcileReport> for ReportView {
+    fn from(report: &ReconcileReport) -> Self {
+        Self {
+            since: report.since.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            listed: report.listed,
+            recorded: report.recorded,
+            applied: report.applied,
+            already_stored: report.already_stored,
+            unreadable: report.unreadable,
+            pending_checked: report.pending_checked,
+            pending_settled: report.pending_settled,
+            sessions_expired: report.sessions_expired,
+            error: report.error.clone(),
+            summary: report.summary(),
+        }
+    }
+}
+
+/// Runs reconciliation now (`?since=` a duration back, `72h`, `30m`, `2d`; else from the watermark) and
+/// answers its report: 200 when it ran to the end, 502 `payment_provider_unavailable` with the report when
+/// it stopped early.
+#[tracing::instrument(skip_all)]
+async fn reconcile(
+    reconciler: web::Data<Reconciler>,
+    caller: Authenticated,
+    query: web::Query<ReconcileQuery>,
+) -> Result<HttpResponse, ApiError> {
+    super::admin_only(&caller.0)?;
+    let since = match query.since.as_deref().map(str::trim).filter(|since| !since.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            payments_domain::parse_lookback(raw)
+                .map_err(|error| ApiError::new(ErrorCode::InvalidQuery, format!("since: {error}")))?,
+        ),
+    };
+    let report = reconciler.run(since).await;
+    let view = ReportView::from(&report);
+    Ok(match report.error {
+        None => super::private_json(view),
+        Some(_) => HttpResponse::BadGateway()
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .json(view),
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,73 @@
+//! Reconciliation end to end, on the emulator: payments whose webhooks never arrived are found in Stripe's
+//! events list; a pending order whose events are out of the run's window is settled from its session.
+
+use payments_tests::{spawn_app, TestApp, TestOptions, ADMIN_KEY};
+use reqwest::Method;
+use serde_json::Value;
+use std::time::Duration;
+
+async fn app(env: &'static [(&'static str, &'static str)]) -> TestApp {
+    spawn_app(TestOptions { emulated: true, env, ..TestOptions::default() }).await
+}
+
+/// Every delivery to the service's endpoint fails from now on, so the emulator gives each event up.
+async fn cut_webhooks(app: &TestApp) {
+    let endpoints = app.stripe_api(Method::GET, "webhook_endpoints", &[]).await;
+    for endpoint in endpoints["data"].as_array().expect("endpoints") {
+        app.emulator().fail_next_deliveries(endpoint["id"].as_str().unwrap(), 100_000).expect("endpoint");
+    }
+}
+
+async fn reconcile(app: &TestApp, query: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!("{}/api/v1/admin/reconcile{query}", app.address))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .expect("request");
+    (response.status().as_u16(), response.json().await.expect("a report"))
+}
+
+#[tokio::test]
+async fn payments_whose_webhooks_never_arrived_are_found_in_stripes_events_and_recorded_once() {
+    let app = app(&[("APP__RECONCILE__ENABLED", "false")]).await;
+    cut_webhooks(&app).await;
+    let checkout = app.hosted_checkout(1500, 1).await;
+    assert_eq!(app.pay_with_card(&checkout, "4242 4242 4242 4242").await.status, 303);
+    app.emulator().wait_for_deliveries(Duration::from_secs(15)).await;
+    assert_eq!(app.status(&checkout.order_id).await, "pending", "no webhook reached the service");
+
+    let (status, report) = reconcile(&app, "").await;
+    assert_eq!(status, 200, "{report}");
+    assert!(report["recorded"].as_u64().unwrap() >= 1, "{report}");
+    assert!(report["applied"].as_u64().unwrap() >= 1, "{report}");
+    assert_eq!(app.status(&checkout.order_id).await, "paid");
+    let stored = app.all_stored_events().await;
+
+    let (_, again) = reconcile(&app, "?since=1h").await;
+    assert_eq!(again["recorded"], 0, "a second run records nothing new: {again}");
+    assert_eq!(again["already_stored"], report["listed"], "{again}");
+    assert_eq!(app.all_stored_events().await, stored, "every event is stored once");
+}
+
+#[tokio::test]
+async fn a_pending_order_whose_session_was_paid_is_settled_from_the_session_itself() {
+    let app = app(&[("APP__RECONCILE__ENABLED", "false"), ("APP__RECONCILE__PENDING_AFTER_SECS", "1")]).await;
+    cut_webhooks(&app).await;
+    let checkout = app.hosted_checkout(2500, 1).await;
+    app.pay_with_card(&checkout, "4242424242424242").await;
+    app.emulator().wait_for_deliveries(Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    // A one-second window holds none of the payment's events: the order is settled from its session.
+    let (status, report) = reconcile(&app, "?since=1s").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["recorded"], 0, "{report}");
+    assert_eq!((report["pending_checked"].as_u64(), report["pending_settled"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(app.status(&checkout.order_id).await, "paid");
+
+    let (status, bad) = reconcile(&app, "?since=forever").await;
+    assert_eq!(status, 400);
+    assert_eq!(bad["error"]["code"], "invalid_query");
+}
