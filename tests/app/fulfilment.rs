@@ -180,3 +180,42 @@ async fn the_pull_feed_pages_through_every_entry_with_its_cursor() {
     assert_eq!(response.status(), 400);
     assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], "invalid_cursor");
 }
+
+#[tokio::test]
+async fn with_stripe_emulated_a_paid_order_reaches_the_storefronts_demo_shop_signed() {
+    let app = spawn_app(TestOptions { emulated: true, ..TestOptions::default() }).await;
+    let checkout = app.hosted_checkout(1900, 1).await;
+    assert_eq!(app.pay_with_card(&checkout, "4242 4242 4242 4242").await.status, 303);
+    app.wait_for_status(&checkout.order_id, "paid").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let shop: Value = app
+            .client
+            .get(format!("{}/demo/fulfilment", app.address))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let received = shop["received"].as_array().unwrap();
+        if let Some(paid) = received.iter().find(|entry| entry["type"] == "order.paid") {
+            assert_eq!(paid["order_id"], checkout.order_id);
+            assert_eq!(paid["order_status"], "paid");
+            assert_eq!(paid["duplicate"], false);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the demo shop never received order.paid: {shop}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A delivery not signed with the demo shop's key is refused and not shown.
+    let forged = app
+        .client
+        .post(format!("{}/demo/fulfilment", app.address))
+        .header("payments-signature", format!("t={},v1=00", chrono::Utc::now().timestamp()))
+        .body(r#"{"id":"forged","type":"order.paid"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+}

@@ -39,11 +39,18 @@ pub(crate) async fn start(settings: &Settings, own_url: &str) -> anyhow::Result<
         "STRIPE IS EMULATED: no STRIPE_SECRET_KEY is set, so checkout and webhooks run against the built-in \
          Stripe emulator. No real money moves. Pay with card 4242 4242 4242 4242."
     );
+    let demo_shop = if settings.server.storefront && settings.fulfilment.delivery.endpoints.is_empty() {
+        format!(
+            "Shop's deliveries: {own_url}/demo/fulfilment (order.paid, ... as the shop received them)\n  "
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
         "\n  ==============================================================\n  \
          Stripe is EMULATED (no STRIPE_SECRET_KEY): no real money moves.\n  \
          Storefront:        {own_url}/\n  \
-         Emulated Stripe:   {base}\n  \
+         {demo_shop}Emulated Stripe:   {base}\n  \
          Test card:         4242 4242 4242 4242, any future date, any CVC\n  \
          ==============================================================\n"
     );

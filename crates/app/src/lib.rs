@@ -91,7 +91,7 @@ impl Application {
         if let Some(every) = settings.reconcile.every {
             reconcile::spawn_periodic(services.reconciler.clone(), every);
         }
-        let options = payments_http::HttpOptions {
+        let mut options = payments_http::HttpOptions {
             storefront: settings.server.storefront,
             auth: settings.auth.clone(),
             deadlines: payments_http::Deadlines {
@@ -106,17 +106,35 @@ impl Application {
                 publishable_key: settings.stripe.publishable_key.clone(),
                 currencies,
             },
+            demo_shop: None,
         };
-        if let Some(secret) = &settings.fulfilment.secret {
-            let sender =
-                payments_fulfilment::HttpNoticeSender::new(secret.clone(), settings.fulfilment.timeout)
-                    .context("fulfilment.webhook_urls")?;
-            let deliveries = Deliveries::new(
-                outbox,
-                Arc::new(sender),
-                Arc::new(SystemClock),
-                settings.fulfilment.delivery.clone(),
-            );
+        // Where the outbox goes: the shop's endpoints; else, with Stripe emulated and the storefront on, the
+        // storefront's own demo shop, so `make run` shows deliveries working.
+        let demo = settings.server.storefront
+            && matches!(settings.stripe.mode, StripeMode::Emulated)
+            && settings.fulfilment.delivery.endpoints.is_empty();
+        let delivery = if demo {
+            let secret = SecretString::from(format!(
+                "demo_{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            ));
+            let shop = Arc::new(payments_http::DemoShop::new(secret.clone()));
+            options.demo_shop = Some(shop);
+            let endpoint =
+                url::Url::parse(&format!("{own_url}/demo/fulfilment")).context("the demo shop's URL")?;
+            let delivery = payments_domain::DeliverySettings {
+                endpoints: vec![endpoint],
+                ..settings.fulfilment.delivery.clone()
+            };
+            Some((delivery, secret))
+        } else {
+            settings.fulfilment.secret.clone().map(|secret| (settings.fulfilment.delivery.clone(), secret))
+        };
+        if let Some((delivery, secret)) = delivery {
+            let sender = payments_fulfilment::HttpNoticeSender::new(secret, settings.fulfilment.timeout)
+                .context("fulfilment.webhook_urls")?;
+            let deliveries = Deliveries::new(outbox, Arc::new(sender), Arc::new(SystemClock), delivery);
             fulfilment::spawn_deliveries(deliveries, settings.fulfilment.poll_interval);
         }
         if let Some(age) = settings.webhook.orphan_report_after {

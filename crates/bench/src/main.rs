@@ -64,6 +64,8 @@ async fn checkout_figure(count: usize) -> anyhow::Result<()> {
         ("APP__CHECKOUT__ALLOW_GUEST_CHECKOUT", "true".to_owned()),
         ("APP__SERVER__STOREFRONT", "false".to_owned()),
         ("APP__LOG__LEVEL", "error".to_owned()),
+        // Measured alone: no reconciliation run reading the emulator's events meanwhile.
+        ("APP__RECONCILE__ENABLED", "false".to_owned()),
     ]
     .into_iter()
     .map(|(name, value)| (name.to_owned(), value))
@@ -166,6 +168,7 @@ async fn run(backend: Backend, warmup: usize, orders: usize) -> anyhow::Result<(
         ("PORT", "0".to_owned()),
         ("APP__SERVER__STOREFRONT", "false".to_owned()),
         ("APP__LOG__LEVEL", "error".to_owned()),
+        ("APP__RECONCILE__ENABLED", "false".to_owned()),
     ]);
     if let Ok(connections) = std::env::var("BENCH_CONNECTIONS") {
         env.insert("APP__DATABASE__MAX_CONNECTIONS", connections);

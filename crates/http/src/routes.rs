@@ -1,6 +1,7 @@
 //! Every route, and the JSON answers for unknown paths (404) and wrong methods (405).
 
 pub(crate) mod checkout;
+pub(crate) mod demo_shop;
 pub(crate) mod health;
 pub(crate) mod orders;
 pub(crate) mod outbox;

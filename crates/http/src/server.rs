@@ -24,6 +24,9 @@ pub struct HttpOptions {
     pub guest_checkouts: Option<GuestCheckoutLimit>,
     /// What a front end needs to talk to Stripe itself (`GET /api/v1/config`).
     pub front_end: FrontEnd,
+    /// The demo storefront's receiver of fulfilment deliveries (`/demo/fulfilment`), when the service delivers
+    /// to it; only with the storefront.
+    pub demo_shop: Option<std::sync::Arc<crate::DemoShop>>,
 }
 
 /// What `GET /api/v1/config` tells a front end.
@@ -75,6 +78,7 @@ impl Default for HttpOptions {
             deadlines: Deadlines::default(),
             guest_checkouts: None,
             front_end: FrontEnd::default(),
+            demo_shop: None,
         }
     }
 }
@@ -106,6 +110,9 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .configure(routes::health::configure);
         if options.storefront {
             cfg.configure(routes::storefront::configure);
+            if let Some(shop) = options.demo_shop {
+                cfg.app_data(web::Data::from(shop)).configure(routes::demo_shop::configure);
+            }
         }
         cfg.default_service(web::to(routes::not_found));
     }
