@@ -67,16 +67,30 @@ impl OutboxSql for PgDialect {
         .map(drop)
     }
 
+    /// Dead entries by their partial index (`status = 'dead'` written out, so the planner can use it); the
+    /// rarer lists of pending or delivered ones scan.
     async fn outbox(&self, status: &str, limit: u32) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar(concat!(
-            "SELECT ",
-            entry_json!(),
-            " FROM outbox x WHERE x.status = $1 ORDER BY x.created_at, x.id LIMIT $2"
-        ))
-        .bind(status)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
+        let limit = i64::from(limit);
+        if status == "dead" {
+            sqlx::query_scalar(concat!(
+                "SELECT ",
+                entry_json!(),
+                " FROM outbox x WHERE x.status = 'dead' ORDER BY x.created_at, x.id LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+        } else {
+            sqlx::query_scalar(concat!(
+                "SELECT ",
+                entry_json!(),
+                " FROM outbox x WHERE x.status = $1 ORDER BY x.created_at, x.id LIMIT $2"
+            ))
+            .bind(status)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+        }
     }
 
     async fn redeliver(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<String>, sqlx::Error> {
