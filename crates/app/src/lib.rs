@@ -131,7 +131,7 @@ impl Application {
         } else {
             settings.fulfilment.secret.clone().map(|secret| (settings.fulfilment.delivery.clone(), secret))
         };
-        if let Some((delivery, secret)) = delivery {
+        if let Some((delivery, secret)) = delivery.filter(|(delivery, _)| !delivery.endpoints.is_empty()) {
             let sender = payments_fulfilment::HttpNoticeSender::new(secret, settings.fulfilment.timeout)
                 .context("fulfilment.webhook_urls")?;
             let deliveries = Deliveries::new(outbox, Arc::new(sender), Arc::new(SystemClock), delivery);

@@ -214,3 +214,14 @@ async fn a_feed_page_says_where_the_next_starts_and_whether_more_may_follow() {
     assert_eq!((none.entries.len(), none.has_more, none.next), (0, false, rest.next));
     assert!(matches!(outbox.redeliver(Uuid::nil()).await, Err(OutboxError::NotFound(_))));
 }
+
+#[tokio::test]
+async fn with_no_endpoint_nothing_is_claimed_so_nothing_counts_as_delivered() {
+    let store = Arc::new(Store::default());
+    store.due.lock().unwrap().push(entry(at(0), 0, &[]));
+    let settings = DeliverySettings { endpoints: vec![], ..DeliverySettings::default() };
+    let deliveries = Deliveries::new(store.clone(), sender(&[]), Arc::new(Fixed(at(1))), settings);
+    assert_eq!(deliveries.run_once().await.unwrap(), Round::default());
+    assert!(store.claims.lock().unwrap().is_empty());
+    assert!(store.recorded.lock().unwrap().is_empty());
+}
