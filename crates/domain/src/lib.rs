@@ -113,8 +113,9 @@ pub use ports::order_store::{
 };
 pub use ports::outbox_store::OutboxStore;
 pub use ports::payment_gateway::{
-    CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, NewCustomer, OpenedPaymentIntent,
-    PaymentGateway, PaymentIntentRequest, SessionSnapshot, SessionState, SubscriptionCheckout,
+    CatalogGateway, CheckoutRequest, CheckoutSession, GatewayError, IntentSnapshot, IntentState, NewCustomer,
+    OpenedPaymentIntent, PaymentGateway, PaymentIntentRequest, SessionSnapshot, SessionState,
+    SubscriptionCheckout,
 };
 pub use ports::reconcile_store::ReconcileStore;
 pub use ports::refund_gateway::{NewRefund, RefundGateway};
@@ -134,8 +135,8 @@ pub use services::pricing::{
 };
 pub use services::queries::{GetOrderError, Queries, MAX_USER_ORDERS};
 pub use services::reconcile::{
-    parse_lookback, session_event, BadLookback, ReconcilePorts, ReconcileReport, ReconcileSettings,
-    Reconciler, STRIPE_EVENT_RETENTION,
+    intent_event, parse_lookback, session_event, BadLookback, ReconcilePorts, ReconcileReport,
+    ReconcileSettings, Reconciler, STRIPE_EVENT_RETENTION,
 };
 pub use services::record::{
     attach_session, mark_checkout_failed, record_event, refuse_event, OrderChangeError,

@@ -10,18 +10,19 @@ use crate::http_client::{ClientSetupError, PooledStripeClient, POOL_MAX_IDLE_PER
 use crate::idempotency::stripe_idempotency_key;
 use crate::payment_intent_form::payment_intent_form;
 use crate::retry::{with_retries, RETRY_DELAYS};
-use crate::session_mapping::{opened_session, snapshot};
+use crate::session_mapping::{intent_snapshot, opened_session, snapshot};
 use crate::setup_error::StripeSetupError;
 use async_trait::async_trait;
 use payments_domain::{
     CatalogGateway, CatalogPrice, CheckoutRequest, CheckoutSession, CheckoutSessionId, CustomerId,
-    GatewayError, NewCustomer, OpenedPaymentIntent, PaymentGateway, PaymentIntentId, PaymentIntentRequest,
-    Product, SessionSnapshot, StripeIdError, StripePriceId, StripeProductId,
+    GatewayError, IntentSnapshot, NewCustomer, OpenedPaymentIntent, PaymentGateway, PaymentIntentId,
+    PaymentIntentRequest, Product, SessionSnapshot, StripeIdError, StripePriceId, StripeProductId,
 };
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_checkout::checkout_session::{ExpireCheckoutSession, RetrieveCheckoutSession};
+use stripe_core::payment_intent::RetrievePaymentIntent;
 
 /// Opens and reads Stripe Checkout Sessions, and creates customers, products and prices. Cheap to clone;
 /// `Debug` never shows the key.
@@ -187,6 +188,16 @@ impl PaymentGateway for StripeGateway {
         })
         .await?;
         snapshot(&session)
+    }
+
+    async fn retrieve_payment_intent(&self, id: &PaymentIntentId) -> Result<IntentSnapshot, GatewayError> {
+        let request = RetrievePaymentIntent::new(id.as_str());
+        let secret = self.secret_key.expose_secret();
+        let intent = with_retries("retrieve payment intent", &RETRY_DELAYS, self.deadline, || async {
+            request.send(&self.client).await.map_err(|e| classify(e, secret))
+        })
+        .await?;
+        intent_snapshot(&intent)
     }
 
     #[tracing::instrument(skip_all, fields(session_id = %id))]

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use payments_domain::{
-    CheckoutSession, CheckoutSessionId, Currency, GatewayError, Money, PaymentIntentId, SessionPaymentStatus,
-    SessionSnapshot, SessionState,
+    CheckoutSession, CheckoutSessionId, Currency, GatewayError, IntentSnapshot, IntentState, Money,
+    PaymentIntentId, SessionPaymentStatus, SessionSnapshot, SessionState,
 };
 use stripe_checkout::{
     CheckoutSession as StripeSession, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
@@ -57,7 +57,7 @@ fn session_id(session: &StripeSession) -> Result<CheckoutSessionId, GatewayError
     CheckoutSessionId::parse(session.id.as_str()).map_err(|e| unreadable(&e.to_string()))
 }
 
-fn amount(minor: Option<i64>, currency: Option<&stripe_types::Currency>) -> Option<Money> {
+pub(crate) fn amount(minor: Option<i64>, currency: Option<&stripe_types::Currency>) -> Option<Money> {
     let currency = Currency::parse(&currency?.to_string()).ok()?;
     Money::new(minor?, currency).ok()
 }
@@ -68,4 +68,19 @@ fn timestamp(unix_seconds: i64) -> Option<DateTime<Utc>> {
 
 fn unreadable(what: &str) -> GatewayError {
     GatewayError::Unknown(anyhow::anyhow!("Stripe's checkout session could not be read: {what}"))
+}
+
+/// A PaymentIntent as the domain reads it: succeeded, canceled, or waiting (every other status, an unknown one
+/// included: money is never assumed); the amount received once it succeeded, else its amount.
+pub(crate) fn intent_snapshot(intent: &stripe_shared::PaymentIntent) -> Result<IntentSnapshot, GatewayError> {
+    use stripe_shared::PaymentIntentStatus as Status;
+    let state = match intent.status {
+        Status::Succeeded => IntentState::Succeeded,
+        Status::Canceled => IntentState::Canceled,
+        _ => IntentState::Waiting,
+    };
+    let id = PaymentIntentId::parse(intent.id.as_str())
+        .map_err(|error| GatewayError::Unknown(anyhow::anyhow!("Stripe's payment intent id: {error}")))?;
+    let minor = if state == IntentState::Succeeded { intent.amount_received } else { intent.amount };
+    Ok(IntentSnapshot { id, state, amount: amount(Some(minor), Some(&intent.currency)) })
 }

@@ -382,3 +382,33 @@ async fn the_events_list_pages_newest_first_from_a_time_and_each_event_reads_as_
     let later = gateway.list_events(Utc::now() + chrono::TimeDelta::hours(1), None, 10).await.unwrap();
     assert!(later.events.is_empty() && !later.has_more);
 }
+
+#[tokio::test]
+async fn a_payment_intent_reads_back_waiting_then_succeeded_with_what_it_received() {
+    use payments_domain::{IntentState, PaymentIntentRequest};
+    let emulator = emulator().await;
+    let gateway = gateway(&emulator, "sk_test_adapter");
+    let order = checkout_request("unused").order;
+    let request = PaymentIntentRequest { order, idempotency_key: "intent-read-1".into(), customer: None };
+    let opened = gateway.create_payment_intent(&request).await.unwrap();
+    let waiting = gateway.retrieve_payment_intent(&opened.id).await.unwrap();
+    assert_eq!(
+        (waiting.state, waiting.amount),
+        (IntentState::Waiting, Some(Money::new(4900, Currency::USD).unwrap()))
+    );
+    let confirmed = reqwest::Client::new()
+        .post(format!("{}v1/payment_intents/{}/confirm", emulator.base_url(), opened.id.as_str()))
+        .bearer_auth("sk_test_adapter")
+        .form(&[("payment_method", "pm_card_visa")])
+        .send()
+        .await
+        .unwrap();
+    assert!(confirmed.status().is_success(), "{}", confirmed.status());
+    let paid = gateway.retrieve_payment_intent(&opened.id).await.unwrap();
+    assert_eq!(
+        (paid.state, paid.amount),
+        (IntentState::Succeeded, Some(Money::new(4900, Currency::USD).unwrap()))
+    );
+    let unknown = payments_domain::PaymentIntentId::parse("pi_nope").unwrap();
+    assert!(matches!(gateway.retrieve_payment_intent(&unknown).await, Err(GatewayError::Rejected { .. })));
+}

@@ -124,6 +124,28 @@ pub struct SessionSnapshot {
     pub amount_total: Option<Money>,
 }
 
+/// Where a PaymentIntent stands, as far as an order cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntentState {
+    /// Paid.
+    Succeeded,
+    /// Canceled: it will never be paid.
+    Canceled,
+    /// Anything else (waiting for a payment method, a confirmation, an action, a settling payment).
+    Waiting,
+}
+
+/// A PaymentIntent as the provider reports it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntentSnapshot {
+    /// Its id.
+    pub id: PaymentIntentId,
+    /// Where it stands.
+    pub state: IntentState,
+    /// What it received (else its amount), with its currency.
+    pub amount: Option<Money>,
+}
+
 /// Why the payment provider did not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
@@ -173,6 +195,9 @@ pub trait PaymentGateway: Send + Sync + 'static {
         &self,
         id: &CheckoutSessionId,
     ) -> Result<SessionSnapshot, GatewayError>;
+
+    /// Reads a PaymentIntent back. Errors as for [`PaymentGateway::retrieve_checkout_session`].
+    async fn retrieve_payment_intent(&self, id: &PaymentIntentId) -> Result<IntentSnapshot, GatewayError>;
 
     /// Expires an open session, so it can no longer be paid; the session as it now is. Errors as for
     /// [`PaymentGateway::retrieve_checkout_session`]; a session that is no longer open is

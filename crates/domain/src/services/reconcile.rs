@@ -1,16 +1,19 @@
 //! Catching up with Stripe: every event it sent that the service has not stored is fetched from its events
 //! list and recorded as a webhook delivery would be (by id, so nothing is applied twice, whoever records it
-//! first); then every order still pending for too long is checked against its Checkout Session, and a
-//! session left open past its lifetime is expired, so no order stays pending forever.
+//! first); then every order still pending for too long is checked against its Checkout Session (or, paid
+//! through the service's own card form, its PaymentIntent), and a session left open past its lifetime is
+//! expired, so no order stays pending forever.
 
-use crate::model::ids::{CheckoutSessionId, EventId};
+use crate::model::ids::{CheckoutSessionId, EventId, PaymentIntentId};
 use crate::model::order::Order;
 use crate::model::payment_event::{EventRefs, PaymentEvent, PaymentEventKind};
 use crate::model::transition::Effect;
 use crate::ports::clock::Clock;
 use crate::ports::event_source::EventSource;
 use crate::ports::order_store::{OrderStore, ReceivedEvent, RecordOutcome, StoreError};
-use crate::ports::payment_gateway::{PaymentGateway, SessionSnapshot, SessionState};
+use crate::ports::payment_gateway::{
+    IntentSnapshot, IntentState, PaymentGateway, SessionSnapshot, SessionState,
+};
 use crate::ports::reconcile_store::ReconcileStore;
 use crate::services::ingest::{HandleWebhookError, WebhookIngest};
 use crate::services::record;
@@ -232,7 +235,20 @@ impl Reconciler {
             }
         };
         for order in pending {
-            let Some(session) = order.checkout_session_id().cloned() else { continue };
+            let Some(session) = order.checkout_session_id().cloned() else {
+                if let Some(intent) = order.payment_intent_id().cloned() {
+                    report.pending_checked += 1;
+                    match self.settle_intent(&order, &intent, now).await {
+                        Ok(true) => report.pending_settled += 1,
+                        Ok(false) => {}
+                        Err(error) => {
+                            report.error.get_or_insert(format!("the store: {error}"));
+                            return;
+                        }
+                    }
+                }
+                continue;
+            };
             report.pending_checked += 1;
             let snapshot = match self.ports.gateway.retrieve_checkout_session(&session).await {
                 Ok(snapshot) => snapshot,
@@ -267,6 +283,27 @@ impl Reconciler {
                 }
             }
         }
+    }
+
+    /// Reads the order's PaymentIntent (an order paid through the service's own card form has no session) and
+    /// records what it says as an event of its own; true when it changed the order. A failure to read it is
+    /// logged and skipped.
+    async fn settle_intent(
+        &self,
+        order: &Order,
+        intent: &PaymentIntentId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let snapshot = match self.ports.gateway.retrieve_payment_intent(intent).await {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                tracing::warn!(order_id = %order.id(), %error, "a pending order's payment intent could not be read");
+                return Ok(false);
+            }
+        };
+        let Some(received) = intent_event(order, &snapshot, now) else { return Ok(false) };
+        let outcome = record::record_event(&*self.ports.orders, &received, now).await?;
+        Ok(matches!(outcome, RecordOutcome::Applied { effect: Effect::Changed { .. }, .. }))
     }
 
     /// Records what the session says of the order as an event of its own (one id per session and state, so
@@ -356,6 +393,43 @@ pub fn session_event(
         order_id: Some(order.id()),
         session_id: Some(session.clone()),
         payment_intent_id: snapshot.payment_intent_id.clone(),
+    };
+    let event = PaymentEvent { id, event_type: event_type.to_owned(), created: now, kind, refs };
+    Some(ReceivedEvent::new(event, payload.to_string()))
+}
+
+/// The event a PaymentIntent's state amounts to, for `order`: succeeded or canceled (waiting says nothing
+/// yet). Its id is `evt_reconciled_<intent>_<state>`.
+pub fn intent_event(order: &Order, snapshot: &IntentSnapshot, now: DateTime<Utc>) -> Option<ReceivedEvent> {
+    let (event_type, state, kind) = match snapshot.state {
+        IntentState::Waiting => return None,
+        IntentState::Succeeded => (
+            "payment_intent.succeeded",
+            "succeeded",
+            PaymentEventKind::PaymentSucceeded { amount: snapshot.amount },
+        ),
+        IntentState::Canceled => ("payment_intent.canceled", "canceled", PaymentEventKind::PaymentCanceled),
+    };
+    let id = EventId::parse(&format!("evt_reconciled_{}_{state}", snapshot.id.as_str())).ok()?;
+    let payload = serde_json::json!({
+        "id": id.as_str(),
+        "object": "event",
+        "type": event_type,
+        "created": now.timestamp(),
+        "reconciled": true,
+        "data": {"object": {
+            "id": snapshot.id.as_str(),
+            "object": "payment_intent",
+            "status": state,
+            "amount_received": snapshot.amount.map(|amount| amount.minor()),
+            "currency": snapshot.amount.map(|amount| amount.currency().to_string()),
+            "metadata": {"order_id": order.id().to_string()},
+        }},
+    });
+    let refs = EventRefs {
+        order_id: Some(order.id()),
+        session_id: None,
+        payment_intent_id: Some(snapshot.id.clone()),
     };
     let event = PaymentEvent { id, event_type: event_type.to_owned(), created: now, kind, refs };
     Some(ReceivedEvent::new(event, payload.to_string()))

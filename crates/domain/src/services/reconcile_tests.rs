@@ -6,12 +6,13 @@ use super::*;
 use crate::model::email::Email;
 use crate::model::event_scope::EventScope;
 use crate::model::ids::OrderId;
+use crate::model::ids::PaymentIntentId;
 use crate::model::line_item::LineItem;
 use crate::model::money::{Currency, Money};
 use crate::model::order_status::OrderStatus;
 use crate::model::payment_event::SessionPaymentStatus;
 use crate::ports::event_source::{EventPage, MockEventSource};
-use crate::ports::payment_gateway::{GatewayError, MockPaymentGateway};
+use crate::ports::payment_gateway::{GatewayError, IntentSnapshot, IntentState, MockPaymentGateway};
 use crate::ports::reconcile_store::MockReconcileStore;
 use crate::ports::webhook_verifier::{MockWebhookVerifier, WebhookError};
 use crate::testing::MemoryStore;
@@ -291,4 +292,37 @@ fn lookbacks_are_read_as_operators_write_them() {
     for bad in ["", "h", "72", "-1h", "0s", "31d", "1.5h", "72H", "1w", "99999999h"] {
         assert!(parse_lookback(bad).is_err(), "{bad:?}");
     }
+}
+
+#[tokio::test]
+async fn a_pending_order_paid_through_its_payment_intent_is_settled_from_the_intent() {
+    let mut setup = Setup::new();
+    let paid = order(now() - Duration::hours(2));
+    let waiting = order(now() - Duration::hours(2));
+    let intents = ["pi_reconcile_paid", "pi_reconcile_waiting"].map(|id| PaymentIntentId::parse(id).unwrap());
+    for (placed, intent) in [&paid, &waiting].into_iter().zip(&intents) {
+        setup.orders.insert_order(placed).await.unwrap();
+        crate::services::record::attach_payment_intent(&*setup.orders, placed.id(), intent, now())
+            .await
+            .unwrap();
+    }
+    setup.store.expect_reconciled_through().returning(|| Ok(Some(now())));
+    setup.events.expect_list_events().returning(|_, _, _| Ok(page(&[], false)));
+    setup.store.expect_set_reconciled_through().returning(|_| Ok(()));
+    let listed = vec![
+        setup.orders.find_order(paid.id()).await.unwrap().unwrap(),
+        setup.orders.find_order(waiting.id()).await.unwrap().unwrap(),
+    ];
+    setup.store.expect_pending_orders().returning(move |_, _| Ok(listed.clone()));
+    let paid_intent = intents[0].clone();
+    setup.gateway.expect_retrieve_payment_intent().returning(move |id| {
+        let state = if *id == paid_intent { IntentState::Succeeded } else { IntentState::Waiting };
+        Ok(IntentSnapshot { id: id.clone(), state, amount: Some(Money::new(4900, Currency::USD).unwrap()) })
+    });
+    setup.gateway.expect_retrieve_checkout_session().never();
+    let orders = setup.orders.clone();
+    let report = setup.reconciler().run(None).await;
+    assert_eq!((report.pending_checked, report.pending_settled), (2, 1), "{report:?}");
+    assert_eq!(orders.find_order(paid.id()).await.unwrap().unwrap().status(), OrderStatus::Paid);
+    assert_eq!(orders.find_order(waiting.id()).await.unwrap().unwrap().status(), OrderStatus::Pending);
 }
