@@ -79,3 +79,17 @@ async fn a_pending_order_whose_session_was_paid_is_settled_from_the_session_itse
     assert_eq!(status, 400);
     assert_eq!(bad["error"]["code"], "invalid_query");
 }
+
+#[tokio::test]
+async fn the_periodic_run_catches_up_on_its_own_shortly_after_start() {
+    let app = app(&[("APP__RECONCILE__ENABLED", "true")]).await;
+    cut_webhooks(&app).await;
+    let checkout = app.hosted_checkout(1200, 1).await;
+    app.pay_with_card(&checkout, "4242424242424242").await;
+    // The first run starts five seconds after start-up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while app.status(&checkout.order_id).await != "paid" {
+        assert!(std::time::Instant::now() < deadline, "no periodic run caught up with the payment");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

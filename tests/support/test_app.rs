@@ -115,6 +115,8 @@ pub async fn spawn_app(options: TestOptions) -> TestApp {
         ("APP__CHECKOUT__ALLOW_CLIENT_PRICES", (!options.strict_prices).to_string()),
         ("APP__CHECKOUT__ALLOW_GUEST_CHECKOUT", (!options.no_guest_checkout).to_string()),
         ("ADMIN_API_KEY", ADMIN_KEY.to_owned()),
+        // No periodic reconciliation reading the fake Stripe behind a test's back (a test turns it on).
+        ("APP__RECONCILE__ENABLED", "false".to_owned()),
         ("JWT_SECRET", JWT_SECRET.to_owned()),
         ("JWT_ISSUER", JWT_ISSUER.to_owned()),
         ("JWT_AUDIENCE", JWT_AUDIENCE.to_owned()),

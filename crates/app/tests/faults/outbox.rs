@@ -116,7 +116,12 @@ async fn two_instances_on_one_postgres_store_every_event_once_and_deliver_every_
         received.len(),
         took.as_secs_f64()
     );
-    figures::print("two instances on one Postgres", &report, &verdict, &[], &extra);
+    let name = if std::env::var("SOAK_ORDERS").is_ok() {
+        "soak, two instances on one Postgres"
+    } else {
+        "two instances on one Postgres"
+    };
+    figures::print(name, &report, &verdict, &[], &extra);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
