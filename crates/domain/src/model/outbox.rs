@@ -8,7 +8,7 @@
 use crate::model::ids::OrderId;
 use crate::model::order::Order;
 use crate::model::order_status::OrderStatus;
-use crate::model::purchase::{purchases_of, PurchaseStatus};
+use crate::model::purchase::PurchaseStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -143,7 +143,8 @@ pub fn notices(before: &Order, after: &Order) -> Vec<NoticeKind> {
     {
         kinds.push(NoticeKind::OrderPartiallyRefunded);
     }
-    if !purchases_of(after).is_empty() {
+    // Only catalog lines grant purchases (see [`crate::purchases_of`]).
+    if after.items().iter().any(|item| item.catalog().is_some()) {
         let (was, is) = (PurchaseStatus::of_order(before), PurchaseStatus::of_order(after));
         if is == PurchaseStatus::Completed && was != PurchaseStatus::Completed {
             kinds.push(NoticeKind::PurchaseGranted);

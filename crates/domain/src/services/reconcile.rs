@@ -301,13 +301,10 @@ impl Reconciler {
                 return Ok(false);
             }
         };
-        let Some(received) = intent_event(order, &snapshot, now) else { return Ok(false) };
-        let outcome = record::record_event(&*self.ports.orders, &received, now).await?;
-        Ok(matches!(outcome, RecordOutcome::Applied { effect: Effect::Changed { .. }, .. }))
+        self.record_reconciled(intent_event(order, &snapshot, now), now).await
     }
 
-    /// Records what the session says of the order as an event of its own (one id per session and state, so
-    /// it is recorded once however many runs see it); true when it changed the order.
+    /// Records what the session says of the order as an event of its own; true when it changed the order.
     async fn settle(
         &self,
         order: &Order,
@@ -315,7 +312,16 @@ impl Reconciler {
         snapshot: &SessionSnapshot,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let Some(received) = session_event(order, session, snapshot, now) else { return Ok(false) };
+        self.record_reconciled(session_event(order, session, snapshot, now), now).await
+    }
+
+    /// Records `received` (when Stripe's state amounts to one); true when it changed the order.
+    async fn record_reconciled(
+        &self,
+        received: Option<ReceivedEvent>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(received) = received else { return Ok(false) };
         let outcome = record::record_event(&*self.ports.orders, &received, now).await?;
         Ok(matches!(outcome, RecordOutcome::Applied { effect: Effect::Changed { .. }, .. }))
     }
@@ -351,8 +357,7 @@ pub fn parse_lookback(raw: &str) -> Result<Duration, BadLookback> {
 }
 
 /// The event a session's state amounts to, for `order`: completed or expired (an open session says
-/// nothing yet). Its id is `evt_reconciled_<session>_<state>`, its body Stripe's envelope around the session
-/// as read, marked `"reconciled": true`.
+/// nothing yet). Its id is `evt_reconciled_<session>_<state>`.
 pub fn session_event(
     order: &Order,
     session: &CheckoutSessionId,
@@ -371,31 +376,22 @@ pub fn session_event(
         ),
         SessionState::Expired => ("checkout.session.expired", "expired", PaymentEventKind::CheckoutExpired),
     };
-    let id = EventId::parse(&format!("evt_reconciled_{}_{state}", session.as_str())).ok()?;
-    let payload = serde_json::json!({
-        "id": id.as_str(),
-        "object": "event",
-        "type": event_type,
-        "created": now.timestamp(),
-        "reconciled": true,
-        "data": {"object": {
-            "id": session.as_str(),
-            "object": "checkout.session",
-            "status": state,
-            "payment_status": snapshot.payment_status.as_str(),
-            "payment_intent": snapshot.payment_intent_id.as_ref().map(|id| id.as_str()),
-            "amount_total": snapshot.amount_total.map(|amount| amount.minor()),
-            "currency": snapshot.amount_total.map(|amount| amount.currency().to_string()),
-            "client_reference_id": order.id().to_string(),
-        }},
+    let object = serde_json::json!({
+        "id": session.as_str(),
+        "object": "checkout.session",
+        "status": state,
+        "payment_status": snapshot.payment_status.as_str(),
+        "payment_intent": snapshot.payment_intent_id.as_ref().map(|id| id.as_str()),
+        "amount_total": snapshot.amount_total.map(|amount| amount.minor()),
+        "currency": snapshot.amount_total.map(|amount| amount.currency().to_string()),
+        "client_reference_id": order.id().to_string(),
     });
     let refs = EventRefs {
         order_id: Some(order.id()),
         session_id: Some(session.clone()),
         payment_intent_id: snapshot.payment_intent_id.clone(),
     };
-    let event = PaymentEvent { id, event_type: event_type.to_owned(), created: now, kind, refs };
-    Some(ReceivedEvent::new(event, payload.to_string()))
+    reconciled_event(session.as_str(), state, event_type, kind, refs, object, now)
 }
 
 /// The event a PaymentIntent's state amounts to, for `order`: succeeded or canceled (waiting says nothing
@@ -410,27 +406,43 @@ pub fn intent_event(order: &Order, snapshot: &IntentSnapshot, now: DateTime<Utc>
         ),
         IntentState::Canceled => ("payment_intent.canceled", "canceled", PaymentEventKind::PaymentCanceled),
     };
-    let id = EventId::parse(&format!("evt_reconciled_{}_{state}", snapshot.id.as_str())).ok()?;
-    let payload = serde_json::json!({
-        "id": id.as_str(),
-        "object": "event",
-        "type": event_type,
-        "created": now.timestamp(),
-        "reconciled": true,
-        "data": {"object": {
-            "id": snapshot.id.as_str(),
-            "object": "payment_intent",
-            "status": state,
-            "amount_received": snapshot.amount.map(|amount| amount.minor()),
-            "currency": snapshot.amount.map(|amount| amount.currency().to_string()),
-            "metadata": {"order_id": order.id().to_string()},
-        }},
+    let object = serde_json::json!({
+        "id": snapshot.id.as_str(),
+        "object": "payment_intent",
+        "status": state,
+        "amount_received": snapshot.amount.map(|amount| amount.minor()),
+        "currency": snapshot.amount.map(|amount| amount.currency().to_string()),
+        "metadata": {"order_id": order.id().to_string()},
     });
     let refs = EventRefs {
         order_id: Some(order.id()),
         session_id: None,
         payment_intent_id: Some(snapshot.id.clone()),
     };
+    reconciled_event(snapshot.id.as_str(), state, event_type, kind, refs, object, now)
+}
+
+/// An event reconciliation makes of what Stripe says of `subject` now: `evt_reconciled_<subject>_<state>` (one
+/// per subject and state, so recorded once however many runs see it), in Stripe's envelope around `object`,
+/// marked `"reconciled": true`.
+fn reconciled_event(
+    subject: &str,
+    state: &str,
+    event_type: &str,
+    kind: PaymentEventKind,
+    refs: EventRefs,
+    object: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Option<ReceivedEvent> {
+    let id = EventId::parse(&format!("evt_reconciled_{subject}_{state}")).ok()?;
+    let payload = serde_json::json!({
+        "id": id.as_str(),
+        "object": "event",
+        "type": event_type,
+        "created": now.timestamp(),
+        "reconciled": true,
+        "data": {"object": object},
+    });
     let event = PaymentEvent { id, event_type: event_type.to_owned(), created: now, kind, refs };
     Some(ReceivedEvent::new(event, payload.to_string()))
 }
