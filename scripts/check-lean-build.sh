@@ -5,11 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --locked --quiet --no-default-features -p payments-app --bin payments
 binary="${CARGO_TARGET_DIR:-target}/debug/payments"
+# An absolute CARGO_TARGET_DIR is used as it is; a relative one (or the default) is under the repository.
+case "$binary" in /*) ;; *) binary="$PWD/$binary" ;; esac
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 set +e
 # No key, no config directory, no .env: the embedded defaults would emulate Stripe.
-output=$(cd "$dir" && env -i PATH="$PATH" HOME="$dir" "$OLDPWD/$binary" serve 2>&1)
+output=$(cd "$dir" && env -i PATH="$PATH" HOME="$dir" "$binary" serve 2>&1)
 status=$?
 set -e
 lines=$(printf '%s\n' "$output" | grep -c .)
