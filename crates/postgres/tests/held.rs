@@ -68,3 +68,42 @@ async fn every_connection_carries_the_configured_timeouts() {
         ("10".into(), "3".into())
     );
 }
+
+/// An outbox entry whose transaction commits after a later one's never falls behind a reader's cursor: while
+/// an earlier transaction is still open, the feed holds back the entries committed after it began; once it
+/// commits, its entry comes first, then the later one.
+#[tokio::test]
+async fn the_feed_never_passes_an_entry_whose_transaction_commits_late() {
+    use payments_domain::{FeedCursor, OutboxStore};
+    let store = store().await;
+    let (early, late) = (order(), order());
+    for placed in [&early, &late] {
+        store.insert_order(placed).await.expect("insert_order");
+    }
+    // The early transaction writes its entry (as the webhook's commit would) and stays open.
+    let mut open = store.pool().begin().await.expect("a transaction");
+    sqlx::query(
+        "INSERT INTO outbox (id, order_id, sequence, type, payload, created_at, next_attempt_at)
+         VALUES (gen_random_uuid(), $1, 1, 'order.paid', '{}', now(), now())",
+    )
+    .bind(early.id().as_uuid())
+    .execute(&mut *open)
+    .await
+    .expect("the early entry");
+    // A later one commits first.
+    let paid = session_paid(&late, refs(Some(late.id()), None, Some(&payment_intent_id())));
+    record_event(&store, &paid, now()).await.expect("record_event");
+    let committed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(committed, 1, "the later entry is committed");
+    assert!(store.feed(None, 10).await.unwrap().is_empty(), "held back while an earlier transaction runs");
+
+    open.commit().await.expect("the early transaction commits");
+    let feed = store.feed(None::<FeedCursor>, 10).await.unwrap();
+    let orders: Vec<_> = feed.iter().map(|entry| entry.order_id).collect();
+    assert_eq!(
+        orders,
+        [early.id(), late.id()],
+        "the entry committed late comes first, in its transaction's place"
+    );
+}

@@ -147,13 +147,20 @@ impl Change {
                         effect: effect_json(applied),
                     })
                     .collect();
-                // One view for every entry of the change: they tell of the same order, as it now is.
-                let payload: Option<Arc<str>> = (!notices.is_empty()).then(|| OrderView::json(&order).into());
-                let notices = notices
-                    .iter()
-                    .zip(std::iter::repeat_with(|| payload.clone().unwrap_or_default()))
-                    .map(|(kind, payload)| NoticeColumns { id: Uuid::new_v4(), kind: kind.as_str(), payload })
-                    .collect();
+                // One view for every entry of the change (they tell of the same order, as it now is), made only
+                // when there is an entry.
+                let notices = match notices.as_slice() {
+                    [] => Vec::new(),
+                    kinds => {
+                        let payload: Arc<str> = OrderView::json(&order).into();
+                        let notice = |kind: &payments_domain::NoticeKind| NoticeColumns {
+                            id: Uuid::new_v4(),
+                            kind: kind.as_str(),
+                            payload: payload.clone(),
+                        };
+                        kinds.iter().map(notice).collect()
+                    }
+                };
                 Self { kind: ChangeKind::Order, at, event, order: Some(columns), adopted, notices }
             }
         }

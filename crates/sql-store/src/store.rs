@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// A SQL store: the [`OrderStore`], [`OutboxStore`], [`CatalogStore`] and [`CustomerStore`] ports over `D`, with concurrent
+/// A SQL store: the storage ports ([`OrderStore`], [`OutboxStore`], [`ReconcileStore`], [`CatalogStore`],
+/// [`CustomerStore`] and the subscription store) over `D`, with concurrent
 /// loads and commits grouped. Cheap to clone: clones share the dialect and the groups.
 pub struct SqlStore<D: Dialect> {
     dialect: Arc<D>,
@@ -440,28 +441,17 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
         delivered_to: Vec<String>,
     ) -> Result<(), StoreError> {
         let delivered_to = serde_json::to_string(&delivered_to).map_err(|e| StoreError::Unknown(e.into()))?;
-        let columns = match attempt {
-            Attempt::Delivered { at } => AttemptColumns {
-                status: OutboxStatus::Delivered.as_str(),
-                next_attempt_at: None,
-                last_error: None,
-                delivered_at: Some(at),
-                delivered_to,
-            },
-            Attempt::Retry { next, error } => AttemptColumns {
-                status: OutboxStatus::Pending.as_str(),
-                next_attempt_at: Some(next),
-                last_error: Some(error),
-                delivered_at: None,
-                delivered_to,
-            },
-            Attempt::Dead { error } => AttemptColumns {
-                status: OutboxStatus::Dead.as_str(),
-                next_attempt_at: None,
-                last_error: Some(error),
-                delivered_at: None,
-                delivered_to,
-            },
+        let (status, next_attempt_at, last_error, delivered_at) = match attempt {
+            Attempt::Delivered { at } => (OutboxStatus::Delivered, None, None, Some(at)),
+            Attempt::Retry { next, error } => (OutboxStatus::Pending, Some(next), Some(error), None),
+            Attempt::Dead { error } => (OutboxStatus::Dead, None, Some(error), None),
+        };
+        let columns = AttemptColumns {
+            status: status.as_str(),
+            next_attempt_at,
+            last_error,
+            delivered_at,
+            delivered_to,
         };
         self.dialect.record_attempt(id, &columns).await.map_err(|error| self.failure(error))
     }

@@ -1,5 +1,5 @@
-//! The webhook's write (with the outbox entries of each order change), for a group of planned changes: one `BEGIN IMMEDIATE` transaction on the writer,
-//! so the group pays for one sync to disk. Writes never overlap (see `write.rs`), so each change's checks see
+//! The webhook's write (with the outbox entries of each order change), for a group of planned changes: one
+//! `BEGIN IMMEDIATE` transaction on the writer, so the group pays for one sync to disk. Writes never overlap (see `write.rs`), so each change's checks see
 //! every earlier change, of this group or another, and nothing can change between a check and its write.
 
 use crate::timestamp::timestamp;

@@ -10,46 +10,34 @@ use crate::model::order::Order;
 use crate::model::order_status::OrderStatus;
 use crate::model::purchase::PurchaseStatus;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
 /// What an outbox entry tells of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NoticeKind {
     /// The order was paid in full.
-    #[serde(rename = "order.paid")]
     OrderPaid,
     /// Its payment failed (a later success still pays it).
-    #[serde(rename = "order.failed")]
     OrderFailed,
     /// Its Checkout Session expired unpaid.
-    #[serde(rename = "order.expired")]
     OrderExpired,
     /// It can never be paid: no session could be opened, or its payment was canceled.
-    #[serde(rename = "order.canceled")]
     OrderCanceled,
     /// It was refunded in full.
-    #[serde(rename = "order.refunded")]
     OrderRefunded,
     /// It was refunded in part (again, for each further partial refund).
-    #[serde(rename = "order.partially_refunded")]
     OrderPartiallyRefunded,
     /// Its payment was disputed.
-    #[serde(rename = "order.disputed")]
     OrderDisputed,
     /// A dispute of it was closed, won or lost (the payload's status says which way the order went).
-    #[serde(rename = "order.dispute_closed")]
     OrderDisputeClosed,
     /// It was paid with another amount or currency: held for a person to review.
-    #[serde(rename = "order.needs_review")]
     OrderNeedsReview,
     /// Its catalog products now belong to its buyer.
-    #[serde(rename = "purchase.granted")]
     PurchaseGranted,
     /// Its catalog products no longer do (a full refund, a lost dispute).
-    #[serde(rename = "purchase.revoked")]
     PurchaseRevoked,
 }
 
@@ -156,8 +144,7 @@ pub fn notices(before: &Order, after: &Order) -> Vec<NoticeKind> {
 }
 
 /// Where an outbox entry stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutboxStatus {
     /// Not yet delivered to every endpoint: due at its `next_attempt_at`.
     Pending,

@@ -88,7 +88,7 @@ fn a_closed_dispute_tells_of_its_closing_whichever_way_it_went() {
 fn names_and_cursors_round_trip_and_foreign_ones_are_refused() {
     for kind in NoticeKind::ALL {
         assert_eq!(kind.as_str().parse::<NoticeKind>().unwrap(), kind);
-        assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        assert_eq!(kind.to_string(), kind.as_str(), "the wire name (entries carry it through Display)");
     }
     for status in OutboxStatus::ALL {
         assert_eq!(status.as_str().parse::<OutboxStatus>().unwrap(), status);

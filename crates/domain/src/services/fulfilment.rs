@@ -115,14 +115,9 @@ impl Deliveries {
         Self { store, sender, clock, settings }
     }
 
-    /// The settings.
-    pub fn settings(&self) -> &DeliverySettings {
-        &self.settings
-    }
-
     /// Claims the entries due, sends each to the endpoints that have not taken it yet, and records what
-    /// each attempt did; with no endpoint, claims nothing. Errors: the store's, when it cannot claim; a failure to record an answer is logged
-    /// and leaves the entry to be sent again once its lease runs out.
+    /// each attempt did; with no endpoint, claims nothing. Errors: the store's, when it cannot claim; a
+    /// failure to record an answer is logged and leaves the entry to be sent again once its lease runs out.
     pub async fn run_once(&self) -> Result<Round, StoreError> {
         // Nowhere to send: nothing is claimed (an entry sent to no endpoint must not count as delivered).
         if self.settings.endpoints.is_empty() {

@@ -224,22 +224,17 @@ async fn a_pending_order_whose_session_was_paid_is_settled_and_an_abandoned_sess
     setup.store.expect_reconciled_through().returning(|| Ok(Some(now())));
     setup.events.expect_list_events().returning(|_, _, _| Ok(page(&[], false)));
     setup.store.expect_set_reconciled_through().returning(|_| Ok(()));
-    let orders = setup.orders.clone();
-    let pending = move |before: DateTime<Utc>| {
-        assert_eq!(before, now() - Duration::hours(1));
-        let orders = orders.clone();
-        async move {
-            let mut found = Vec::new();
-            for id in orders.list_orders(10).await.unwrap() {
-                if id.status() == OrderStatus::Pending {
-                    found.push(id);
-                }
-            }
-            found
-        }
-    };
-    let listed = pending(now() - Duration::hours(1)).await;
-    setup.store.expect_pending_orders().times(2).returning(move |_, _| Ok(listed.clone()));
+    // The three orders as the store lists them, asked for those created over an hour ago.
+    let mut listed = Vec::new();
+    for placed in [&paid, &abandoned, &waiting] {
+        listed.push(setup.orders.find_order(placed.id()).await.unwrap().unwrap());
+    }
+    setup
+        .store
+        .expect_pending_orders()
+        .withf(|before, _| *before == now() - Duration::hours(1))
+        .times(2)
+        .returning(move |_, _| Ok(listed.clone()));
     let s = sessions.clone();
     setup.gateway.expect_retrieve_checkout_session().returning(move |id| {
         Ok(if *id == s[0] {
