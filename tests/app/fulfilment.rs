@@ -201,7 +201,7 @@ async fn with_stripe_emulated_a_paid_order_reaches_the_storefronts_demo_shop_sig
         let received = shop["received"].as_array().unwrap();
         if let Some(paid) = received.iter().find(|entry| entry["type"] == "order.paid") {
             assert_eq!(paid["order_id"], checkout.order_id);
-            assert_eq!(paid["order_status"], "paid");
+            assert_eq!(paid["status"], "paid");
             assert_eq!(paid["duplicate"], false);
             break;
         }
@@ -218,4 +218,82 @@ async fn with_stripe_emulated_a_paid_order_reaches_the_storefronts_demo_shop_sig
         .await
         .unwrap();
     assert_eq!(forged.status(), 400);
+}
+
+#[tokio::test]
+async fn a_subscriptions_life_reaches_the_shop_in_its_own_sequence_signed() {
+    let shop = shop(0, 204).await;
+    let app = spawn_app(TestOptions {
+        emulated: true,
+        strict_prices: true,
+        fulfilment_port: Some(shop.address().port()),
+        ..TestOptions::default()
+    })
+    .await;
+    let token = payments_tests::user_token("sub", Some("sub@example.com"));
+    let order = serde_json::json!({"items": [{"price_id": "rust-course-monthly-usd", "quantity": 1}]});
+    let created: Value =
+        app.post_as("/api/v1/checkout/sessions", &order, Some(&token)).await.json().await.unwrap();
+    let checkout = payments_tests::HostedCheckout {
+        order_id: created["orderId"].as_str().unwrap().to_owned(),
+        session_id: created["sessionId"].as_str().unwrap().to_owned(),
+        url: created["url"].as_str().unwrap().to_owned(),
+    };
+    assert_eq!(app.pay_with_card(&checkout, "4242 4242 4242 4242").await.status, 303);
+    let of_subscription = |requests: &[Request]| -> Vec<Value> {
+        requests
+            .iter()
+            .map(body)
+            .filter(|entry| entry["type"].as_str().unwrap().starts_with("subscription."))
+            .collect()
+    };
+    let granted = received_until(&shop, |requests| {
+        of_subscription(requests).iter().any(|entry| entry["type"] == "subscription.access_granted")
+    })
+    .await;
+    let id = of_subscription(&granted)[0]["subscription_id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("sub_"), "{id}");
+
+    let cancel = app
+        .post_as(
+            &format!("/api/v1/subscriptions/{id}/cancel"),
+            &serde_json::json!({"atPeriodEnd": false}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(cancel.status(), 202);
+    let requests = received_until(&shop, |requests| {
+        of_subscription(requests).iter().any(|entry| entry["type"] == "subscription.access_revoked")
+    })
+    .await;
+    requests.iter().for_each(assert_signed);
+    let told = of_subscription(&requests);
+    let kinds: Vec<&str> = told.iter().map(|entry| entry["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"subscription.created"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"subscription.access_revoked"), "{kinds:?}");
+    let (granted_at, ended_at) = (
+        kinds.iter().position(|kind| *kind == "subscription.access_granted").unwrap(),
+        kinds.iter().position(|kind| *kind == "subscription.ended").expect("ended"),
+    );
+    assert!(granted_at < ended_at, "{kinds:?}");
+    let sequences: Vec<i64> = told.iter().map(|entry| entry["sequence"].as_i64().unwrap()).collect();
+    assert_eq!(
+        sequences,
+        (1..=i64::try_from(told.len()).unwrap()).collect::<Vec<_>>(),
+        "in sequence, once each"
+    );
+    for entry in &told {
+        assert_eq!(entry["subscription_id"], id.as_str());
+        assert_eq!(entry["order_id"], Value::Null);
+        assert_eq!(entry["data"]["object"]["id"], id.as_str());
+    }
+    assert_eq!(told.last().unwrap()["data"]["object"]["status"], "canceled");
+    assert_eq!(told.last().unwrap()["data"]["object"]["grantsAccess"], false);
+    assert!(
+        requests
+            .iter()
+            .map(body)
+            .any(|entry| entry["type"] == "order.paid" && entry["order_id"] == checkout.order_id),
+        "the subscription's first order is told of too"
+    );
 }

@@ -32,10 +32,10 @@ pub(crate) fn spawn_deliveries(deliveries: Deliveries, poll_interval: Duration) 
 /// One line per entry, for `payments outbox list`.
 pub fn line(entry: &OutboxEntry) -> String {
     format!(
-        "{}  {:<24} order {} #{}  {}  attempts {}  created {}{}",
+        "{}  {:<27} {} #{}  {}  attempts {}  created {}{}",
         entry.id,
         entry.kind.as_str(),
-        entry.order_id,
+        entry.subject,
         entry.sequence,
         entry.status.as_str(),
         entry.attempts,

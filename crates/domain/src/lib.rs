@@ -22,6 +22,7 @@ pub mod model {
     pub mod purchase;
     pub mod refund;
     pub mod subscription;
+    pub mod subscription_view;
     pub mod transition;
     pub mod user;
 }
@@ -82,7 +83,8 @@ pub use model::order::{
 pub use model::order_status::OrderStatus;
 pub use model::order_view::OrderView;
 pub use model::outbox::{
-    notices, Attempt, BadCursor, FeedCursor, NoticeKind, OutboxEntry, OutboxStatus, UnknownNotice,
+    notices, subscription_notices, Attempt, BadCursor, FeedCursor, NoticeKind, NoticeSubject, OutboxEntry,
+    OutboxStatus, UnknownNotice,
 };
 pub use model::payment_event::{
     DisputeOutcome, EventRefs, PaymentEvent, PaymentEventKind, SessionPaymentStatus,
@@ -100,6 +102,7 @@ pub use model::subscription::{
     BillingSnapshot, InvoiceSnapshot, InvoiceStatus, Seen, Subscription, SubscriptionLinks,
     SubscriptionSnapshot, SubscriptionStatus,
 };
+pub use model::subscription_view::SubscriptionView;
 pub use model::transition::{derive_status, transition, Effect, Transition};
 pub use model::user::{Caller, Customer, UserId, UserIdError};
 pub use ports::billing_gateway::{BillingGateway, SubscriptionAction};

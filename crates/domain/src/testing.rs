@@ -4,7 +4,7 @@
 use crate::model::event_outcome::EventOutcome;
 use crate::model::ids::{CheckoutSessionId, EventId, OrderId, SubscriptionId};
 use crate::model::order::Order;
-use crate::model::outbox::NoticeKind;
+use crate::model::outbox::{NoticeKind, NoticeSubject};
 use crate::model::payment_event::{EventRefs, PaymentEvent};
 use crate::model::plan::{Applied, Load, LoadedOrder, OrderWrite, RowVersion, Snapshot};
 use crate::model::subscription::Subscription;
@@ -39,7 +39,7 @@ struct State {
     orders: BTreeMap<OrderId, (Order, RowVersion)>,
     events: BTreeMap<EventId, RecordedEvent>,
     subscriptions: BTreeMap<SubscriptionId, (Subscription, RowVersion)>,
-    notices: Vec<(OrderId, NoticeKind)>,
+    notices: Vec<(NoticeSubject, NoticeKind)>,
 }
 
 /// Orders and events in memory, with row versions: see the module's doc.
@@ -64,8 +64,8 @@ impl MemoryStore {
         self.lock().events.get(id).cloned()
     }
 
-    /// The outbox entries written, in order: each order and what it told of.
-    pub fn notices(&self) -> Vec<(OrderId, NoticeKind)> {
+    /// The outbox entries written, in order: each subject and what it told of.
+    pub fn notices(&self) -> Vec<(NoticeSubject, NoticeKind)> {
         self.lock().notices.clone()
     }
 
@@ -162,7 +162,7 @@ impl State {
         }
         let order_id = order.id();
         self.orders.insert(order_id, (order, RowVersion(version.0 + 1)));
-        self.notices.extend(notices.into_iter().map(|kind| (order_id, kind)));
+        self.notices.extend(notices.into_iter().map(|kind| (NoticeSubject::Order(order_id), kind)));
         let mark = |recorded: &mut RecordedEvent, applied: &Applied| {
             recorded.outcome = applied.outcome();
             recorded.order_id = Some(order_id);
@@ -283,6 +283,8 @@ impl SubscriptionStore for MemoryStore {
             return Ok(Committed::Stale);
         }
         let next = RowVersion(write.version.map_or(0, |version| version.0 + 1));
+        let subject = NoticeSubject::Subscription(id.clone());
+        state.notices.extend(write.notices.iter().map(|kind| (subject.clone(), *kind)));
         state.subscriptions.insert(id, (write.subscription, next));
         let recorded = RecordedEvent {
             received: write.received.clone(),

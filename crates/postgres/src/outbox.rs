@@ -12,7 +12,7 @@ use uuid::Uuid;
 /// An outbox row as one JSON object (`OutboxRow`), from `outbox x`.
 macro_rules! entry_json {
     () => {
-        "json_build_object('id', x.id, 'type', x.type, 'order_id', x.order_id, 'sequence', x.sequence, \
+        "json_build_object('id', x.id, 'type', x.type, 'order_id', x.order_id, 'subscription_id', x.subscription_id, 'sequence', x.sequence, \
              'payload', x.payload, 'created_at', x.created_at, 'status', x.status, 'attempts', x.attempts, \
              'next_attempt_at', x.next_attempt_at, 'delivered_to', x.delivered_to::json, \
              'last_error', x.last_error, 'delivered_at', x.delivered_at, 'tx', x.tx, 'position', x.position)::text"
@@ -21,7 +21,7 @@ macro_rules! entry_json {
 
 #[async_trait]
 impl OutboxSql for PgDialect {
-    /// The oldest due entries that are first pending in their order, locked (skipping those another claim
+    /// The oldest due entries that are first pending of their order or subscription, locked (skipping those another claim
     /// holds), then leased, in one statement.
     async fn claim_due(
         &self,
@@ -35,6 +35,9 @@ impl OutboxSql for PgDialect {
                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1
                    AND NOT EXISTS (SELECT 1 FROM outbox p
                                    WHERE p.order_id = d.order_id AND p.status = 'pending' AND p.sequence < d.sequence)
+                   AND NOT EXISTS (SELECT 1 FROM outbox p
+                                   WHERE p.subscription_id = d.subscription_id AND p.status = 'pending'
+                                     AND p.sequence < d.sequence)
                  ORDER BY d.next_attempt_at, d.id
                  LIMIT $3
                  FOR UPDATE SKIP LOCKED)

@@ -4,8 +4,15 @@ use crate::dialect::PgDialect;
 use async_trait::async_trait;
 use payments_domain::{Committed, SubscriptionQuery};
 use payments_sql_store::{
-    list_subscriptions, read_subscription, write_subscription, SubscriptionChange, SubscriptionSql,
+    list_subscriptions, read_subscription, write_subscription, NoticeInsert, SubscriptionChange,
+    SubscriptionSql,
 };
+
+/// One outbox entry of a subscription; its feed place comes from the table's defaults.
+const INSERT_NOTICE: NoticeInsert =
+    "INSERT INTO outbox (id, subscription_id, sequence, type, payload, created_at, next_attempt_at)
+     VALUES ($1::uuid, $2,
+             (SELECT coalesce(max(sequence), 0) + 1 FROM outbox WHERE subscription_id = $2), $3, $4, $5, $5)";
 
 #[async_trait]
 impl SubscriptionSql for PgDialect {
@@ -14,7 +21,7 @@ impl SubscriptionSql for PgDialect {
     }
 
     async fn commit_subscription(&self, change: &SubscriptionChange) -> Result<Committed, sqlx::Error> {
-        write_subscription(self.pool.begin().await?, change, "::jsonb", |at| at).await
+        write_subscription(self.pool.begin().await?, change, "::jsonb", INSERT_NOTICE, |at| at).await
     }
 
     async fn subscriptions(

@@ -100,7 +100,7 @@ async fn the_feed_never_passes_an_entry_whose_transaction_commits_late() {
 
     open.commit().await.expect("the early transaction commits");
     let feed = store.feed(None::<FeedCursor>, 10).await.unwrap();
-    let orders: Vec<_> = feed.iter().map(|entry| entry.order_id).collect();
+    let orders: Vec<_> = feed.iter().filter_map(|entry| entry.subject.order_id()).collect();
     assert_eq!(
         orders,
         [early.id(), late.id()],

@@ -22,5 +22,5 @@ pub use dialect::{
     IdRecorded, OrderQuery, OrderSql, OutboxSql, ReconcileSql, StripeId,
 };
 pub use store::{SqlStore, CATALOG_TTL};
-pub use subscription_sql::{list_subscriptions, read_subscription, write_subscription};
+pub use subscription_sql::{list_subscriptions, read_subscription, write_subscription, NoticeInsert};
 pub use subscriptions::{SubscriptionChange, SubscriptionSql};

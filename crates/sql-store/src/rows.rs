@@ -224,7 +224,8 @@ pub(crate) struct OutboxRow {
     id: uuid::Uuid,
     #[serde(rename = "type")]
     kind: String,
-    order_id: String,
+    order_id: Option<String>,
+    subscription_id: Option<String>,
     sequence: i64,
     payload: String,
     created_at: DateTime<Utc>,
@@ -246,7 +247,13 @@ impl OutboxRow {
             Ok(payments_domain::OutboxEntry {
                 id: self.id,
                 kind: self.kind.parse()?,
-                order_id: OrderId::parse(&self.order_id)?,
+                subject: match (self.order_id, self.subscription_id) {
+                    (Some(order), None) => payments_domain::NoticeSubject::Order(OrderId::parse(&order)?),
+                    (None, Some(subscription)) => payments_domain::NoticeSubject::Subscription(
+                        payments_domain::SubscriptionId::parse(&subscription)?,
+                    ),
+                    _ => anyhow::bail!("it names no order or subscription, or both"),
+                },
                 sequence: self.sequence,
                 payload: self.payload,
                 created_at: self.created_at,

@@ -76,13 +76,19 @@ const UPDATE_ROW: &str = "UPDATE subscriptions SET customer_id = COALESCE($2, cu
             record = $7, version = version + 1, updated_at = $8 \
      WHERE id = $1 AND version = $9 RETURNING 1";
 
+/// How a dialect writes one outbox entry of a subscription: `$1` the entry's id (text), `$2` the
+/// subscription, `$3` its type, `$4` its payload, `$5` the time; the statement takes the subscription's next
+/// sequence number (and, where the table does not, the next feed position).
+pub type NoticeInsert = &'static str;
+
 /// What [`SubscriptionSql::commit_subscription`] does, in the transaction `tx` a dialect began, for any sqlx
 /// database: `json_cast` follows a parameter bound for a JSON column (`::jsonb`, or nothing), `time` turns a
-/// time into what the dialect stores.
+/// time into what the dialect stores, `insert_notice` writes an outbox entry.
 pub async fn write_subscription<'t, DB, T>(
     mut tx: sqlx::Transaction<'t, DB>,
     change: &SubscriptionChange,
     json_cast: &str,
+    insert_notice: NoticeInsert,
     time: impl Fn(DateTime<Utc>) -> T,
 ) -> Result<Committed, sqlx::Error>
 where
@@ -130,6 +136,19 @@ where
     if written.is_none() {
         tx.rollback().await?;
         return Ok(Committed::Stale);
+    }
+    // The row write above holds the subscription's row until commit, so its next sequence number is this
+    // transaction's alone.
+    for notice in &change.notices {
+        let id = notice.id.to_string();
+        sqlx::query(insert_notice)
+            .bind(id.as_str())
+            .bind(change.id.as_str())
+            .bind(notice.kind)
+            .bind(&*notice.payload)
+            .bind(time(change.at))
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(Committed::Done)

@@ -1,7 +1,7 @@
 //! The [`SubscriptionStore`] port over a [`Dialect`]: a subscription's record as columns, written with its
 //! event in one transaction.
 
-use crate::changes::{event_columns, EventColumns};
+use crate::changes::{event_columns, EventColumns, NoticeColumns};
 use crate::dialect::Dialect;
 use crate::records::{to_json, EffectRecord};
 use crate::store::SqlStore;
@@ -10,8 +10,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use payments_domain::{
     Committed, Effect, EventOutcome, RowVersion, StoreError, Subscription, SubscriptionId, SubscriptionQuery,
-    SubscriptionStore, SubscriptionWrite, UserId,
+    SubscriptionStore, SubscriptionView, SubscriptionWrite, UserId,
 };
+use std::sync::Arc;
+use uuid::Uuid;
 
 /// The SQL for subscriptions.
 #[async_trait]
@@ -20,7 +22,8 @@ pub trait SubscriptionSql: Send + Sync {
     async fn subscription(&self, id: &str) -> Result<Option<(String, i64)>, sqlx::Error>;
     /// In one transaction: inserts the event unless its id is recorded ([`Committed::Duplicate`]), then
     /// inserts the row (no version: unless it exists) or updates it at `version` ([`Committed::Stale`] when
-    /// that fails); nothing is written unless both are.
+    /// that fails), then the outbox entries with the subscription's next sequence numbers; nothing is written
+    /// unless all are.
     async fn commit_subscription(&self, change: &SubscriptionChange) -> Result<Committed, sqlx::Error>;
     /// `(record, owner)` of the subscriptions `query` names whose own snapshot has arrived, newest first.
     async fn subscriptions(
@@ -50,6 +53,8 @@ pub struct SubscriptionChange {
     pub current_period_end: Option<DateTime<Utc>>,
     /// Its event.
     pub event: EventColumns,
+    /// The outbox entries it writes, in order (each with the record's view).
+    pub notices: Vec<NoticeColumns>,
     /// When it is written.
     pub at: DateTime<Utc>,
 }
@@ -75,6 +80,18 @@ impl SubscriptionChange {
                 Some(to_json(&EffectRecord::from(&effect))),
                 None,
             ),
+            notices: match write.notices.as_slice() {
+                [] => Vec::new(),
+                kinds => {
+                    let payload: Arc<str> = SubscriptionView::json(subscription).into();
+                    let notice = |kind: &payments_domain::NoticeKind| NoticeColumns {
+                        id: Uuid::new_v4(),
+                        kind: kind.as_str(),
+                        payload: payload.clone(),
+                    };
+                    kinds.iter().map(notice).collect()
+                }
+            },
             at,
         }
     }

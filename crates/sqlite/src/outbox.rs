@@ -16,7 +16,7 @@ use uuid::Uuid;
 /// takes no table alias).
 macro_rules! entry_json {
     () => {
-        "json_object('id', id, 'type', type, 'order_id', order_id, 'sequence', sequence, \
+        "json_object('id', id, 'type', type, 'order_id', order_id, 'subscription_id', subscription_id, 'sequence', sequence, \
              'payload', payload, 'created_at', created_at, 'status', status, 'attempts', attempts, \
              'next_attempt_at', next_attempt_at, 'delivered_to', json(delivered_to), \
              'last_error', last_error, 'delivered_at', delivered_at, 'tx', tx, 'position', position)"
@@ -64,6 +64,9 @@ impl OutboxSql for SqliteDialect {
                  WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
                    AND NOT EXISTS (SELECT 1 FROM outbox p
                                    WHERE p.order_id = d.order_id AND p.status = 'pending' AND p.sequence < d.sequence)
+                   AND NOT EXISTS (SELECT 1 FROM outbox p
+                                   WHERE p.subscription_id = d.subscription_id AND p.status = 'pending'
+                                     AND p.sequence < d.sequence)
                  ORDER BY d.next_attempt_at, d.id
                  LIMIT ?3)
              RETURNING ",

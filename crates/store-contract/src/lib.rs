@@ -78,6 +78,7 @@ macro_rules! store_contract_tests {
             a_stripe_customer_of_one_user_is_refused_for_another,
             subscription_events_build_one_record_newest_first_each_event_stored_once,
             a_subscription_write_on_a_stale_version_writes_nothing,
+            each_subscription_change_writes_its_outbox_entries_with_it_in_sequence,
             a_subscription_belongs_to_the_user_of_its_customer_when_its_checkout_named_none,
             sixteen_events_of_one_subscription_at_once_all_succeed_and_keep_the_newest,
         );

@@ -1,14 +1,16 @@
 //! The fulfilment outbox: what a shop is told about its orders, written in the same transaction as the change
 //! it tells of, then delivered to the shop's endpoints (or read from the feed) at least once.
 //!
-//! [`notices`] is the rule: given an order before and after a change, the entries the change writes, in
-//! order. The store numbers each order's entries (its `sequence`, from 1) and keeps them with the order view
-//! the API shows ([`crate::OrderView`]) as their payload.
+//! [`notices`] is the rule for orders: given an order before and after a change, the entries the change
+//! writes, in order; [`subscription_notices`] is the same for a subscription's record. The store numbers each
+//! subject's entries (its `sequence`, from 1) and keeps them with the view the API shows
+//! ([`crate::OrderView`], [`crate::SubscriptionView`]) as their payload.
 
-use crate::model::ids::OrderId;
+use crate::model::ids::{OrderId, SubscriptionId};
 use crate::model::order::Order;
 use crate::model::order_status::OrderStatus;
 use crate::model::purchase::PurchaseStatus;
+use crate::model::subscription::{Subscription, SubscriptionStatus};
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::str::FromStr;
@@ -39,11 +41,25 @@ pub enum NoticeKind {
     PurchaseGranted,
     /// Its catalog products no longer do (a full refund, a lost dispute).
     PurchaseRevoked,
+    /// A subscription's own snapshot arrived for the first time.
+    SubscriptionCreated,
+    /// Its status, price, trial or cancellation changed (not an end, not a renewal).
+    SubscriptionUpdated,
+    /// Its paid period moved on (a renewal was paid, or Stripe moved the period).
+    SubscriptionRenewed,
+    /// A payment of its latest invoice failed (again, for each failed attempt), or needs the customer.
+    SubscriptionPaymentFailed,
+    /// It ended: canceled, or its first invoice was never paid (`incomplete_expired`). Terminal.
+    SubscriptionEnded,
+    /// It now grants its product (trialing, active or past due).
+    SubscriptionAccessGranted,
+    /// It no longer does.
+    SubscriptionAccessRevoked,
 }
 
 impl NoticeKind {
     /// Every kind.
-    pub const ALL: [NoticeKind; 11] = [
+    pub const ALL: [NoticeKind; 18] = [
         NoticeKind::OrderPaid,
         NoticeKind::OrderFailed,
         NoticeKind::OrderExpired,
@@ -55,6 +71,13 @@ impl NoticeKind {
         NoticeKind::OrderNeedsReview,
         NoticeKind::PurchaseGranted,
         NoticeKind::PurchaseRevoked,
+        NoticeKind::SubscriptionCreated,
+        NoticeKind::SubscriptionUpdated,
+        NoticeKind::SubscriptionRenewed,
+        NoticeKind::SubscriptionPaymentFailed,
+        NoticeKind::SubscriptionEnded,
+        NoticeKind::SubscriptionAccessGranted,
+        NoticeKind::SubscriptionAccessRevoked,
     ];
 
     /// Its name on the wire and in storage (`order.paid`, ...).
@@ -71,6 +94,13 @@ impl NoticeKind {
             NoticeKind::OrderNeedsReview => "order.needs_review",
             NoticeKind::PurchaseGranted => "purchase.granted",
             NoticeKind::PurchaseRevoked => "purchase.revoked",
+            NoticeKind::SubscriptionCreated => "subscription.created",
+            NoticeKind::SubscriptionUpdated => "subscription.updated",
+            NoticeKind::SubscriptionRenewed => "subscription.renewed",
+            NoticeKind::SubscriptionPaymentFailed => "subscription.payment_failed",
+            NoticeKind::SubscriptionEnded => "subscription.ended",
+            NoticeKind::SubscriptionAccessGranted => "subscription.access_granted",
+            NoticeKind::SubscriptionAccessRevoked => "subscription.access_revoked",
         }
     }
 
@@ -141,6 +171,98 @@ pub fn notices(before: &Order, after: &Order) -> Vec<NoticeKind> {
         }
     }
     kinds
+}
+
+/// The entries a change of a subscription's record writes, in order, given the record `before` and `after` it.
+///
+/// | change                                                             | entries                         |
+/// |--------------------------------------------------------------------|---------------------------------|
+/// | its own snapshot arrived for the first time                        | `subscription.created`          |
+/// | otherwise, it ended (canceled, incomplete_expired)                 | `subscription.ended`            |
+/// | otherwise, its period ends later than it did                       | `subscription.renewed`          |
+/// | otherwise, its status, price, trial or cancellation changed        | `subscription.updated`          |
+/// | its latest invoice's payment failed (a new failure or attempt)      | then `subscription.payment_failed` |
+/// | it grants its product and did not / did and does not               | then `subscription.access_granted` / `_revoked` |
+///
+/// A change that does none of these (a repeat, an invoice drafted or paid) writes nothing.
+pub fn subscription_notices(before: &Subscription, after: &Subscription) -> Vec<NoticeKind> {
+    let mut kinds = Vec::new();
+    let ended = |status: &SubscriptionStatus| {
+        matches!(status, SubscriptionStatus::Canceled | SubscriptionStatus::IncompleteExpired)
+    };
+    match (before.state().map(|seen| &seen.snapshot), after.state().map(|seen| &seen.snapshot)) {
+        (None, Some(_)) => kinds.push(NoticeKind::SubscriptionCreated),
+        (Some(was), Some(is)) if ended(&is.status) && !ended(&was.status) => {
+            kinds.push(NoticeKind::SubscriptionEnded)
+        }
+        (Some(was), Some(is))
+            if is.current_period_end > was.current_period_end && was.current_period_end.is_some() =>
+        {
+            kinds.push(NoticeKind::SubscriptionRenewed)
+        }
+        (Some(was), Some(is))
+            if (&is.status, &is.price, is.trial_end, is.cancel_at_period_end, is.canceled_at)
+                != (&was.status, &was.price, was.trial_end, was.cancel_at_period_end, was.canceled_at)
+                || is.current_period_end != was.current_period_end =>
+        {
+            kinds.push(NoticeKind::SubscriptionUpdated)
+        }
+        _ => {}
+    }
+    let failure = |subscription: &Subscription| {
+        subscription
+            .latest_invoice()
+            .map(|seen| &seen.snapshot)
+            .filter(|invoice| invoice.payment_failed)
+            .map(|invoice| (invoice.id.clone(), invoice.attempt_count))
+    };
+    let failed = failure(after);
+    if failed.is_some() && failed != failure(before) {
+        kinds.push(NoticeKind::SubscriptionPaymentFailed);
+    }
+    match (before.grants_access(), after.grants_access()) {
+        (false, true) => kinds.push(NoticeKind::SubscriptionAccessGranted),
+        (true, false) => kinds.push(NoticeKind::SubscriptionAccessRevoked),
+        _ => {}
+    }
+    kinds
+}
+
+/// What an outbox entry tells of: an order or a subscription. Entries of one subject go out in sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoticeSubject {
+    /// An order (`order.*`, `purchase.*`).
+    Order(OrderId),
+    /// A subscription (`subscription.*`).
+    Subscription(SubscriptionId),
+}
+
+impl NoticeSubject {
+    /// The order, for an order's entry.
+    pub fn order_id(&self) -> Option<OrderId> {
+        match self {
+            NoticeSubject::Order(id) => Some(*id),
+            NoticeSubject::Subscription(_) => None,
+        }
+    }
+
+    /// The subscription, for a subscription's entry.
+    pub fn subscription_id(&self) -> Option<&SubscriptionId> {
+        match self {
+            NoticeSubject::Order(_) => None,
+            NoticeSubject::Subscription(id) => Some(id),
+        }
+    }
+}
+
+impl fmt::Display for NoticeSubject {
+    /// `order <uuid>` or `subscription sub_...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoticeSubject::Order(id) => write!(f, "order {id}"),
+            NoticeSubject::Subscription(id) => write!(f, "subscription {id}"),
+        }
+    }
 }
 
 /// Where an outbox entry stands.
@@ -220,11 +342,11 @@ pub struct OutboxEntry {
     pub id: Uuid,
     /// What it tells of.
     pub kind: NoticeKind,
-    /// The order.
-    pub order_id: OrderId,
-    /// Its place among the order's entries, from 1.
+    /// The order or subscription it tells of.
+    pub subject: NoticeSubject,
+    /// Its place among its subject's entries, from 1.
     pub sequence: i64,
-    /// The order as the API showed it right after the change (JSON).
+    /// The order or subscription as the API showed it right after the change (JSON).
     pub payload: String,
     /// When the change was committed (by the clock of the service that made it).
     pub created_at: DateTime<Utc>,

@@ -100,3 +100,136 @@ fn names_and_cursors_round_trip_and_foreign_ones_are_refused() {
         assert_eq!(bad.parse::<FeedCursor>(), Err(BadCursor), "{bad:?}");
     }
 }
+
+mod subscriptions {
+    use super::super::*;
+    use crate::model::ids::{CustomerId, EventId, InvoiceId, SubscriptionId};
+    use crate::model::subscription::{
+        BillingSnapshot, InvoiceSnapshot, InvoiceStatus, Subscription, SubscriptionLinks,
+        SubscriptionSnapshot, SubscriptionStatus,
+    };
+    use chrono::TimeZone;
+    use NoticeKind::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    fn state(status: &str, period_end: i64, cancel_at_period_end: bool) -> BillingSnapshot {
+        BillingSnapshot::Subscription(SubscriptionSnapshot {
+            id: SubscriptionId::parse("sub_1").unwrap(),
+            customer: CustomerId::parse("cus_1").unwrap(),
+            status: SubscriptionStatus::parse(status),
+            current_period_end: Some(at(period_end)),
+            cancel_at_period_end,
+            canceled_at: None,
+            trial_end: None,
+            price: None,
+            links: SubscriptionLinks::default(),
+        })
+    }
+
+    fn invoice(id: &str, attempts: u32, failed: bool) -> BillingSnapshot {
+        BillingSnapshot::Invoice(InvoiceSnapshot {
+            id: InvoiceId::parse(id).unwrap(),
+            subscription: SubscriptionId::parse("sub_1").unwrap(),
+            status: InvoiceStatus::parse("open"),
+            amount_due: None,
+            attempt_count: attempts,
+            next_payment_attempt: None,
+            payment_failed: failed,
+            created: at(0),
+        })
+    }
+
+    /// The entries each of `snapshots`, merged in turn (one event per second), writes.
+    fn written(snapshots: &[BillingSnapshot]) -> Vec<Vec<NoticeKind>> {
+        let mut record = Subscription::new(SubscriptionId::parse("sub_1").unwrap());
+        let mut out = Vec::new();
+        for (n, snapshot) in snapshots.iter().enumerate() {
+            let before = record.clone();
+            let at = at(i64::try_from(n).unwrap() + 1);
+            record.merge(snapshot, at, &EventId::parse(&format!("evt_{n}")).unwrap());
+            out.push(subscription_notices(&before, &record));
+        }
+        out
+    }
+
+    #[test]
+    fn a_subscriptions_life_tells_of_each_step() {
+        let steps = written(&[
+            state("incomplete", 100, false),
+            state("active", 100, false),
+            state("active", 100, true),
+            state("active", 200, true),
+            state("past_due", 200, true),
+            state("canceled", 200, true),
+        ]);
+        assert_eq!(
+            steps,
+            vec![
+                vec![SubscriptionCreated],
+                vec![SubscriptionUpdated, SubscriptionAccessGranted],
+                vec![SubscriptionUpdated],
+                vec![SubscriptionRenewed],
+                vec![SubscriptionUpdated],
+                vec![SubscriptionEnded, SubscriptionAccessRevoked],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_trial_grants_at_once_and_an_expired_first_invoice_ends_it_without_access() {
+        assert_eq!(
+            written(&[state("trialing", 100, false)]),
+            vec![vec![SubscriptionCreated, SubscriptionAccessGranted]]
+        );
+        assert_eq!(
+            written(&[state("incomplete", 100, false), state("incomplete_expired", 100, false)]),
+            vec![vec![SubscriptionCreated], vec![SubscriptionEnded]]
+        );
+    }
+
+    #[test]
+    fn each_failed_attempt_tells_of_it_once_and_a_repeat_or_a_paid_invoice_of_nothing() {
+        let steps = written(&[
+            state("active", 100, false),
+            invoice("in_1", 1, false),
+            invoice("in_1", 1, true),
+            invoice("in_1", 1, true),
+            invoice("in_1", 2, true),
+            state("past_due", 100, false),
+            state("unpaid", 100, false),
+        ]);
+        assert_eq!(
+            steps,
+            vec![
+                vec![SubscriptionCreated, SubscriptionAccessGranted],
+                vec![],
+                vec![SubscriptionPaymentFailed],
+                vec![],
+                vec![SubscriptionPaymentFailed],
+                vec![SubscriptionUpdated],
+                vec![SubscriptionUpdated, SubscriptionAccessRevoked],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_invoice_that_comes_before_the_subscription_is_told_of_while_the_record_waits() {
+        assert_eq!(
+            written(&[invoice("in_1", 1, true), state("incomplete", 100, false)]),
+            vec![vec![SubscriptionPaymentFailed], vec![SubscriptionCreated]]
+        );
+    }
+
+    #[test]
+    fn every_kind_has_its_own_name_and_reads_back() {
+        let names: std::collections::BTreeSet<&str> =
+            NoticeKind::ALL.iter().map(NoticeKind::as_str).collect();
+        assert_eq!(names.len(), NoticeKind::ALL.len());
+        for kind in NoticeKind::ALL {
+            assert_eq!(kind.as_str().parse::<NoticeKind>(), Ok(kind));
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 use crate::model::event_outcome::EventOutcome;
 use crate::model::ids::SubscriptionId;
+use crate::model::outbox::NoticeKind;
 use crate::model::plan::RowVersion;
 use crate::model::subscription::Subscription;
 use crate::model::user::UserId;
@@ -20,6 +21,9 @@ pub struct SubscriptionWrite {
     pub subscription: Subscription,
     /// The row version it was loaded at; `None`: there was no row.
     pub version: Option<RowVersion>,
+    /// The outbox entries the change writes with it, in order (see [`crate::subscription_notices`]); each
+    /// carries the record's view ([`crate::SubscriptionView`]).
+    pub notices: Vec<NoticeKind>,
 }
 
 /// Which subscriptions to list.
@@ -55,8 +59,9 @@ pub trait SubscriptionStore: Send + Sync + 'static {
 
     /// Records the write's event and saves its record, atomically, if and only if the event is not recorded
     /// yet ([`Committed::Duplicate`] otherwise) and the record's row is still at the version loaded
-    /// ([`Committed::Stale`] otherwise: load again); [`Committed::Done`] when both are written. `now` stamps
-    /// the event.
+    /// ([`Committed::Stale`] otherwise: load again); [`Committed::Done`] when both are written, with the
+    /// write's outbox entries (taking the subscription's next sequence numbers). `now` stamps the event and
+    /// the entries.
     /// Errors: [`StoreError::Unavailable`] (nothing written: retry); [`StoreError::Unknown`].
     async fn commit_subscription(
         &self,

@@ -1,7 +1,9 @@
 //! Recording subscription and invoice events: load the subscription's record, merge the event's snapshot into
-//! it (see [`crate::model::subscription`]), commit both together, again while the record changed meanwhile.
+//! it (see [`crate::model::subscription`]), commit both together with the outbox entries the change writes
+//! ([`subscription_notices`]), again while the record changed meanwhile.
 
 use crate::model::event_outcome::EventOutcome;
+use crate::model::outbox::subscription_notices;
 use crate::model::subscription::{BillingSnapshot, Subscription};
 use crate::model::transition::Effect;
 use crate::ports::order_store::{Committed, ReceivedEvent, RecordOutcome, StoreError};
@@ -30,9 +32,11 @@ pub async fn record_billing_event(
             Some((subscription, version)) => (subscription, Some(version)),
             None => (Subscription::new(id.clone()), None),
         };
+        let before = subscription.clone();
         let changed = subscription.merge(billing, received.event.created, &received.event.id);
         let outcome = if changed { EventOutcome::Applied } else { EventOutcome::Ignored };
-        let write = SubscriptionWrite { received: received.clone(), outcome, subscription, version };
+        let notices = if changed { subscription_notices(&before, &subscription) } else { Vec::new() };
+        let write = SubscriptionWrite { received: received.clone(), outcome, subscription, version, notices };
         match store.commit_subscription(write, now).await? {
             Committed::Done => {
                 return Ok(RecordOutcome::Subscription {

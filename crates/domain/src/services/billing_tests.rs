@@ -77,3 +77,52 @@ async fn a_stale_commit_merges_again_on_a_fresh_load() {
     let outcome = record_billing_event(&store, &received(1, 10, &billing), &billing, at(2000)).await.unwrap();
     assert!(matches!(outcome, RecordOutcome::Subscription { effect: Effect::Recorded, .. }));
 }
+
+#[tokio::test]
+async fn each_change_writes_its_outbox_entries_with_it_and_a_stale_or_repeated_event_none() {
+    use crate::model::outbox::{NoticeKind::*, NoticeSubject};
+    let store = MemoryStore::new();
+    record(&store, 2, 20, "active").await;
+    record(&store, 1, 10, "incomplete").await;
+    record(&store, 2, 20, "active").await;
+    record(&store, 3, 30, "canceled").await;
+    let subject = NoticeSubject::Subscription(SubscriptionId::parse("sub_1").unwrap());
+    let notices = store.notices();
+    assert!(notices.iter().all(|(of, _)| *of == subject));
+    let kinds: Vec<_> = notices.into_iter().map(|(_, kind)| kind).collect();
+    assert_eq!(
+        kinds,
+        [SubscriptionCreated, SubscriptionAccessGranted, SubscriptionEnded, SubscriptionAccessRevoked]
+    );
+}
+
+#[tokio::test]
+async fn a_stale_round_tells_of_the_change_against_the_record_it_loads_again() {
+    let mut store = MockSubscriptionStore::new();
+    let mut loads = 0;
+    store.expect_load_subscription().times(2).returning(move |id| {
+        loads += 1;
+        if loads == 1 {
+            return Ok(None);
+        }
+        let mut meanwhile = Subscription::new(id.clone());
+        meanwhile.merge(&snapshot("active"), at(5), &EventId::parse("evt_0").unwrap());
+        Ok(Some((meanwhile, RowVersion(0))))
+    });
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let written = seen.clone();
+    store.expect_commit_subscription().times(2).returning(move |write, _| {
+        let mut written = written.lock().unwrap();
+        written.push(write.notices.clone());
+        Ok(if written.len() == 1 { Committed::Stale } else { Committed::Done })
+    });
+    let billing = snapshot("active");
+    record_billing_event(&store, &received(1, 10, &billing), &billing, at(2000)).await.unwrap();
+    use crate::model::outbox::NoticeKind::*;
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec![vec![SubscriptionCreated, SubscriptionAccessGranted], vec![]],
+        "already active meanwhile"
+    );
+}

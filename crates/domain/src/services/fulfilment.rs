@@ -5,7 +5,7 @@
 //! answered 2xx, then its answer recorded. A crash between sending and recording sends it again once the
 //! lease has run out, so a shop dedupes by the entry's id.
 
-use crate::model::outbox::{Attempt, FeedCursor, OutboxEntry, OutboxStatus};
+use crate::model::outbox::{Attempt, FeedCursor, NoticeSubject, OutboxEntry, OutboxStatus};
 use crate::ports::clock::Clock;
 use crate::ports::notice_sender::NoticeSender;
 use crate::ports::order_store::StoreError;
@@ -166,7 +166,7 @@ impl Deliveries {
         };
         match &attempt {
             Attempt::Delivered { .. } => {
-                tracing::info!(entry_id = %entry.id, kind = %entry.kind, order_id = %entry.order_id, "outbox entry delivered")
+                tracing::info!(entry_id = %entry.id, kind = %entry.kind, subject = %entry.subject, "outbox entry delivered")
             }
             Attempt::Retry { next, error } => {
                 tracing::warn!(entry_id = %entry.id, attempts = entry.attempts, %next, %error, "outbox entry not delivered; retrying")
@@ -189,15 +189,20 @@ pub fn endpoint_name(endpoint: &Url) -> String {
     format!("{}://{}{port}{}", endpoint.scheme(), endpoint.host_str().unwrap_or(""), endpoint.path())
 }
 
-/// What an entry's POST carries: `{"id", "object": "event", "type", "created", "order_id", "sequence",
-/// "data": {"object": <the order view>}}`.
+/// What an entry's POST carries: `{"id", "object": "event", "type", "created", "order_id",
+/// "subscription_id", "sequence", "data": {"object": <the order or subscription view>}}`, with one of
+/// `order_id` and `subscription_id` null.
 pub fn body(entry: &OutboxEntry) -> String {
+    let (order_id, subscription_id) = match &entry.subject {
+        NoticeSubject::Order(id) => (format!(r#""{id}""#), "null".to_owned()),
+        // Stripe ids are letters, digits and underscores (`SubscriptionId::parse`): nothing to escape.
+        NoticeSubject::Subscription(id) => ("null".to_owned(), format!(r#""{id}""#)),
+    };
     format!(
-        r#"{{"id":"{}","object":"event","type":"{}","created":{},"order_id":"{}","sequence":{},"data":{{"object":{}}}}}"#,
+        r#"{{"id":"{}","object":"event","type":"{}","created":{},"order_id":{order_id},"subscription_id":{subscription_id},"sequence":{},"data":{{"object":{}}}}}"#,
         entry.id,
         entry.kind,
         entry.created_at.timestamp(),
-        entry.order_id,
         entry.sequence,
         entry.payload
     )

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::ids::OrderId;
+use crate::model::ids::{OrderId, SubscriptionId};
 use crate::model::outbox::NoticeKind;
 use crate::ports::notice_sender::SendFailure;
 use async_trait::async_trait;
@@ -21,7 +21,7 @@ fn entry(created: DateTime<Utc>, attempts: u32, delivered_to: &[&str]) -> Outbox
     OutboxEntry {
         id: Uuid::from_u128(0x1234_5678),
         kind: NoticeKind::OrderPaid,
-        order_id: OrderId::new_v7(),
+        subject: NoticeSubject::Order(OrderId::new_v7()),
         sequence: 1,
         payload: r#"{"id":"x","status":"paid"}"#.to_owned(),
         created_at: created,
@@ -188,9 +188,23 @@ fn the_body_carries_the_entry_and_the_order_view() {
     assert_eq!(body["object"], "event");
     assert_eq!(body["type"], "order.paid");
     assert_eq!(body["created"], at(0).timestamp());
-    assert_eq!(body["order_id"], entry.order_id.to_string());
+    assert_eq!(body["order_id"], entry.subject.order_id().unwrap().to_string());
+    assert_eq!(body["subscription_id"], serde_json::Value::Null);
     assert_eq!(body["sequence"], 1);
     assert_eq!(body["data"]["object"]["status"], "paid");
+}
+
+#[test]
+fn a_subscription_entry_names_its_subscription_and_no_order() {
+    let mut entry = entry(at(0), 0, &[]);
+    entry.kind = NoticeKind::SubscriptionAccessGranted;
+    entry.subject = NoticeSubject::Subscription(SubscriptionId::parse("sub_1Abc").unwrap());
+    entry.payload = r#"{"id":"sub_1Abc","status":"active"}"#.to_owned();
+    let body: serde_json::Value = serde_json::from_str(&body(&entry)).unwrap();
+    assert_eq!(body["type"], "subscription.access_granted");
+    assert_eq!(body["order_id"], serde_json::Value::Null);
+    assert_eq!(body["subscription_id"], "sub_1Abc");
+    assert_eq!(body["data"]["object"]["status"], "active");
 }
 
 #[test]

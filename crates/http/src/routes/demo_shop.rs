@@ -38,9 +38,11 @@ struct Received {
     id: String,
     #[serde(rename = "type")]
     kind: String,
-    order_id: String,
+    order_id: Option<String>,
+    subscription_id: Option<String>,
     sequence: i64,
-    order_status: String,
+    /// The order's or subscription's status right after the change.
+    status: String,
     received_at: String,
     /// The same id came before: a shop does the work once.
     duplicate: bool,
@@ -98,9 +100,10 @@ async fn take(shop: web::Data<DemoShop>, request: HttpRequest, body: web::Bytes)
     received.push_front(Received {
         id,
         kind: text(&entry["type"]),
-        order_id: text(&entry["order_id"]),
+        order_id: entry["order_id"].as_str().map(str::to_owned),
+        subscription_id: entry["subscription_id"].as_str().map(str::to_owned),
         sequence: entry["sequence"].as_i64().unwrap_or_default(),
-        order_status: text(&entry["data"]["object"]["status"]),
+        status: text(&entry["data"]["object"]["status"]),
         received_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duplicate,
     });

@@ -24,7 +24,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// One entry as the admin endpoints show it: what a shop's endpoint receives (`id`, `type`, `created`,
-/// `order_id`, `sequence`, `data.object`), with its delivery state and feed cursor.
+/// `order_id` or `subscription_id`, `sequence`, `data.object`), with its delivery state and feed cursor.
 #[derive(Debug, Serialize)]
 struct EntryView<'a> {
     id: String,
@@ -32,7 +32,8 @@ struct EntryView<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     created: i64,
-    order_id: String,
+    order_id: Option<String>,
+    subscription_id: Option<&'a str>,
     sequence: i64,
     data: Data,
     delivery: Delivery<'a>,
@@ -65,7 +66,8 @@ fn view(entry: &OutboxEntry) -> Result<EntryView<'_>, ApiError> {
         object: "event",
         kind: entry.kind.as_str(),
         created: entry.created_at.timestamp(),
-        order_id: entry.order_id.to_string(),
+        order_id: entry.subject.order_id().map(|id| id.to_string()),
+        subscription_id: entry.subject.subscription_id().map(|id| id.as_str()),
         sequence: entry.sequence,
         data: Data { object },
         delivery: Delivery {

@@ -3,7 +3,9 @@
 use crate::test_support::{bearer, now, send, user_token, Ports, ADMIN_KEY};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use payments_domain::{FeedCursor, NoticeKind, OrderId, OutboxEntry, OutboxStatus, StoreError};
+use payments_domain::{
+    FeedCursor, NoticeKind, NoticeSubject, OrderId, OutboxEntry, OutboxStatus, StoreError,
+};
 use uuid::Uuid;
 
 const ENTRY: &str = "5b3f0c52-3d3e-4c1a-9a55-2f1f6f0a7b10";
@@ -12,7 +14,7 @@ fn entry(status: OutboxStatus, position: i64) -> OutboxEntry {
     OutboxEntry {
         id: Uuid::parse_str(ENTRY).unwrap(),
         kind: NoticeKind::OrderPaid,
-        order_id: OrderId::parse("01936b2e-8f3a-7c4d-9e5f-0a1b2c3d4e5f").unwrap(),
+        subject: NoticeSubject::Order(OrderId::parse("01936b2e-8f3a-7c4d-9e5f-0a1b2c3d4e5f").unwrap()),
         sequence: 1,
         payload: r#"{"id":"01936b2e-8f3a-7c4d-9e5f-0a1b2c3d4e5f","status":"paid"}"#.to_owned(),
         created_at: now(),

@@ -3,13 +3,13 @@
 //! `POST /api/v1/billing-portal` (a Stripe Customer Portal session for the signed-in user).
 
 use crate::auth::Authenticated;
-use crate::dto::subscription::{
-    CancelRequest, ChangeRequested, PortalSession, SubscriptionList, SubscriptionView,
-};
+use crate::dto::subscription::{CancelRequest, ChangeRequested, PortalSession, SubscriptionList};
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use actix_web::{web, HttpResponse};
-use payments_domain::{GatewayError, SubscriptionAction, SubscriptionError, SubscriptionId, Subscriptions};
+use payments_domain::{
+    GatewayError, SubscriptionAction, SubscriptionError, SubscriptionId, SubscriptionView, Subscriptions,
+};
 
 /// Registers the subscription routes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {

@@ -5,8 +5,8 @@ use crate::fixtures::{now, payment_intent_id, refs, refunded, session_paid, usd,
 use crate::Harness;
 use chrono::Duration;
 use payments_domain::{
-    plan_event, record_event, Attempt, Committed, FeedCursor, Load, NoticeKind, Order, OrderId, OrderStore,
-    OutboxEntry, OutboxStatus, OutboxStore, PaymentIntentId, Write,
+    plan_event, record_event, Attempt, Committed, FeedCursor, Load, NoticeKind, NoticeSubject, Order,
+    OrderId, OrderStore, OutboxEntry, OutboxStatus, OutboxStore, PaymentIntentId, Write,
 };
 use std::collections::BTreeSet;
 
@@ -25,7 +25,11 @@ async fn pay(store: &dyn OrderStore, order: &Order, intent: &PaymentIntentId) {
 
 /// The feed from `after`, once it holds at least `count` entries (it holds back entries newer than the oldest
 /// transaction still running on the server, which other tests' may be for a moment).
-async fn feed_of(outbox: &dyn OutboxStore, after: Option<FeedCursor>, count: usize) -> Vec<OutboxEntry> {
+pub(crate) async fn feed_of(
+    outbox: &dyn OutboxStore,
+    after: Option<FeedCursor>,
+    count: usize,
+) -> Vec<OutboxEntry> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let entries = outbox.feed(after, 500).await.expect("feed");
@@ -50,7 +54,12 @@ async fn whole_feed(outbox: &dyn OutboxStore, page: u32) -> Vec<OutboxEntry> {
 }
 
 fn kinds_of(entries: &[OutboxEntry], order: OrderId) -> Vec<(i64, NoticeKind)> {
-    entries.iter().filter(|entry| entry.order_id == order).map(|entry| (entry.sequence, entry.kind)).collect()
+    let subject = NoticeSubject::Order(order);
+    entries
+        .iter()
+        .filter(|entry| entry.subject == subject)
+        .map(|entry| (entry.sequence, entry.kind))
+        .collect()
 }
 
 /// Paying an order writes `order.paid` then `purchase.granted`, a full refund `order.refunded` then
@@ -222,7 +231,7 @@ pub async fn two_instances_claiming_at_once_never_claim_one_entry_twice(harness:
     let ids: Vec<_> = a.iter().chain(&b).map(|entry| entry.id).collect();
     let unique: BTreeSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "an entry was claimed twice");
-    let orders: BTreeSet<OrderId> = a.iter().chain(&b).map(|entry| entry.order_id).collect();
+    let orders: BTreeSet<OrderId> = a.iter().chain(&b).filter_map(|entry| entry.subject.order_id()).collect();
     assert_eq!(orders, expected, "every order's first entry was claimed");
     assert!(a.iter().chain(&b).all(|entry| entry.sequence == 1));
 }

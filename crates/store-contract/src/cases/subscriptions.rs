@@ -1,15 +1,17 @@
 //! Subscription records: written with their events, one transaction each, the newest snapshot kept; read by
 //! id and listed for their owner.
 
+use super::outbox::feed_of;
 use super::stored_once;
 use crate::fixtures::{customer, customer_id, now, user_id};
 use crate::Harness;
 use chrono::Duration;
 use payments_domain::{
-    record_billing_event, BillingSnapshot, Committed, CustomerId, Effect, EventId, EventRefs, InvoiceId,
-    InvoiceSnapshot, InvoiceStatus, PaymentEvent, PaymentEventKind, ReceivedEvent, RecordOutcome, RowVersion,
-    Subscription, SubscriptionId, SubscriptionLinks, SubscriptionQuery, SubscriptionSnapshot,
-    SubscriptionStatus, SubscriptionWrite, UserId,
+    record_billing_event, Attempt, BillingSnapshot, Committed, CustomerId, Effect, EventId, EventRefs,
+    InvoiceId, InvoiceSnapshot, InvoiceStatus, NoticeKind, NoticeSubject, OutboxEntry, PaymentEvent,
+    PaymentEventKind, ReceivedEvent, RecordOutcome, RowVersion, Subscription, SubscriptionId,
+    SubscriptionLinks, SubscriptionQuery, SubscriptionSnapshot, SubscriptionStatus, SubscriptionWrite,
+    UserId,
 };
 
 fn fresh(prefix: &str) -> String {
@@ -120,12 +122,79 @@ pub async fn a_subscription_write_on_a_stale_version_writes_nothing(harness: &im
             outcome: payments_domain::EventOutcome::Applied,
             subscription: subscription.clone(),
             version,
+            notices: vec![payments_domain::NoticeKind::SubscriptionUpdated],
         };
         assert_eq!(store.commit_subscription(write, now()).await.expect("commit"), Committed::Stale);
     }
     assert!(harness.stored_events(&late.event.id).await.is_empty(), "the event was not recorded");
     let (kept, _) = store.load_subscription(&id).await.expect("load").expect("a record");
     assert_eq!(kept.status(), Some(&SubscriptionStatus::Active));
+    // The feed shows an entry once every transaction older than it has ended: wait for the two written.
+    let told = entries_of(&feed_of(&*harness.outbox(), None, 2).await, &id);
+    assert_eq!(told, [(1, NoticeKind::SubscriptionCreated), (2, NoticeKind::SubscriptionAccessGranted)]);
+}
+
+fn entries_of(entries: &[OutboxEntry], id: &SubscriptionId) -> Vec<(i64, NoticeKind)> {
+    let subject = NoticeSubject::Subscription(id.clone());
+    entries
+        .iter()
+        .filter(|entry| entry.subject == subject)
+        .map(|entry| (entry.sequence, entry.kind))
+        .collect()
+}
+
+/// Each change of a subscription's record writes its `subscription.*` entries with it, numbered in the
+/// subscription's own sequence and carrying the record's view; a repeated event writes none; claims hand out
+/// the first pending entry of the subscription only, the next once it is delivered.
+pub async fn each_subscription_change_writes_its_outbox_entries_with_it_in_sequence(harness: &impl Harness) {
+    let (id, customer) = (SubscriptionId::parse(&fresh("sub")).unwrap(), customer_id());
+    let active = event(snapshot(&id, &customer, "active", None), 10);
+    let mut failed = invoice(&id, "open");
+    if let BillingSnapshot::Invoice(invoice) = &mut failed {
+        invoice.payment_failed = true;
+    }
+    for received in [
+        event(snapshot(&id, &customer, "incomplete", None), 0),
+        active.clone(),
+        active,
+        event(failed, 15),
+        event(snapshot(&id, &customer, "canceled", None), 20),
+    ] {
+        record(harness, &received).await;
+    }
+    let outbox = harness.outbox();
+    let feed = feed_of(&*outbox, None, 6).await;
+    use NoticeKind::*;
+    assert_eq!(
+        entries_of(&feed, &id),
+        [
+            (1, SubscriptionCreated),
+            (2, SubscriptionUpdated),
+            (3, SubscriptionAccessGranted),
+            (4, SubscriptionPaymentFailed),
+            (5, SubscriptionEnded),
+            (6, SubscriptionAccessRevoked)
+        ]
+    );
+    let view = |entry: &OutboxEntry| serde_json::from_str::<serde_json::Value>(&entry.payload).expect("JSON");
+    let statuses: Vec<_> =
+        feed.iter().map(|entry| view(entry)["status"].as_str().map(str::to_owned)).collect();
+    let expected = ["incomplete", "active", "active", "active", "canceled", "canceled"];
+    assert_eq!(statuses, expected.map(|status| Some(status.to_owned())));
+    assert!(feed.iter().all(|entry| view(entry)["id"] == id.as_str()));
+    assert_eq!(view(&feed[3])["latestInvoice"]["paymentFailed"], true);
+    assert_eq!(view(&feed[2])["grantsAccess"], true);
+
+    let t = now() + Duration::seconds(1);
+    let claimed = outbox.claim_due(t, t + Duration::minutes(5), 100).await.expect("claim_due");
+    assert_eq!(entries_of(&claimed, &id), [(1, SubscriptionCreated)], "only the first of the subscription");
+    let delivered = Attempt::Delivered { at: t };
+    outbox
+        .record_attempt(claimed[0].id, delivered, vec!["http://shop.test/".to_owned()])
+        .await
+        .expect("record");
+    let next = outbox.claim_due(t, t + Duration::minutes(5), 100).await.expect("claim_due");
+    assert_eq!(entries_of(&next, &id), [(2, SubscriptionUpdated)]);
 }
 
 /// A subscription whose checkout named no user belongs to the user whose Stripe customer it bills.
