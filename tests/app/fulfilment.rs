@@ -115,6 +115,7 @@ async fn a_paid_order_reaches_the_shop_signed_after_the_endpoint_fails_twice() {
 async fn an_entry_the_shop_keeps_refusing_dies_and_an_operator_redelivers_it() {
     let shop = shop(0, 500).await;
     let app = app_delivering_to(&shop, &[("APP__FULFILMENT__GIVE_UP_AFTER_SECS", "2")]).await;
+    let dead_before = app.metric(r#"payments_outbox_deliveries_total{result="dead"}"#).await;
     let order_id = paid_order(&app).await;
 
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -132,6 +133,16 @@ async fn an_entry_the_shop_keeps_refusing_dies_and_an_operator_redelivers_it() {
     assert!(tried >= 2, "retried before giving up: {tried}");
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(shop.received_requests().await.unwrap().len(), tried, "a dead entry is not retried");
+    let given_up = app.metric(r#"payments_outbox_deliveries_total{result="dead"}"#).await;
+    assert!(given_up >= dead_before + 1.0, "{dead_before} -> {given_up}");
+    assert!(app.metric(r#"payments_outbox_deliveries_total{result="retry"}"#).await >= 1.0);
+    // The backlog gauges are the process's too: another test's scrape may set them between this one's
+    // reading and rendering, so a few scrapes are allowed to see this app's dead entry.
+    let mut seen = false;
+    for _ in 0..5 {
+        seen |= app.metric("payments_outbox_dead").await >= 1.0;
+    }
+    assert!(seen, "the dead entry counts in payments_outbox_dead");
 
     // The shop is fixed; the operator redelivers.
     shop.reset().await;

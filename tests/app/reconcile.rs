@@ -32,6 +32,8 @@ async fn reconcile(app: &TestApp, query: &str) -> (u16, Value) {
 #[tokio::test]
 async fn payments_whose_webhooks_never_arrived_are_found_in_stripes_events_and_recorded_once() {
     let app = app(&[("APP__RECONCILE__ENABLED", "false")]).await;
+    let runs_before = app.metric(r#"payments_reconcile_runs_total{result="complete"}"#).await;
+    let recorded_before = app.metric(r#"payments_reconcile_events_total{outcome="recorded"}"#).await;
     cut_webhooks(&app).await;
     let checkout = app.hosted_checkout(1500, 1).await;
     assert_eq!(app.pay_with_card(&checkout, "4242 4242 4242 4242").await.status, 303);
@@ -57,6 +59,15 @@ async fn payments_whose_webhooks_never_arrived_are_found_in_stripes_events_and_r
     assert_eq!(again["recorded"], 0, "a second run records nothing new: {again}");
     assert_eq!(again["already_stored"], report["listed"], "{again}");
     assert_eq!(app.all_stored_events().await, stored, "every event is stored once");
+
+    // What the runs found is in the metrics too.
+    let runs = app.metric(r#"payments_reconcile_runs_total{result="complete"}"#).await;
+    assert!(runs >= runs_before + 3.0, "{runs_before} -> {runs}");
+    let found = app.metric(r#"payments_reconcile_events_total{outcome="recorded"}"#).await;
+    #[allow(clippy::cast_precision_loss)]
+    let recorded = recorded as f64;
+    assert!(found >= recorded_before + recorded, "{recorded_before} -> {found}, {recorded} recorded");
+    assert!(app.metric("payments_reconcile_last_complete_timestamp_seconds").await > 1.7e9);
 }
 
 #[tokio::test]

@@ -201,6 +201,20 @@ pub fn token_with(
 }
 
 impl TestApp {
+    /// The value of the series `series` (its name and labels, as Prometheus writes them) in `GET /metrics`;
+    /// 0 when it is not there yet. The recorder is the process's: other tests' apps count too, so compare
+    /// before and after.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let response = self.client.get(format!("{}/metrics", self.address)).send().await.expect("request");
+        assert_eq!(response.status(), 200);
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
+        let text = response.text().await.expect("text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+            .map_or(0.0, |value| value.trim().parse().expect("a number"))
+    }
+
     /// `GET {path}` with an optional bearer token.
     pub async fn get_as(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         let mut request = self.client.get(format!("{}{path}", self.address));

@@ -7,6 +7,7 @@ pub mod fulfilment;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod metrics;
 mod orphans;
 mod reconcile;
 pub mod settings;
@@ -107,6 +108,7 @@ impl Application {
                 currencies,
             },
             demo_shop: None,
+            metrics: Some(metrics::render()),
         };
         // Where the outbox goes: the shop's endpoints; else, with Stripe emulated and the storefront on, the
         // storefront's own demo shop, so `make run` shows deliveries working.

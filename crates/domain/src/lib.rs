@@ -83,8 +83,8 @@ pub use model::order::{
 pub use model::order_status::OrderStatus;
 pub use model::order_view::OrderView;
 pub use model::outbox::{
-    notices, subscription_notices, Attempt, BadCursor, FeedCursor, NoticeKind, NoticeSubject, OutboxEntry,
-    OutboxStatus, UnknownNotice,
+    notices, subscription_notices, Attempt, BadCursor, FeedCursor, NoticeKind, NoticeSubject, OutboxBacklog,
+    OutboxEntry, OutboxStatus, UnknownNotice,
 };
 pub use model::payment_event::{
     DisputeOutcome, EventRefs, PaymentEvent, PaymentEventKind, SessionPaymentStatus,

@@ -28,7 +28,7 @@ pub use auth::{
 pub use error_code::ErrorCode;
 pub use rate_limit::{GuestCheckoutLimit, RateLimit};
 pub use routes::demo_shop::DemoShop;
-pub use server::{configure, serve, Deadlines, FrontEnd, HttpOptions};
+pub use server::{configure, serve, Deadlines, FrontEnd, HttpOptions, MetricsRender};
 
 #[cfg(test)]
 mod test_support;

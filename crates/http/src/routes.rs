@@ -3,6 +3,7 @@
 pub(crate) mod checkout;
 pub(crate) mod demo_shop;
 pub(crate) mod health;
+pub(crate) mod metrics;
 pub(crate) mod orders;
 pub(crate) mod outbox;
 pub(crate) mod products;

@@ -27,6 +27,18 @@ pub struct HttpOptions {
     /// The demo storefront's receiver of fulfilment deliveries (`/demo/fulfilment`), when the service delivers
     /// to it; only with the storefront.
     pub demo_shop: Option<std::sync::Arc<crate::DemoShop>>,
+    /// `GET /metrics`, answering what this renders (Prometheus' text format); `None`: no such route.
+    pub metrics: Option<MetricsRender>,
+}
+
+/// Renders the process's metrics as Prometheus text.
+#[derive(Clone)]
+pub struct MetricsRender(pub std::sync::Arc<dyn Fn() -> String + Send + Sync>);
+
+impl std::fmt::Debug for MetricsRender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsRender")
+    }
 }
 
 /// What `GET /api/v1/config` tells a front end.
@@ -79,6 +91,7 @@ impl Default for HttpOptions {
             guest_checkouts: None,
             front_end: FrontEnd::default(),
             demo_shop: None,
+            metrics: None,
         }
     }
 }
@@ -108,6 +121,9 @@ pub fn configure(services: Services, options: HttpOptions) -> impl FnOnce(&mut w
             .configure(routes::refunds::configure)
             .configure(routes::outbox::configure)
             .configure(routes::health::configure);
+        if let Some(render) = options.metrics {
+            cfg.app_data(web::Data::new(render)).configure(routes::metrics::configure);
+        }
         if options.storefront {
             cfg.configure(routes::storefront::configure);
             if let Some(shop) = options.demo_shop {

@@ -126,6 +126,16 @@ impl OutboxSql for PgDialect {
         .fetch_all(&self.pool)
         .await
     }
+
+    async fn backlog(&self) -> Result<(i64, i64, Option<DateTime<Utc>>), sqlx::Error> {
+        sqlx::query_as(
+            "SELECT (SELECT count(*) FROM outbox WHERE status = 'pending'),
+                    (SELECT count(*) FROM outbox WHERE status = 'dead'),
+                    (SELECT min(created_at) FROM outbox WHERE status = 'pending')",
+        )
+        .fetch_one(&self.pool)
+        .await
+    }
 }
 
 #[async_trait]

@@ -185,6 +185,8 @@ pub trait OutboxSql: Send + Sync {
     async fn redeliver(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<String>, sqlx::Error>;
     /// As [`OutboxStore::feed`](payments_domain::OutboxStore::feed) says, from `after` (`0-0` for the start).
     async fn feed(&self, after: FeedCursor, limit: u32) -> Result<Vec<String>, sqlx::Error>;
+    /// `(pending, dead, oldest pending created_at)`, each read through its partial index.
+    async fn backlog(&self) -> Result<(i64, i64, Option<DateTime<Utc>>), sqlx::Error>;
 }
 
 /// The SQL for reconciliation's watermark.

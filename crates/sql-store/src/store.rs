@@ -468,6 +468,13 @@ impl<D: Dialect> OutboxStore for SqlStore<D> {
     async fn feed(&self, after: Option<FeedCursor>, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
         self.entries(self.dialect.feed(after.unwrap_or_default(), limit).await)
     }
+
+    async fn backlog(&self) -> Result<payments_domain::OutboxBacklog, StoreError> {
+        let (pending, dead, oldest_pending) =
+            self.dialect.backlog().await.map_err(|error| self.failure(error))?;
+        let count = |n: i64| u64::try_from(n).unwrap_or_default();
+        Ok(payments_domain::OutboxBacklog { pending: count(pending), dead: count(dead), oldest_pending })
+    }
 }
 
 #[async_trait]

@@ -140,6 +140,24 @@ impl OutboxSql for SqliteDialect {
         .fetch_all(&self.reader)
         .await
     }
+
+    async fn backlog(&self) -> Result<(i64, i64, Option<DateTime<Utc>>), sqlx::Error> {
+        let (pending, dead, oldest): (i64, i64, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM outbox WHERE status = 'pending'),
+                    (SELECT count(*) FROM outbox WHERE status = 'dead'),
+                    (SELECT min(created_at) FROM outbox WHERE status = 'pending')",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok((pending, dead, oldest.map(|text| parse_time(&text)).transpose()?))
+    }
+}
+
+/// A stored time (`timestamp.rs`) read back.
+fn parse_time(text: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
 
 #[async_trait]
@@ -147,13 +165,7 @@ impl payments_sql_store::ReconcileSql for SqliteDialect {
     async fn reconciled_through(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
         let through: Option<String> =
             sqlx::query_scalar("SELECT through FROM reconciliation").fetch_optional(&self.reader).await?;
-        through
-            .map(|text| {
-                DateTime::parse_from_rfc3339(&text)
-                    .map(|at| at.with_timezone(&Utc))
-                    .map_err(|error| sqlx::Error::Decode(Box::new(error)))
-            })
-            .transpose()
+        through.map(|text| parse_time(&text)).transpose()
     }
 
     async fn set_reconciled_through(&self, at: DateTime<Utc>) -> Result<(), sqlx::Error> {

@@ -39,6 +39,7 @@ macro_rules! store_contract_tests {
             due_entries_are_claimed_first_per_order_leased_retried_and_redelivered,
             the_feed_reads_every_entry_once_in_order_from_any_cursor,
             two_instances_claiming_at_once_never_claim_one_entry_twice,
+            the_backlog_counts_pending_and_dead_entries_and_the_oldest_pending,
             the_reconciliation_watermark_only_moves_forward,
             pending_orders_are_listed_oldest_first_when_older_than_asked,
             an_order_is_found_by_its_checkout_session_once_attached,

@@ -366,6 +366,17 @@ pub struct OutboxEntry {
     pub cursor: FeedCursor,
 }
 
+/// How far delivery is behind, as [`crate::OutboxStore::backlog`] counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxBacklog {
+    /// Entries not yet delivered to every endpoint.
+    pub pending: u64,
+    /// Entries given up on.
+    pub dead: u64,
+    /// When the oldest pending entry was written, if there is one.
+    pub oldest_pending: Option<DateTime<Utc>>,
+}
+
 /// What became of a delivery attempt, as [`crate::OutboxStore::record_attempt`] writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {

@@ -1,7 +1,7 @@
 //! Where outbox entries wait for delivery. They are written by [`crate::OrderStore::commit`], with the change
 //! they tell of; this port claims, records and lists them.
 
-use crate::model::outbox::{Attempt, FeedCursor, OutboxEntry, OutboxStatus};
+use crate::model::outbox::{Attempt, FeedCursor, OutboxBacklog, OutboxEntry, OutboxStatus};
 use crate::ports::order_store::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -47,4 +47,9 @@ pub trait OutboxStore: Send + Sync + 'static {
     /// newer than the oldest transaction still running.
     /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
     async fn feed(&self, after: Option<FeedCursor>, limit: u32) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// How many entries are pending and dead, and when the oldest pending one was written (read by index:
+    /// delivered entries are not counted).
+    /// Errors: [`StoreError::Unavailable`]; [`StoreError::Unknown`].
+    async fn backlog(&self) -> Result<OutboxBacklog, StoreError>;
 }

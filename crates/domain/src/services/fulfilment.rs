@@ -5,7 +5,7 @@
 //! answered 2xx, then its answer recorded. A crash between sending and recording sends it again once the
 //! lease has run out, so a shop dedupes by the entry's id.
 
-use crate::model::outbox::{Attempt, FeedCursor, NoticeSubject, OutboxEntry, OutboxStatus};
+use crate::model::outbox::{Attempt, FeedCursor, NoticeSubject, OutboxBacklog, OutboxEntry, OutboxStatus};
 use crate::ports::clock::Clock;
 use crate::ports::notice_sender::NoticeSender;
 use crate::ports::order_store::StoreError;
@@ -164,6 +164,12 @@ impl Deliveries {
             let next = now + self.settings.retry_delay(entry.id, entry.attempts);
             Attempt::Retry { next, error: failures.join("; ") }
         };
+        let result = match &attempt {
+            Attempt::Delivered { .. } => "delivered",
+            Attempt::Retry { .. } => "retry",
+            Attempt::Dead { .. } => "dead",
+        };
+        metrics::counter!("payments_outbox_deliveries_total", "result" => result).increment(1);
         match &attempt {
             Attempt::Delivered { .. } => {
                 tracing::info!(entry_id = %entry.id, kind = %entry.kind, subject = %entry.subject, "outbox entry delivered")
@@ -259,6 +265,13 @@ impl Outbox {
         let entry = self.store.redeliver(id, self.clock.now()).await?.ok_or(OutboxError::NotFound(id))?;
         tracing::info!(entry_id = %id, "outbox entry to be delivered again");
         Ok(entry)
+    }
+
+    /// How far delivery is behind, and the oldest pending entry's age now (for metrics).
+    pub async fn backlog(&self) -> Result<(OutboxBacklog, Option<Duration>), StoreError> {
+        let backlog = self.store.backlog().await?;
+        let age = backlog.oldest_pending.map(|at| (self.clock.now() - at).max(Duration::zero()));
+        Ok((backlog, age))
     }
 
     /// The entries after `after`, at most `limit` (1 to [`MAX_OUTBOX_PAGE`]).

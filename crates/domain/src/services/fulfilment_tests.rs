@@ -73,6 +73,9 @@ impl OutboxStore for Store {
         });
         Ok(three.filter(|entry| Some(entry.cursor) > after).take(limit as usize).collect())
     }
+    async fn backlog(&self) -> Result<OutboxBacklog, StoreError> {
+        Ok(OutboxBacklog { pending: 2, dead: 1, oldest_pending: Some(at(0)) })
+    }
 }
 
 /// Answers 2xx for the endpoints in `ok`, a failure for the others; remembers what it was sent.
@@ -238,4 +241,12 @@ async fn with_no_endpoint_nothing_is_claimed_so_nothing_counts_as_delivered() {
     assert_eq!(deliveries.run_once().await.unwrap(), Round::default());
     assert!(store.claims.lock().unwrap().is_empty());
     assert!(store.recorded.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_backlog_tells_the_oldest_pending_entrys_age_by_the_clock() {
+    let outbox = Outbox::new(Arc::new(Store::default()), Arc::new(Fixed(at(10))));
+    let (backlog, age) = outbox.backlog().await.unwrap();
+    assert_eq!((backlog.pending, backlog.dead), (2, 1));
+    assert_eq!(age, Some(Duration::minutes(10)));
 }

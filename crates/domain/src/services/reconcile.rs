@@ -87,6 +87,37 @@ pub struct ReconcileReport {
 }
 
 impl ReconcileReport {
+    /// Adds the run (begun at `started`) to the metrics: `payments_reconcile_runs_total{result}` (`complete`,
+    /// `stopped`), `payments_reconcile_events_total{outcome}` (`recorded`, of which `applied`;
+    /// `already_stored`; `unreadable`), `payments_reconcile_pending_orders_total{outcome}` (`checked`,
+    /// `settled`), `payments_reconcile_sessions_expired_total`, and, for a complete run,
+    /// `payments_reconcile_last_complete_timestamp_seconds`.
+    fn count(&self, started: DateTime<Utc>) {
+        let complete = self.error.is_none();
+        let result = if complete { "complete" } else { "stopped" };
+        metrics::counter!("payments_reconcile_runs_total", "result" => result).increment(1);
+        let n = |count: usize| u64::try_from(count).unwrap_or(u64::MAX);
+        for (outcome, count) in [
+            ("recorded", self.recorded),
+            ("applied", self.applied),
+            ("already_stored", self.already_stored),
+            ("unreadable", self.unreadable),
+        ] {
+            metrics::counter!("payments_reconcile_events_total", "outcome" => outcome).increment(n(count));
+        }
+        for (outcome, count) in [("checked", self.pending_checked), ("settled", self.pending_settled)] {
+            metrics::counter!("payments_reconcile_pending_orders_total", "outcome" => outcome)
+                .increment(n(count));
+        }
+        metrics::counter!("payments_reconcile_sessions_expired_total").increment(n(self.sessions_expired));
+        if complete {
+            // Seconds since 1970 fit an f64 exactly for millions of years.
+            #[allow(clippy::cast_precision_loss)]
+            metrics::gauge!("payments_reconcile_last_complete_timestamp_seconds")
+                .set(started.timestamp() as f64);
+        }
+    }
+
     /// One line for a log or a terminal.
     pub fn summary(&self) -> String {
         let since = self.since.map_or_else(|| "-".to_owned(), |at| at.to_rfc3339());
@@ -156,6 +187,13 @@ impl Reconciler {
     /// stopped it is in the report, and the watermark moves only when every event was fetched.
     pub async fn run(&self, lookback: Option<Duration>) -> ReconcileReport {
         let started = self.ports.clock.now();
+        let report = self.run_from(started, lookback).await;
+        tracing::info!(summary = %report.summary(), "reconciliation run");
+        report.count(started);
+        report
+    }
+
+    async fn run_from(&self, started: DateTime<Utc>, lookback: Option<Duration>) -> ReconcileReport {
         let mut report = ReconcileReport::default();
         let since = match lookback {
             Some(lookback) => started - lookback,
@@ -176,7 +214,6 @@ impl Reconciler {
             }
         }
         self.check_pending(&mut report).await;
-        tracing::info!(summary = %report.summary(), "reconciliation run");
         report
     }
 

@@ -235,3 +235,33 @@ pub async fn two_instances_claiming_at_once_never_claim_one_entry_twice(harness:
     assert_eq!(orders, expected, "every order's first entry was claimed");
     assert!(a.iter().chain(&b).all(|entry| entry.sequence == 1));
 }
+
+/// The backlog counts pending and dead entries and names the oldest pending one's time; delivered entries
+/// count for nothing.
+pub async fn the_backlog_counts_pending_and_dead_entries_and_the_oldest_pending(harness: &impl Harness) {
+    let (store, outbox) = (harness.store(), harness.outbox());
+    let empty = outbox.backlog().await.expect("backlog");
+    assert_eq!(empty, payments_domain::OutboxBacklog::default());
+    let (order, intent) = placed(&*store).await;
+    pay(&*store, &order, &intent).await;
+    let (second, second_intent) = placed(&*store).await;
+    pay(&*store, &second, &second_intent).await;
+    let written = feed_of(&*outbox, None, 4).await;
+    assert_eq!(written.len(), 4);
+    let oldest = written.iter().map(|entry| entry.created_at).min();
+    let backlog = outbox.backlog().await.expect("backlog");
+    assert_eq!((backlog.pending, backlog.dead, backlog.oldest_pending), (4, 0, oldest));
+
+    let t = now() + Duration::seconds(1);
+    let claimed = outbox.claim_due(t, t + Duration::minutes(1), 10).await.expect("claim_due");
+    assert_eq!(claimed.len(), 2, "the first of each order");
+    let (first, other) = (&claimed[0], &claimed[1]);
+    outbox.record_attempt(first.id, Attempt::Delivered { at: t }, vec![]).await.expect("record");
+    outbox
+        .record_attempt(other.id, Attempt::Dead { error: "gone".to_owned() }, vec![])
+        .await
+        .expect("record");
+    let backlog = outbox.backlog().await.expect("backlog");
+    assert_eq!((backlog.pending, backlog.dead), (2, 1));
+    assert!(backlog.oldest_pending.is_some());
+}
