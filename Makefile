@@ -50,10 +50,13 @@ soak: check-rust postgres
 	SOAK_ORDERS=$${SOAK_ORDERS:-100000} $(CARGO) test --locked -p payments-app --test faults two_instances -- --nocapture
 
 ## Measures webhook ingest (verified, deduplicated, committed events/s, p50, p99) on an optimised build,
-## on a server cleared of earlier test databases.
+## on a server cleared of earlier test databases; then the side-by-side run against the seed-style Express
+## backend (../shared/perf, PEER_EVENTS orders), printing the ratios. It says what is missing for the second.
 bench: check-rust postgres
 	@scripts/drop-test-databases.sh
 	$(CARGO) run --locked --release -p payments-bench
+	@scripts/drop-test-databases.sh
+	@scripts/bench-peer.sh
 
 ## Fuzzes the parsers (cargo-fuzz, installed if missing): the Stripe-Signature header, webhook events, checkout
 ## bodies, the emulator's form decoder and the catalog file, FUZZ_SECONDS (60) each with a memory limit;
