@@ -54,10 +54,14 @@ async fn whole_feed(outbox: &dyn OutboxStore, page: u32) -> Vec<OutboxEntry> {
 }
 
 fn kinds_of(entries: &[OutboxEntry], order: OrderId) -> Vec<(i64, NoticeKind)> {
-    let subject = NoticeSubject::Order(order);
+    kinds_told_of(entries, &NoticeSubject::Order(order))
+}
+
+/// `(sequence, type)` of the entries of `subject`, in the order given.
+pub(crate) fn kinds_told_of(entries: &[OutboxEntry], subject: &NoticeSubject) -> Vec<(i64, NoticeKind)> {
     entries
         .iter()
-        .filter(|entry| entry.subject == subject)
+        .filter(|entry| entry.subject == *subject)
         .map(|entry| (entry.sequence, entry.kind))
         .collect()
 }

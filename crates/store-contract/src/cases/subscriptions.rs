@@ -1,7 +1,7 @@
 //! Subscription records: written with their events, one transaction each, the newest snapshot kept; read by
 //! id and listed for their owner.
 
-use super::outbox::feed_of;
+use super::outbox::{feed_of, kinds_told_of};
 use super::stored_once;
 use crate::fixtures::{customer, customer_id, now, user_id};
 use crate::Harness;
@@ -135,12 +135,7 @@ pub async fn a_subscription_write_on_a_stale_version_writes_nothing(harness: &im
 }
 
 fn entries_of(entries: &[OutboxEntry], id: &SubscriptionId) -> Vec<(i64, NoticeKind)> {
-    let subject = NoticeSubject::Subscription(id.clone());
-    entries
-        .iter()
-        .filter(|entry| entry.subject == subject)
-        .map(|entry| (entry.sequence, entry.kind))
-        .collect()
+    kinds_told_of(entries, &NoticeSubject::Subscription(id.clone()))
 }
 
 /// Each change of a subscription's record writes its `subscription.*` entries with it, numbered in the
