@@ -85,15 +85,30 @@ pub struct AdoptedColumns {
     pub effect: String,
 }
 
-/// An outbox entry an order change writes (its order, sequence and times are the change's).
+/// An outbox entry an order or subscription change writes (its subject, sequence and times are the change's).
 #[derive(Debug, Clone)]
 pub struct NoticeColumns {
     /// The entry's id.
     pub id: Uuid,
     /// Its type (`order.paid`, ...).
     pub kind: &'static str,
-    /// The order view after the change (JSON).
+    /// The subject's view after the change (JSON).
     pub payload: Arc<str>,
+}
+
+impl NoticeColumns {
+    /// One entry per kind, in order, sharing one view of the subject (they tell of the same subject as it now
+    /// is): `view` is made only when there is an entry.
+    pub(crate) fn all(kinds: &[payments_domain::NoticeKind], view: impl FnOnce() -> String) -> Vec<Self> {
+        if kinds.is_empty() {
+            return Vec::new();
+        }
+        let payload: Arc<str> = view().into();
+        kinds
+            .iter()
+            .map(|kind| Self { id: Uuid::new_v4(), kind: kind.as_str(), payload: payload.clone() })
+            .collect()
+    }
 }
 
 /// One write, as columns.
@@ -147,20 +162,7 @@ impl Change {
                         effect: effect_json(applied),
                     })
                     .collect();
-                // One view for every entry of the change (they tell of the same order, as it now is), made only
-                // when there is an entry.
-                let notices = match notices.as_slice() {
-                    [] => Vec::new(),
-                    kinds => {
-                        let payload: Arc<str> = OrderView::json(&order).into();
-                        let notice = |kind: &payments_domain::NoticeKind| NoticeColumns {
-                            id: Uuid::new_v4(),
-                            kind: kind.as_str(),
-                            payload: payload.clone(),
-                        };
-                        kinds.iter().map(notice).collect()
-                    }
-                };
+                let notices = NoticeColumns::all(&notices, || OrderView::json(&order));
                 Self { kind: ChangeKind::Order, at, event, order: Some(columns), adopted, notices }
             }
         }

@@ -12,8 +12,6 @@ use payments_domain::{
     Committed, Effect, EventOutcome, RowVersion, StoreError, Subscription, SubscriptionId, SubscriptionQuery,
     SubscriptionStore, SubscriptionView, SubscriptionWrite, UserId,
 };
-use std::sync::Arc;
-use uuid::Uuid;
 
 /// The SQL for subscriptions.
 #[async_trait]
@@ -80,18 +78,7 @@ impl SubscriptionChange {
                 Some(to_json(&EffectRecord::from(&effect))),
                 None,
             ),
-            notices: match write.notices.as_slice() {
-                [] => Vec::new(),
-                kinds => {
-                    let payload: Arc<str> = SubscriptionView::json(subscription).into();
-                    let notice = |kind: &payments_domain::NoticeKind| NoticeColumns {
-                        id: Uuid::new_v4(),
-                        kind: kind.as_str(),
-                        payload: payload.clone(),
-                    };
-                    kinds.iter().map(notice).collect()
-                }
-            },
+            notices: NoticeColumns::all(&write.notices, || SubscriptionView::json(subscription)),
             at,
         }
     }
